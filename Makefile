@@ -1,0 +1,95 @@
+# libarena: `make run` (demo), `make test` (all tests).  See README.md.
+BUILD		?= build
+CLANG		?= clang-19
+BPFTOOL		?= bpftool
+CC		?= gcc
+HOST_CC		?= clang-19
+
+LIBBPF_DIR	:= $(BUILD)/libbpf
+LIBBPF_A	:= $(LIBBPF_DIR)/lib/libbpf.a
+VMLINUX_H	:= $(BUILD)/vmlinux.h
+TOOLCHAIN	:= $(LIBBPF_A) $(VMLINUX_H)
+
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v4 -Wall -Werror \
+		   -Iinclude -Isrc -I$(BUILD) -I$(LIBBPF_DIR)/include
+USER_CFLAGS	:= -g -O2 -Wall -Werror -Iinclude -I$(BUILD) -I$(LIBBPF_DIR)/include
+USER_LDLIBS	:= $(LIBBPF_A) -lelf -lz -lpthread
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+HOST_CFLAGS	:= -g -O1 -Wall -Werror -Iinclude -Isrc -Isrc/host $(SAN_FLAGS) \
+		   -x c
+
+LIB_SRCS	:= $(wildcard src/*.bpf.c)
+# SEC("syscall") programs exist only in BPF.
+HOST_SRCS	:= $(filter-out src/syscall.bpf.c,$(LIB_SRCS))
+LIB_OBJS	:= $(LIB_SRCS:src/%.bpf.c=$(BUILD)/obj/%.bpf.o)
+LIB_HDRS	:= $(wildcard include/libarena/*.h src/*.h)
+LIBARENA_BPF	:= $(BUILD)/libarena.bpf.o
+BPF_LINK	:= $(BUILD)/bpf-link
+
+TEST_PROGS	:= $(wildcard tests/progs/*.bpf.c)
+TEST_HDRS	:= $(wildcard tests/progs/*.h tests/*.h)
+TEST_SKELS	:= $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/tests/%.skel.h)
+RUNNER		:= $(BUILD)/test_runner
+HOST_RUNNER	:= $(BUILD)/host_runner
+DEMO		:= $(BUILD)/demo
+
+.PHONY: all run test clean distclean setup
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO)
+
+setup:
+	@scripts/setup
+
+$(TOOLCHAIN):
+	@scripts/setup
+
+$(BPF_LINK): tools/bpf-link/bpf_link.c | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
+
+$(BUILD)/obj/%.bpf.o: src/%.bpf.c $(LIB_HDRS) | $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(LIBARENA_BPF): $(LIB_OBJS) $(BPF_LINK)
+	$(BPF_LINK) $@ $(LIB_OBJS)
+
+# Test programs: compile, link with the library, generate a skeleton.
+$(BUILD)/tests/%.o: tests/progs/%.bpf.c $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/tests/%.linked.o: $(BUILD)/tests/%.o $(LIBARENA_BPF) $(BPF_LINK)
+	$(BPF_LINK) $@ $< $(LIBARENA_BPF)
+
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.linked.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+$(RUNNER): tests/runner.c tests/runner.h $(TEST_SKELS) $(LIB_HDRS) | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
+		$< $(USER_LDLIBS) -o $@
+
+$(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
+		$(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
+		tests/host/host_runner.c src/host/platform.c $(HOST_SRCS) \
+		-lpthread -o $@
+
+$(DEMO): examples/demo/demo.c $(BUILD)/tests/demo.skel.h | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests $< $(USER_LDLIBS) -o $@
+
+test: $(RUNNER) $(HOST_RUNNER)
+	@tests/run_all $(HOST_RUNNER) $(RUNNER)
+
+run: $(DEMO)
+	@$(DEMO)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(LIBARENA_BPF) $(RUNNER) \
+		$(HOST_RUNNER) $(DEMO) $(BPF_LINK)
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Compiler and kernel glue shared by every libarena header: the arena
+ * address space, the single arena map, the kfuncs the library calls, and a
+ * few builtins.  Compiles for BPF (clang -target bpf) and for the host build,
+ * where the arena is an mmap-reserved region and these collapse to plain C.
+ */
+#ifndef __LIBARENA_COMMON_H
+#define __LIBARENA_COMMON_H
+
+#ifdef __BPF__
+
+#ifndef BPF_NO_KFUNC_PROTOTYPES
+#define BPF_NO_KFUNC_PROTOTYPES	/* we declare the arena kfuncs ourselves */
+#endif
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+
+#define __arena __attribute__((address_space(1)))
+#ifndef __arg_arena	/* libbpf >= 1.4 defines it too */
+#define __arg_arena __attribute__((btf_decl_tag("arg:arena")))
+#endif
+
+/*
+ * True while the verifier's loop budget lasts (a may_goto instruction).
+ * Every loop in the library is also bounded by its own count, so hitting the
+ * budget is detected by the caller, never a silent partial result.
+ */
+#define can_loop							\
+	({								\
+		__label__ l_out, l_in;					\
+		bool __ok = true;					\
+		asm volatile goto("may_goto %l[l_out]" :::: l_out);	\
+		goto l_in;						\
+	l_out:								\
+		__ok = false;						\
+	l_in:								\
+		__ok;							\
+	})
+
+/* Arena size in 4 KiB pages: 1 GiB buddy window + 3 MiB for globals/slack. */
+#ifndef LIBARENA_ARENA_PAGES
+#define LIBARENA_ARENA_PAGES	((1u << 18) + 768)
+#endif
+
+/*
+ * The one arena every object linked with libarena shares.  __weak so that the
+ * library and any number of user objects may each define it; the definitions
+ * must be identical (resize from user space with bpf_map__set_max_entries()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARENA);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, LIBARENA_ARENA_PAGES);
+} arena SEC(".maps") __weak;
+
+void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr,
+				    __u32 page_cnt, int node_id,
+				    __u64 flags) __ksym __weak;
+void bpf_arena_free_pages(void *map, void __arena *ptr,
+			  __u32 page_cnt) __ksym __weak;
+int bpf_arena_reserve_pages(void *map, void __arena *addr,
+			    __u32 page_cnt) __ksym __weak;
+
+#else /* host build */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#define __arena
+#define __arg_arena
+#define can_loop	1
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define __hidden __attribute__((visibility("hidden")))
+
+#endif /* __BPF__ */
+
+#ifdef __BPF__
+/* vmlinux.h carries no errno macros; these are the Linux values. */
+#define ENOENT		2
+#define ENOMEM		12
+#define EFAULT		14
+#define EBUSY		16
+#define EXDEV		18
+#define EINVAL		22
+#define ENOSPC		28
+#define ERANGE		34
+#define EDEADLK		35
+#define EOVERFLOW	75
+#define EADDRNOTAVAIL	99
+#define ETIMEDOUT	110
+#define EALREADY	114
+#define EUCLEAN		117
+#else
+#include <errno.h>
+#endif
+
+/*
+ * Hide a value from the verifier's range tracking.  A can_loop loop that
+ * carries a known constant (a counter starting at 0) is walked iteration by
+ * iteration; a value loaded from the arena is unknown, so the verifier can
+ * prune at the loop head instead.
+ */
+#ifdef __BPF__
+extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
+#define opaque(x)	((typeof(x))((x) + libarena_opaque_zero))
+#else
+#define opaque(x)	(x)
+#endif
+
+/* Arena pointers travel through global functions as 64-bit addresses. */
+#define arena_ptr(addr)		((void __arena *)(__u64)(addr))
+#define arena_addr(ptr)		((__u64)(ptr))
+
+#endif /* __LIBARENA_COMMON_H */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libarena data model.
+ *
+ *   arena   [ globals | window: up to 1024 slices of 1 MiB | slack ]
+ *
+ * space    One per arena (struct arena_space, an arena global).  At first
+ *          init it reserves the window with bpf_arena_reserve_pages() and
+ *          then hands out 1 MiB slices lock-free: slices given back are
+ *          reused first (a bitmap claimed by compare-and-swap), then a bump
+ *          index.  Slices of every allocator instance come from here.
+ *
+ * chunk    A populated slice, 1 MiB aligned, so a block's chunk is its
+ *          address masked.  Its first 41216 bytes are metadata, carved as
+ *          if they were allocated blocks:
+ *              [0, 32K)        4-bit order of every 16 B item
+ *              [32K, 40K)      allocated bit of every item
+ *              [40K, 40K+256)  struct chunk_hdr (freelist heads, counts)
+ *          The rest (1007.75 KiB) is buddy blocks of 16 B << order.
+ *
+ * block    A free block keeps its freelist links (item indices, prev/next)
+ *          at byte 8, so the first 8 bytes of freed user data survive.  Only
+ *          a block's first item has its order and allocated bit set.
+ *
+ * buddy    An allocator instance (buddy_t, lives in the arena).  It owns a
+ *          singly linked list of chunks, one lock, and its statistics.
+ *          Several instances share one arena and one window.
+ */
+#ifndef __LIBARENA_TYPES_H
+#define __LIBARENA_TYPES_H
+
+#include "common.h"
+
+#define BUDDY_MIN_SHIFT		4
+#define BUDDY_NR_ORDERS		16
+#define BUDDY_MAX_ORDER		(BUDDY_NR_ORDERS - 1)
+#define BUDDY_MIN_SIZE		(1ull << BUDDY_MIN_SHIFT)
+#define BUDDY_MAX_SIZE		(BUDDY_MIN_SIZE << BUDDY_MAX_ORDER)	/* 512 KiB */
+
+#define ARENA_PAGE_SHIFT	12
+#define CHUNK_SHIFT		20
+#define CHUNK_SIZE		(1ull << CHUNK_SHIFT)
+#define CHUNK_MASK		(CHUNK_SIZE - 1)
+#define CHUNK_PAGES		(CHUNK_SIZE >> ARENA_PAGE_SHIFT)
+#define CHUNK_ITEMS		(CHUNK_SIZE >> BUDDY_MIN_SHIFT)		/* 65536 */
+
+#define CHUNK_ORDERS_OFF	0
+#define CHUNK_ALLOCBITS_OFF	(32u << 10)
+#define CHUNK_HDR_OFF		(40u << 10)
+#define CHUNK_HDR_SIZE		256u
+#define CHUNK_META_SIZE		(CHUNK_HDR_OFF + CHUNK_HDR_SIZE)	/* 41216 */
+#define CHUNK_META_ITEMS	(CHUNK_META_SIZE >> BUDDY_MIN_SHIFT)
+#define CHUNK_CAPACITY		(CHUNK_SIZE - CHUNK_META_SIZE)
+
+/* "No item": any index past the last item; this one is the canonical. */
+#define ITEM_NONE		((__u32)CHUNK_ITEMS)
+
+#define CHUNK_MAGIC		0x6b6e7568636c6c61ull	/* "allchunk" */
+#define BUDDY_MAGIC		0x7964647562616c6cull	/* "llabuddy" */
+
+#define SPACE_MAX_SLICES	1024u
+#define SPACE_BITMAP_WORDS	(SPACE_MAX_SLICES / 64)
+/* Arena bytes kept out of the window at each end (libbpf puts globals there). */
+#define SPACE_GUARD		(1ull << 20)
+/* Lock slots: the maximum number of allocator instances per arena. */
+#define LIBARENA_MAX_INSTANCES	64u
+/* Entirely free chunks an instance keeps instead of returning them. */
+#define BUDDY_SPARE_CHUNKS	1u
+
+struct chunk_hdr {
+	__u64 magic;
+	__u64 owner;		/* address of the owning struct buddy */
+	__u64 next;		/* next chunk of the owner, 0 ends the list */
+	__u64 free_bytes;
+	__u32 free_head[BUDDY_NR_ORDERS];
+	__u32 free_mask;	/* bit k: free_head[k] is not empty */
+	__u32 nr_allocated;	/* allocated blocks */
+};
+
+/* Freelist links inside a free block, at byte 8. */
+struct free_links {
+	__u32 prev;
+	__u32 next;
+};
+#define FREE_LINKS_OFF		8
+
+enum space_state {
+	SPACE_UNINIT = 0,
+	SPACE_BUSY,
+	SPACE_READY,
+};
+
+struct arena_space {
+	__u64 state;
+	__u64 base;		/* address of slice 0 */
+	__u32 nr_slices;
+	__u32 bump;		/* slices never handed out start here */
+	__u32 next_lock_slot;
+	__u32 populated_chunks;
+	__u64 returned[SPACE_BITMAP_WORDS];	/* given back, still reserved */
+	__u64 populated[SPACE_BITMAP_WORDS];	/* backed by pages now */
+};
+
+/* Why buddy_free() rejected a pointer; indexes buddy_stats.rejected[]. */
+enum buddy_reject {
+	BUDDY_REJECT_OUTSIDE,		/* -EFAULT: not in a populated slice */
+	BUDDY_REJECT_MISALIGNED,	/* -EINVAL: not 16-byte aligned */
+	BUDDY_REJECT_FOREIGN,		/* -EXDEV: another instance's chunk */
+	BUDDY_REJECT_INTERIOR,		/* -EADDRNOTAVAIL: no block starts here */
+	BUDDY_REJECT_NOT_ALLOCATED,	/* -EALREADY: double free */
+	BUDDY_REJECT_LOCK,		/* -EDEADLK/-ETIMEDOUT: lock failed */
+	BUDDY_NR_REJECTS,
+};
+
+struct buddy_stats {
+	__u64 bytes_in_use;	/* usable bytes of allocated blocks */
+	__u64 peak_bytes;
+	__u64 chunks;		/* chunks owned now */
+	__u64 chunks_populated;	/* ever populated by this instance */
+	__u64 chunks_returned;	/* given back to the kernel */
+	__u64 allocs;
+	__u64 frees;
+	__u64 failed_allocs;	/* NULL returns for any reason */
+	__u64 bad_sizes;	/* of which: size 0 or > 512 KiB */
+	__u64 lock_acquisitions;
+	__u64 lock_failures;
+	__u64 rejected[BUDDY_NR_REJECTS];
+};
+
+/* What the consistency walk found first; see buddy_check(). */
+enum buddy_check_err {
+	BUDDY_CHECK_OK = 0,
+	BUDDY_CHECK_BAD_CHUNK,		/* magic/owner/list wrong */
+	BUDDY_CHECK_BAD_BLOCK,		/* order/alignment of a block */
+	BUDDY_CHECK_UNMERGED,		/* two free buddies of one order */
+	BUDDY_CHECK_FREELIST,		/* link, order or count mismatch */
+	BUDDY_CHECK_COUNTS,		/* allocated/free totals disagree */
+	BUDDY_CHECK_STATS,		/* instance statistics disagree */
+	BUDDY_CHECK_INCOMPLETE,		/* loop budget ran out */
+};
+
+struct buddy_check_report {
+	__u32 err;		/* enum buddy_check_err */
+	__u32 item;
+	__u64 chunk;
+	__u64 expected;
+	__u64 found;
+};
+
+enum buddy_state {
+	BUDDY_UNINIT = 0,
+	BUDDY_BUSY,		/* being initialised (default instance) */
+	BUDDY_READY,
+	BUDDY_DEAD,		/* destroyed */
+};
+
+#define BUDDY_NO_PCPU_CACHE	(1ull << 0)
+#define BUDDY_KNOWN_FLAGS	(BUDDY_NO_PCPU_CACHE)
+
+struct buddy {
+	__u64 magic;
+	__u64 state;
+	__u64 flags;
+	__u64 chunks;		/* first chunk, 0 when none */
+	__u32 lock_slot;	/* 1-based, 0 = not assigned yet */
+	__u32 nr_empty;		/* entirely free chunks on the list */
+	struct buddy_stats stats;
+	struct buddy_check_report check;
+};
+
+#endif /* __LIBARENA_TYPES_H */

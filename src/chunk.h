@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Chunk metadata accessors: per-item order nibbles, allocated bits, the
+ * per-order freelists threaded through free blocks.  All callers hold the
+ * owner's lock except chunk_init(), which runs before the chunk is visible.
+ */
+#ifndef __LIBARENA_CHUNK_H
+#define __LIBARENA_CHUNK_H
+
+#include "platform.h"
+
+typedef struct chunk_hdr __arena chunk_t;
+
+static __always_inline __u64 chunk_of(__u64 addr)
+{
+	return addr & ~CHUNK_MASK;
+}
+
+static __always_inline chunk_t *chunk_hdr(__u64 chunk)
+{
+	return arena_ptr(chunk + CHUNK_HDR_OFF);
+}
+
+static __always_inline __u32 item_of(__u64 addr)
+{
+	return (addr & CHUNK_MASK) >> BUDDY_MIN_SHIFT;
+}
+
+static __always_inline __u64 item_addr(__u64 chunk, __u32 item)
+{
+	return chunk + ((__u64)item << BUDDY_MIN_SHIFT);
+}
+
+static __always_inline __u64 order_size(__u32 order)
+{
+	return BUDDY_MIN_SIZE << order;
+}
+
+/* Smallest order whose blocks hold size bytes (1 <= size <= 512 KiB). */
+static __always_inline __u32 size_to_order(__u64 size)
+{
+	__u64 v = (size - 1) >> BUDDY_MIN_SHIFT;
+	__u32 order = 0;
+
+	if (v >> 8) {
+		order += 8;
+		v >>= 8;
+	}
+	if (v >> 4) {
+		order += 4;
+		v >>= 4;
+	}
+	if (v >> 2) {
+		order += 2;
+		v >>= 2;
+	}
+	if (v >> 1) {
+		order += 1;
+		v >>= 1;
+	}
+	return order + v;
+}
+
+static __always_inline __u8 __arena *order_byte(__u64 chunk, __u32 item)
+{
+	return arena_ptr(chunk + CHUNK_ORDERS_OFF + (item & (CHUNK_ITEMS - 1)) / 2);
+}
+
+static __always_inline __u32 item_order(__u64 chunk, __u32 item)
+{
+	return (*order_byte(chunk, item) >> ((item & 1) * 4)) & 0xf;
+}
+
+static __always_inline void set_item_order(__u64 chunk, __u32 item, __u32 order)
+{
+	__u8 __arena *p = order_byte(chunk, item);
+	__u32 shift = (item & 1) * 4;
+
+	*p = (*p & ~(0xf << shift)) | ((order & 0xf) << shift);
+}
+
+static __always_inline __u8 __arena *allocbit_byte(__u64 chunk, __u32 item)
+{
+	return arena_ptr(chunk + CHUNK_ALLOCBITS_OFF + (item & (CHUNK_ITEMS - 1)) / 8);
+}
+
+static __always_inline bool item_allocated(__u64 chunk, __u32 item)
+{
+	return *allocbit_byte(chunk, item) & (1 << (item & 7));
+}
+
+static __always_inline void set_item_allocated(__u64 chunk, __u32 item, bool on)
+{
+	__u8 __arena *p = allocbit_byte(chunk, item);
+
+	if (on)
+		*p |= 1 << (item & 7);
+	else
+		*p &= ~(1 << (item & 7));
+}
+
+static __always_inline struct free_links __arena *free_links(__u64 chunk, __u32 item)
+{
+	return arena_ptr(item_addr(chunk, item & (CHUNK_ITEMS - 1)) + FREE_LINKS_OFF);
+}
+
+static __always_inline bool item_valid(__u32 item)
+{
+	return item >= CHUNK_META_ITEMS && item < CHUNK_ITEMS;
+}
+
+static __always_inline void freelist_push(__u64 chunk, __u32 item, __u32 order)
+{
+	chunk_t *h = chunk_hdr(chunk);
+	__u32 head = h->free_head[order & BUDDY_MAX_ORDER];
+	struct free_links __arena *l = free_links(chunk, item);
+
+	set_item_order(chunk, item, order);
+	l->prev = ITEM_NONE;
+	l->next = head;
+	if (item_valid(head))
+		free_links(chunk, head)->prev = item;
+	h->free_head[order & BUDDY_MAX_ORDER] = item;
+	h->free_mask |= 1u << order;
+}
+
+static __always_inline void freelist_remove(__u64 chunk, __u32 item, __u32 order)
+{
+	chunk_t *h = chunk_hdr(chunk);
+	struct free_links __arena *l = free_links(chunk, item);
+	__u32 prev = l->prev, next = l->next;
+
+	if (item_valid(prev))
+		free_links(chunk, prev)->next = next;
+	else
+		h->free_head[order & BUDDY_MAX_ORDER] = next;
+	if (item_valid(next))
+		free_links(chunk, next)->prev = prev;
+	if (!item_valid(h->free_head[order & BUDDY_MAX_ORDER]))
+		h->free_mask &= ~(1u << order);
+}
+
+/* The largest block that starts at item and ends by the chunk's end. */
+static __always_inline __u32 largest_order_at(__u32 item)
+{
+	__u32 order = BUDDY_MAX_ORDER;
+	int i;
+
+	for (i = 0; i < BUDDY_NR_ORDERS; i++) {
+		if (!(item & ((1u << order) - 1)) &&
+		    item + (1u << order) <= CHUNK_ITEMS)
+			break;
+		order--;
+	}
+	return order;
+}
+
+/* Lay out a freshly populated (zeroed) chunk: header, then free blocks. */
+static __always_inline void chunk_init(__u64 chunk, __u64 owner)
+{
+	chunk_t *h = chunk_hdr(chunk);
+	__u32 item = CHUNK_META_ITEMS, order;
+	int i;
+
+	h->magic = CHUNK_MAGIC;
+	h->owner = owner;
+	h->next = 0;
+	h->free_bytes = CHUNK_CAPACITY;
+	h->nr_allocated = 0;
+	h->free_mask = 0;
+	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+		h->free_head[i] = ITEM_NONE;
+	for (i = opaque(0); i < 2 * BUDDY_NR_ORDERS && item < CHUNK_ITEMS && can_loop; i++) {
+		order = largest_order_at(item);
+		freelist_push(chunk, item, order);
+		item += 1u << order;
+	}
+}
+
+#endif /* __LIBARENA_CHUNK_H */

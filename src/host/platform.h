@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The platform seam for the host build: the arena is an mmap'ed PROT_NONE
+ * region, populating is mprotect, the lock is a bounded spin lock that
+ * detects re-acquisition by its own thread.
+ */
+#ifndef __LIBARENA_HOST_PLATFORM_H
+#define __LIBARENA_HOST_PLATFORM_H
+
+struct libarena_lock {
+	int owner;		/* thread id of the holder, 0 when free */
+};
+
+struct libarena_lock *platform_lock_of(__u32 slot);
+int platform_lock(struct libarena_lock *l);
+void platform_unlock(struct libarena_lock *l);
+void platform_window(__u64 *start, __u64 *end);
+int platform_reserve(__u64 addr, __u32 pages);
+int platform_populate(__u64 addr, __u32 pages);
+void platform_depopulate(__u64 addr, __u32 pages);
+
+/* Host-only controls for tests: arena size, fault-free fresh start. */
+int libarena_host_set_arena_size(__u64 bytes);
+void libarena_host_reset(void);
+/* Lock timeout in ns (default 250 ms, like the kernel's). */
+void libarena_host_set_lock_timeout(__u64 ns);
+
+#endif /* __LIBARENA_HOST_PLATFORM_H */

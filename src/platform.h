@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The platform seam: everything the allocator needs from its environment.
+ *
+ *   platform_window(&start, &end)      arena address range
+ *   platform_reserve(addr, pages)      keep pages from other allocators
+ *   platform_populate(addr, pages)     reserved -> backed by zeroed pages
+ *   platform_depopulate(addr, pages)   backed -> reserved again
+ *   platform_lock_of(slot)             an instance's lock
+ *   platform_lock(l) / platform_unlock(l)
+ *                                      bounded: 0, -EDEADLK (same CPU/thread
+ *                                      already holds it) or -ETIMEDOUT
+ *
+ * The BPF implementation uses the arena kfuncs and bpf_res_spin_lock; the
+ * host one (src/host/) uses mmap and a spin lock with the same guarantees.
+ */
+#ifndef __LIBARENA_PLATFORM_H
+#define __LIBARENA_PLATFORM_H
+
+#include <libarena/types.h>
+
+#ifdef __BPF__
+#include "platform_bpf.h"
+#else
+#include "host/platform.h"
+#endif
+
+#define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
+#define cmpxchg(p, old, new)	__sync_val_compare_and_swap((p), (old), (new))
+#define atomic_add(p, v)	((void)__sync_fetch_and_add((p), (v)))
+#define atomic_or(p, v)		((void)__sync_fetch_and_or((p), (v)))
+#define atomic_and(p, v)	((void)__sync_fetch_and_and((p), (v)))
+
+#endif /* __LIBARENA_PLATFORM_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The window of arena addresses that chunks come from.  Lock-free: a
+ * compare-and-swap claims a returned slice or advances the bump index, so
+ * populating a chunk (a sleeping kfunc) never happens under an allocator
+ * lock.  A slice not populated stays reserved, so bpf_arena_alloc_pages()
+ * calls elsewhere in the program cannot take it.
+ */
+#include "space.h"
+
+struct arena_space __arena libarena_space;
+volatile __u64 __arena libarena_opaque_zero;
+
+static __always_inline int space_setup(struct arena_space __arena *s)
+{
+	__u64 start, end, base, n;
+	int err;
+
+	platform_window(&start, &end);
+	base = (start + SPACE_GUARD + CHUNK_MASK) & ~CHUNK_MASK;
+	if (end < base + SPACE_GUARD + CHUNK_SIZE)
+		return -ENOSPC;
+	n = (end - SPACE_GUARD - base) >> CHUNK_SHIFT;
+	if (n > SPACE_MAX_SLICES)
+		n = SPACE_MAX_SLICES;
+	err = platform_reserve(base, n * CHUNK_PAGES);
+	if (err)
+		return err;
+	s->base = base;
+	s->nr_slices = n;
+	return 0;
+}
+
+int space_init(void)
+{
+	struct arena_space __arena *s = &libarena_space;
+	__u64 state;
+	int err;
+
+	state = cmpxchg(&s->state, SPACE_UNINIT, SPACE_BUSY);
+	if (state == SPACE_UNINIT) {
+		err = space_setup(s);
+		WRITE_ONCE(s->state, err ? SPACE_UNINIT : SPACE_READY);
+		return err;
+	}
+	/* Another CPU is setting up: wait while the loop budget lasts. */
+	while (can_loop)
+		if (READ_ONCE(s->state) == SPACE_READY)
+			return 0;
+	return READ_ONCE(s->state) == SPACE_READY ? 0 : -EBUSY;
+}
+
+/* Claim a slice given back earlier, or -1. */
+static __always_inline __s64 space_claim_returned(struct arena_space __arena *s)
+{
+	__u64 word, bit;
+	__u32 w;
+
+	for (w = opaque(0); w < SPACE_BITMAP_WORDS && can_loop; w++) {
+		/* Retry while other CPUs change this word under us. */
+		while (can_loop) {
+			word = READ_ONCE(s->returned[w]);
+			if (!word)
+				break;
+			bit = word & -word;
+			if (cmpxchg(&s->returned[w], word, word & ~bit) == word)
+				return w * 64 + __builtin_ctzll(bit);
+		}
+	}
+	return -1;
+}
+
+static __always_inline __s64 space_claim_new(struct arena_space __arena *s)
+{
+	__u32 idx = __sync_fetch_and_add(&s->bump, 1);
+
+	if (idx < s->nr_slices)
+		return idx;
+	__sync_fetch_and_sub(&s->bump, 1);
+	return -1;
+}
+
+static __always_inline void space_mark(__u64 __arena *bitmap, __u64 idx, bool set)
+{
+	if (set)
+		atomic_or(&bitmap[idx / 64], 1ull << (idx % 64));
+	else
+		atomic_and(&bitmap[idx / 64], ~(1ull << (idx % 64)));
+}
+
+__u64 space_chunk_get(void)
+{
+	struct arena_space __arena *s = &libarena_space;
+	__u64 chunk;
+	__s64 idx;
+
+	if (READ_ONCE(s->state) != SPACE_READY)
+		return 0;
+	idx = space_claim_returned(s);
+	if (idx < 0)
+		idx = space_claim_new(s);
+	if (idx < 0 || idx >= SPACE_MAX_SLICES)
+		return 0;
+	chunk = s->base + ((__u64)idx << CHUNK_SHIFT);
+	if (platform_populate(chunk, CHUNK_PAGES)) {
+		space_mark(s->returned, idx, true);
+		return 0;
+	}
+	space_mark(s->populated, idx, true);
+	__sync_fetch_and_add(&s->populated_chunks, 1);
+	return chunk;
+}
+
+int space_chunk_put(__u64 chunk)
+{
+	struct arena_space __arena *s = &libarena_space;
+	__u64 idx;
+
+	if (!space_is_populated(chunk) || (chunk & CHUNK_MASK))
+		return -EINVAL;
+	idx = (chunk - s->base) >> CHUNK_SHIFT;
+	if (idx >= SPACE_MAX_SLICES)
+		return -EINVAL;
+	space_mark(s->populated, idx, false);
+	platform_depopulate(chunk, CHUNK_PAGES);
+	__sync_fetch_and_sub(&s->populated_chunks, 1);
+	space_mark(s->returned, idx, true);
+	return 0;
+}

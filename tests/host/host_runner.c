@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The host test runner: the allocator sources compiled for user space over
+ * an mmap'ed region, under AddressSanitizer and UBSan.  Runs the shared
+ * test bodies of tests/progs/buddy_tests.h plus host-only tests of the lock
+ * (a thread re-entering its own lock, a lock held past the timeout).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include "../progs/buddy_tests.h"
+#include "instance.h"
+#include "runner.h"
+
+#define SRC_BUDDY_TESTS	TESTS_DIR "/progs/buddy_tests.h"
+#define SMALL_ARENA	(11ull << 20)
+
+/* Re-entering the lock on the same thread fails at once, is counted, and
+ * loses nothing (a nested BPF program on the holder's CPU gets the same). */
+static int t_lock_reentry_fails_fast(void)
+{
+	struct libarena_lock *l;
+	__u64 p;
+
+	test_begin();
+	ASSERT_OK(buddy_init(&test_b1));
+	p = __buddy_alloc(&test_b1, 64);
+	ASSERT_NE(p, 0);
+	l = buddy_lock_of(&test_b1);
+	ASSERT_OK(platform_lock(l));
+	ASSERT_EQ(__buddy_alloc(&test_b1, 64), 0);
+	ASSERT_EQ(__buddy_free(&test_b1, p), -EDEADLK);
+	platform_unlock(l);
+	ASSERT_EQ(test_b1.stats.lock_failures, 2);
+	ASSERT_EQ(test_b1.stats.failed_allocs, 1);
+	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 1);
+	ASSERT_EQ(__buddy_usable_size(&test_b1, p), 64);	/* still allocated */
+	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_OK(buddy_check(&test_b1));
+	ASSERT_OK(buddy_destroy(&test_b1));
+	return 0;
+}
+
+static void *hold_lock(void *arg)
+{
+	struct libarena_lock *l = arg;
+
+	if (platform_lock(l))
+		return (void *)1;
+	usleep(200 * 1000);
+	platform_unlock(l);
+	return NULL;
+}
+
+/* A lock held too long by another thread: the caller gives up with
+ * -ETIMEDOUT after the timeout instead of hanging. */
+static int t_lock_timeout_reported(void)
+{
+	struct libarena_lock *l;
+	struct timespec t0, t1;
+	pthread_t holder;
+	void *ret;
+	__u64 p, ms;
+
+	test_begin();
+	ASSERT_OK(buddy_init(&test_b1));
+	p = __buddy_alloc(&test_b1, 64);
+	l = buddy_lock_of(&test_b1);
+	libarena_host_set_lock_timeout(20 * 1000 * 1000);
+	ASSERT_OK(pthread_create(&holder, NULL, hold_lock, l));
+	usleep(20 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(__buddy_free(&test_b1, p), -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(holder, &ret);
+	libarena_host_set_lock_timeout(250 * 1000 * 1000);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ASSERT_EQ((long)ret, 0);
+	ASSERT_LE(ms, 150);
+	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 1);
+	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_OK(buddy_destroy(&test_b1));
+	return 0;
+}
+
+struct host_test {
+	const char *name;
+	int (*fn)(void);
+	const char *src;
+};
+
+#define HOST_TEST_ENTRY(name) { #name, t_##name, SRC_BUDDY_TESTS },
+
+static const struct host_test tests[] = {
+	BUDDY_TESTS(HOST_TEST_ENTRY)
+	{ "lock_reentry_fails_fast", t_lock_reentry_fails_fast, __FILE__ },
+	{ "lock_timeout_reported", t_lock_timeout_reported, __FILE__ },
+};
+
+/* Throw the whole heap away: a fresh arena of `size` bytes. */
+static void fresh_arena(__u64 size)
+{
+	buddy_destroy(&buddy);
+	buddy_destroy(&test_b1);
+	buddy_destroy(&test_b2);
+	libarena_host_reset();
+	libarena_host_set_arena_size(size);
+}
+
+static enum test_status run_one(const struct host_test *t)
+{
+	bool small = !strncmp(t->name, "small_", 6);
+	enum test_status status = TEST_OK;
+	int err;
+
+	if (small)
+		fresh_arena(SMALL_ARENA);
+	err = buddy_reset(&buddy);
+	if (err) {
+		test_why("buddy_reset of the default instance: %d", err);
+		return TEST_FAIL;
+	}
+	memset(&test_report, 0, sizeof(test_report));
+	if (t->fn()) {
+		test_print_report(&test_report, t->src);
+		status = TEST_FAIL;
+	} else if (!test_report.nr_asserts) {
+		test_why("the test asserted nothing");
+		status = TEST_FAIL;
+	} else if ((err = buddy_check(&buddy))) {
+		test_why("heap check after the test: %d", err);
+		test_print_check(&buddy.check);
+		status = TEST_FAIL;
+	}
+	if (small)
+		fresh_arena(0);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct test_run r;
+	char name[128];
+	size_t i;
+
+	test_run_init(&r, argc, argv);
+	srandom(time(NULL));
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		snprintf(name, sizeof(name), "host/%s", tests[i].name);
+		if (test_selected(&r, name))
+			test_result(&r, name, run_one(&tests[i]));
+	}
+	return test_finish(&r);
+}

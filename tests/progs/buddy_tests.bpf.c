@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The shared allocator tests as SEC("syscall") programs, one per test. */
+#include "buddy_tests.h"
+
+#define DEFINE_TEST_PROG(name)				\
+	SEC("syscall") int test_##name(void *ctx)	\
+	{						\
+		return t_##name();			\
+	}
+
+BUDDY_TESTS(DEFINE_TEST_PROG)
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* For the runner's own checks: 100 blocks of 64 B left allocated. */
+SEC("syscall")
+int fill_default(void *ctx)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 100; i++)
+		n += __arena_malloc(64) != 0;
+	return n;
+}

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Allocator tests shared by the in-kernel runner (each body becomes a
+ * SEC("syscall") program in buddy_tests.bpf.c) and the host runner (plain
+ * calls under ASan/UBSan).  Each body starts from a reset default instance
+ * and must leave test_b1/test_b2 destroyed or destroyable.
+ */
+#ifndef __LIBARENA_BUDDY_TESTS_H
+#define __LIBARENA_BUDDY_TESTS_H
+
+#include "test_common.h"
+#include "chunk.h"
+#include "space.h"
+
+#define TEST_MAX_PTRS	1024
+
+struct buddy __arena test_b1;
+struct buddy __arena test_b2;
+__u64 __arena test_ptrs[TEST_MAX_PTRS];
+__u64 __arena test_sizes[TEST_MAX_PTRS];
+
+static __always_inline void test_begin(void)
+{
+	/* A failed earlier test may have left these initialised. */
+	buddy_destroy(&test_b1);
+	buddy_destroy(&test_b2);
+}
+
+static __always_inline __u64 rand_between(__u64 lo, __u64 hi)
+{
+	return lo + test_rand() % (hi - lo + 1);
+}
+
+/* Fisher-Yates over the first n entries of test_ptrs/test_sizes. */
+static __always_inline void shuffle_ptrs(__u32 n)
+{
+	__u64 tmp;
+	__u32 i, j;
+
+	for (i = opaque(n - 1); i > 0 && i < TEST_MAX_PTRS && can_loop; i--) {
+		j = test_rand() % (i + 1);
+		if (j >= TEST_MAX_PTRS)
+			break;
+		tmp = test_ptrs[i];
+		test_ptrs[i] = test_ptrs[j];
+		test_ptrs[j] = tmp;
+		tmp = test_sizes[i];
+		test_sizes[i] = test_sizes[j];
+		test_sizes[j] = tmp;
+	}
+}
+
+static __always_inline __u64 pattern_word(__u64 seed, __u64 i)
+{
+	return (seed << 32) ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+/* Fill (or verify) size bytes at addr with a pattern derived from seed. */
+static __always_inline int pattern_fill(__u64 addr, __u64 size, __u64 seed)
+{
+	__u64 __arena *w = arena_ptr(addr);
+	__u8 __arena *c = arena_ptr(addr);
+	__u64 i;
+
+	for (i = opaque(0); i < size / 8 && can_loop; i++)
+		w[i] = pattern_word(seed, i);
+	for (i = opaque(size & ~7ull); i < size && can_loop; i++)
+		c[i] = (__u8)(seed + i);
+	return 0;
+}
+
+static __always_inline int pattern_verify(__u64 addr, __u64 size, __u64 seed)
+{
+	__u64 __arena *w = arena_ptr(addr);
+	__u8 __arena *c = arena_ptr(addr);
+	__u64 i;
+
+	for (i = opaque(0); i < size / 8 && can_loop; i++)
+		if (w[i] != pattern_word(seed, i))
+			break;
+	ASSERT_EQ(i, size / 8);
+	for (i = opaque(size & ~7ull); i < size && can_loop; i++)
+		if (c[i] != (__u8)(seed + i))
+			break;
+	ASSERT_EQ(i, size);
+	return 0;
+}
+
+/* A returned block: 16-byte aligned, aligned to its usable size, inside a
+ * populated chunk past its metadata, usable size >= requested. */
+static __always_inline int check_block(buddy_t *b, __u64 addr, __u64 size)
+{
+	__u64 usable = __buddy_usable_size(b, addr);
+
+	ASSERT_NE(addr, 0);
+	ASSERT_EQ(addr & 15, 0);
+	ASSERT_TRUE(space_is_populated(chunk_of(addr)));
+	ASSERT_GE(addr - chunk_of(addr), CHUNK_META_SIZE);
+	ASSERT_GE(usable, size);
+	ASSERT_EQ(addr & (usable - 1), 0);
+	ASSERT_LE(addr - chunk_of(addr) + usable, CHUNK_SIZE);
+	return 0;
+}
+
+static __always_inline int t_init_destroy_repeat(void)
+{
+	__u64 p;
+	int i;
+
+	test_begin();
+	for (i = 0; i < 10; i++) {
+		ASSERT_OK(buddy_init(&test_b1));
+		ASSERT_EQ(buddy_init(&test_b1), -EBUSY);
+		p = __buddy_alloc(&test_b1, 100 + i);
+		CHECK_OK(check_block(&test_b1, p, 100 + i));
+		ASSERT_OK(__buddy_free(&test_b1, p));
+		ASSERT_OK(buddy_check(&test_b1));
+		ASSERT_OK(buddy_destroy(&test_b1));
+		ASSERT_EQ(buddy_destroy(&test_b1), -EINVAL);
+	}
+	ASSERT_EQ(buddy_init_flags(&test_b1, 1ull << 40), -EINVAL);
+	ASSERT_EQ(__buddy_alloc(&test_b1, 16), 0);
+	return 0;
+}
+
+static __always_inline int t_destroy_with_live_allocations(void)
+{
+	__u32 base = libarena_space.populated_chunks;
+	int i;
+
+	test_begin();
+	ASSERT_OK(buddy_init(&test_b1));
+	for (i = 0; i < 4; i++)
+		ASSERT_NE(__buddy_alloc(&test_b1, BUDDY_MAX_SIZE), 0);
+	for (i = 0; i < 64; i++)
+		ASSERT_NE(__buddy_alloc(&test_b1, 16 << (i % 12)), 0);
+	ASSERT_GE(test_b1.stats.chunks, 4);
+	ASSERT_EQ(libarena_space.populated_chunks, base + test_b1.stats.chunks);
+	ASSERT_OK(buddy_destroy(&test_b1));
+	ASSERT_EQ(libarena_space.populated_chunks, base);
+	ASSERT_EQ(test_b1.stats.chunks, 0);
+	/* The instance is reusable and the window slices too. */
+	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_NE(__buddy_alloc(&test_b1, BUDDY_MAX_SIZE), 0);
+	ASSERT_OK(buddy_check(&test_b1));
+	ASSERT_OK(buddy_destroy(&test_b1));
+	return 0;
+}
+
+#define NR_ROUND_SIZES	38
+
+/* 1 B .. 512 KiB: each power of two, one byte less and one byte more. */
+static __always_inline __u64 round_size(__u32 i)
+{
+	__u64 p = 1ull << (i / 2 + 1);
+
+	if (i == 0)
+		return 1;
+	return (i & 1) ? p - 1 : (p + 1 <= BUDDY_MAX_SIZE ? p + 1 : p);
+}
+
+static __always_inline int t_alloc_free_shuffled_sizes(void)
+{
+	__u32 round, i;
+	__u64 p;
+
+	test_begin();
+	for (round = 0; round < 3; round++) {
+		for (i = opaque(0); i < NR_ROUND_SIZES && can_loop; i++) {
+			test_sizes[i] = round_size(i);
+			p = __arena_malloc(test_sizes[i]);
+			CHECK_OK(check_block(&buddy, p, test_sizes[i]));
+			*(__u8 __arena *)arena_ptr(p) = i;
+			*(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1) = i;
+			test_ptrs[i] = p;
+		}
+		ASSERT_EQ(i, NR_ROUND_SIZES);
+		shuffle_ptrs(NR_ROUND_SIZES);
+		for (i = opaque(0); i < NR_ROUND_SIZES && can_loop; i++) {
+			p = test_ptrs[i];
+			ASSERT_EQ(*(__u8 __arena *)arena_ptr(p),
+				  *(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1));
+			ASSERT_OK(__arena_free(p));
+		}
+		ASSERT_OK(buddy_check(&buddy));
+		ASSERT_EQ(buddy.stats.bytes_in_use, 0);
+	}
+	return 0;
+}
+
+#define NR_LIVE		512
+
+static __always_inline int t_live_patterns_scrambled(void)
+{
+	__u64 p;
+	__u32 i;
+
+	test_begin();
+	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
+		test_sizes[i] = rand_between(3, 16384);
+		p = __arena_malloc(test_sizes[i]);
+		CHECK_OK(check_block(&buddy, p, test_sizes[i]));
+		pattern_fill(p, test_sizes[i], p >> 4);
+		test_ptrs[i] = p;
+	}
+	ASSERT_EQ(i, NR_LIVE);
+	ASSERT_GE(buddy.stats.chunks, 2);
+	ASSERT_OK(buddy_check(&buddy));
+	shuffle_ptrs(NR_LIVE);
+	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
+		p = test_ptrs[i];
+		CHECK_OK(pattern_verify(p, test_sizes[i], p >> 4));
+		ASSERT_OK(__arena_free(p));
+	}
+	ASSERT_EQ(i, NR_LIVE);
+	ASSERT_EQ(buddy.stats.bytes_in_use, 0);
+	ASSERT_EQ(buddy.stats.allocs, NR_LIVE);
+	ASSERT_EQ(buddy.stats.frees, NR_LIVE);
+	return 0;
+}
+
+static __always_inline int t_blocks_aligned_and_inside(void)
+{
+	__u64 p, size;
+	__u32 i;
+
+	test_begin();
+	for (i = opaque(0); i < 200 && can_loop; i++) {
+		size = rand_between(1, i < 100 ? 4096 : BUDDY_MAX_SIZE);
+		p = __arena_malloc(size);
+		CHECK_OK(check_block(&buddy, p, size));
+		ASSERT_EQ(__arena_usable_size(p), order_size(size_to_order(size)));
+		test_ptrs[i] = p;
+	}
+	ASSERT_EQ(i, 200);
+	for (i = opaque(0); i < 200 && can_loop; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	return 0;
+}
+
+static __always_inline int t_free_null_is_noop(void)
+{
+	test_begin();
+	ASSERT_NOT_NULL(arena_malloc(16));
+	ASSERT_OK(__arena_free(0));
+	ASSERT_OK(buddy_free(&buddy, NULL));
+	ASSERT_EQ(buddy.stats.frees, 0);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 0);
+	return 0;
+}
+
+/* After a rejected free the heap must still serve a full round. */
+static __always_inline int alloc_all_free_all(buddy_t *b)
+{
+	__u32 i;
+
+	for (i = opaque(0); i < 256 && can_loop; i++) {
+		test_ptrs[i] = __buddy_alloc(b, 16 << (i % 10));
+		ASSERT_NE(test_ptrs[i], 0);
+	}
+	for (i = opaque(0); i < 256 && can_loop; i++)
+		ASSERT_OK(__buddy_free(b, test_ptrs[i]));
+	ASSERT_EQ(i, 256);
+	ASSERT_OK(buddy_check(b));
+	return 0;
+}
+
+static __always_inline int t_double_free_rejected(void)
+{
+	__u64 p, q;
+
+	test_begin();
+	p = __arena_malloc(64);
+	q = __arena_malloc(64);
+	ASSERT_OK(__arena_free(p));
+	ASSERT_EQ(__arena_free(p), -EALREADY);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
+	ASSERT_EQ(buddy.stats.frees, 1);
+	/* A double free of a block merged into a bigger free block. */
+	ASSERT_OK(__arena_free(q));
+	ASSERT_EQ(__arena_free(q), -EALREADY);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 2);
+	ASSERT_OK(buddy_check(&buddy));
+	CHECK_OK(alloc_all_free_all(&buddy));
+	return 0;
+}
+
+static __always_inline int t_misaligned_free_rejected(void)
+{
+	__u64 p;
+
+	test_begin();
+	p = __arena_malloc(256);
+	ASSERT_EQ(__arena_free(p + 8), -EINVAL);
+	ASSERT_EQ(__arena_free(p + 1), -EINVAL);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_MISALIGNED], 2);
+	ASSERT_EQ(__arena_usable_size(p), 256);
+	ASSERT_OK(__arena_free(p));
+	CHECK_OK(alloc_all_free_all(&buddy));
+	return 0;
+}
+
+static __always_inline int t_interior_free_rejected(void)
+{
+	__u64 p;
+
+	test_begin();
+	p = __arena_malloc(4096);
+	ASSERT_EQ(__arena_free(p + 16), -EADDRNOTAVAIL);
+	ASSERT_EQ(__arena_free(p + 2048), -EADDRNOTAVAIL);
+	ASSERT_EQ(__arena_free(p + 4080), -EADDRNOTAVAIL);
+	/* The chunk's own metadata is not a block either. */
+	ASSERT_EQ(__arena_free(chunk_of(p)), -EADDRNOTAVAIL);
+	ASSERT_EQ(__arena_free(chunk_of(p) + CHUNK_HDR_OFF), -EADDRNOTAVAIL);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_INTERIOR], 5);
+	ASSERT_OK(__arena_free(p));
+	CHECK_OK(alloc_all_free_all(&buddy));
+	return 0;
+}
+
+static __always_inline int t_outside_free_rejected(void)
+{
+	struct arena_space __arena *s = &libarena_space;
+	__u64 p;
+
+	test_begin();
+	p = __arena_malloc(32);
+	ASSERT_EQ(__arena_free(s->base - 4096), -EFAULT);
+	ASSERT_EQ(__arena_free(0xdead0), -EFAULT);
+	ASSERT_EQ(__arena_free(~0ull & ~15ull), -EFAULT);
+	/* The last slice of the window is reserved but not populated. */
+	ASSERT_EQ(__arena_free(s->base + ((__u64)(s->nr_slices - 1) << CHUNK_SHIFT) +
+			       CHUNK_META_SIZE), -EFAULT);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 4);
+	ASSERT_OK(__arena_free(p));
+	CHECK_OK(alloc_all_free_all(&buddy));
+	return 0;
+}
+
+static __always_inline int t_foreign_free_rejected(void)
+{
+	__u64 p;
+
+	test_begin();
+	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(buddy_init(&test_b2));
+	p = __buddy_alloc(&test_b1, 128);
+	ASSERT_NE(p, 0);
+	ASSERT_EQ(__buddy_free(&test_b2, p), -EXDEV);
+	ASSERT_EQ(__arena_free(p), -EXDEV);
+	ASSERT_EQ(test_b2.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
+	ASSERT_EQ(__buddy_usable_size(&test_b1, p), 128);
+	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_OK(buddy_check(&test_b1));
+	ASSERT_OK(buddy_check(&test_b2));
+	ASSERT_OK(buddy_destroy(&test_b1));
+	ASSERT_OK(buddy_destroy(&test_b2));
+	return 0;
+}
+
+static __always_inline int t_bad_sizes_return_null(void)
+{
+	test_begin();
+	ASSERT_NULL(arena_malloc(0));
+	ASSERT_NULL(arena_malloc(BUDDY_MAX_SIZE + 1));
+	ASSERT_NULL(arena_malloc(~0ull));
+	ASSERT_NULL(arena_calloc(1ull << 33, 1ull << 33));
+	ASSERT_NULL(arena_calloc(~0ull, 2));
+	ASSERT_NULL(arena_calloc(0, 16));
+	ASSERT_EQ(buddy.stats.failed_allocs, 6);
+	ASSERT_EQ(buddy.stats.bad_sizes, 6);
+	ASSERT_NOT_NULL(arena_malloc(BUDDY_MAX_SIZE));
+	ASSERT_EQ(buddy.stats.allocs, 1);
+	return 0;
+}
+
+static __always_inline int t_calloc_zeroes(void)
+{
+	__u64 __arena *w;
+	__u64 p, i;
+
+	test_begin();
+	p = __arena_malloc(4096);
+	pattern_fill(p, 4096, 7);
+	ASSERT_OK(__arena_free(p));
+	/* The same block comes back (first fit), dirty: calloc must clear. */
+	ASSERT_EQ(__arena_calloc(64, 64), p);
+	w = arena_ptr(p);
+	for (i = opaque(0); i < 4096 / 8 && can_loop; i++)
+		if (w[i])
+			break;
+	ASSERT_EQ(i, 4096 / 8);
+	return 0;
+}
+
+static __always_inline int t_realloc_preserves(void)
+{
+	__u64 p, q, in_use;
+
+	test_begin();
+	ASSERT_NOT_NULL(p = __arena_realloc(0, 24));
+	pattern_fill(p, 24, 3);
+	q = __arena_realloc(p, 30);	/* same 32 B block */
+	ASSERT_EQ(q, p);
+	ASSERT_NOT_NULL(q = __arena_realloc(p, 1000));
+	CHECK_OK(pattern_verify(q, 24, 3));
+	ASSERT_EQ(__arena_usable_size(p), 0);	/* old block freed */
+	pattern_fill(q, 1000, 4);
+	ASSERT_NOT_NULL(p = __arena_realloc(q, 100 << 10));
+	CHECK_OK(pattern_verify(p, 1000, 4));
+	ASSERT_NOT_NULL(q = __arena_realloc(p, 10));
+	CHECK_OK(pattern_verify(q, 8, 4));
+	ASSERT_EQ(__arena_usable_size(q), 16);
+	/* Failure leaves the block alone. */
+	ASSERT_EQ(__arena_realloc(q, BUDDY_MAX_SIZE + 1), 0);
+	CHECK_OK(pattern_verify(q, 8, 4));
+	in_use = buddy.stats.bytes_in_use;
+	ASSERT_EQ(in_use, 16);
+	ASSERT_EQ(__arena_realloc(q, 0), 0);
+	ASSERT_EQ(buddy.stats.bytes_in_use, 0);
+	return 0;
+}
+
+static __always_inline int t_aligned_alloc(void)
+{
+	__u64 align, p;
+	int i;
+
+	test_begin();
+	for (i = 0; i < BUDDY_NR_ORDERS; i++) {
+		align = BUDDY_MIN_SIZE << i;
+		p = __arena_aligned_alloc(align, 24);
+		ASSERT_NE(p, 0);
+		ASSERT_EQ(p & (align - 1), 0);
+		ASSERT_OK(__arena_free(p));
+	}
+	ASSERT_EQ(__arena_aligned_alloc(3, 24), 0);
+	ASSERT_EQ(__arena_aligned_alloc(0, 24), 0);
+	ASSERT_EQ(__arena_aligned_alloc(BUDDY_MAX_SIZE * 2, 24), 0);
+	ASSERT_NE(p = __arena_aligned_alloc(8, 24), 0);	/* small align is fine */
+	ASSERT_EQ(p & 15, 0);
+	return 0;
+}
+
+static __always_inline int t_usable_size(void)
+{
+	__u64 p;
+
+	test_begin();
+	p = __arena_malloc(17);
+	ASSERT_EQ(__arena_usable_size(p), 32);
+	ASSERT_EQ(__arena_usable_size(p + 16), 0);
+	ASSERT_EQ(__arena_usable_size(0), 0);
+	ASSERT_OK(__arena_free(p));
+	ASSERT_EQ(__arena_usable_size(p), 0);
+	ASSERT_EQ(arena_usable_size(arena_malloc(BUDDY_MAX_SIZE)), BUDDY_MAX_SIZE);
+	return 0;
+}
+
+static __always_inline int t_stats_exact(void)
+{
+	__u64 sum = 0;
+	__u32 i;
+
+	test_begin();
+	for (i = opaque(0); i < 100 && can_loop; i++) {
+		test_sizes[i] = rand_between(1, 9000);
+		test_ptrs[i] = __arena_malloc(test_sizes[i]);
+		sum += __arena_usable_size(test_ptrs[i]);
+	}
+	ASSERT_EQ(buddy.stats.allocs, 100);
+	ASSERT_EQ(buddy.stats.bytes_in_use, sum);
+	ASSERT_EQ(buddy.stats.peak_bytes, sum);
+	for (i = opaque(0); i < 40 && can_loop; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	ASSERT_EQ(buddy.stats.frees, 40);
+	ASSERT_EQ(buddy.stats.peak_bytes, sum);
+	ASSERT_LE(buddy.stats.bytes_in_use, sum);
+	ASSERT_GE(buddy.stats.lock_acquisitions, 140);
+	ASSERT_EQ(buddy.stats.failed_allocs, 0);
+	ASSERT_EQ(buddy.stats.lock_failures, 0);
+	return 0;
+}
+
+static __always_inline int t_empty_chunks_returned(void)
+{
+	__u32 base = libarena_space.populated_chunks, i;
+
+	test_begin();
+	/* Metadata fills the lower half: one 512 KiB block per chunk. */
+	for (i = 0; i < 6; i++)
+		ASSERT_NE(test_ptrs[i] = __arena_malloc(BUDDY_MAX_SIZE), 0);
+	ASSERT_EQ(buddy.stats.chunks, 6);
+	ASSERT_EQ(libarena_space.populated_chunks, base + 6);
+	for (i = 0; i < 6; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	ASSERT_EQ(buddy.stats.chunks, BUDDY_SPARE_CHUNKS);
+	ASSERT_EQ(buddy.stats.chunks_returned, 6 - BUDDY_SPARE_CHUNKS);
+	ASSERT_EQ(libarena_space.populated_chunks, base + BUDDY_SPARE_CHUNKS);
+	/* Returned slices are reused: no new window space is consumed. */
+	i = libarena_space.bump;
+	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
+	ASSERT_EQ(libarena_space.bump, i);
+	return 0;
+}
+
+static __always_inline int t_coalescing_restores_large_blocks(void)
+{
+	__u64 populated;
+	__u32 i;
+
+	test_begin();
+	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
+		ASSERT_NE(test_ptrs[i] = __arena_malloc(16 << (i % 6)), 0);
+	ASSERT_EQ(i, TEST_MAX_PTRS);
+	ASSERT_EQ(buddy.stats.chunks, 1);
+	shuffle_ptrs(TEST_MAX_PTRS);
+	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	ASSERT_OK(buddy_check(&buddy));
+	/* Fully merged: the chunk again holds its 512 KiB block. */
+	populated = buddy.stats.chunks_populated;
+	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
+	ASSERT_EQ(buddy.stats.chunks_populated, populated);
+	return 0;
+}
+
+static __always_inline int t_instances_independent(void)
+{
+	__u64 p1, p2, p3;
+	__u32 i;
+
+	test_begin();
+	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(buddy_init_flags(&test_b2, BUDDY_NO_PCPU_CACHE));
+	for (i = opaque(0); i < 50 && can_loop; i++) {
+		p1 = __buddy_alloc(&test_b1, 64);
+		p2 = __buddy_alloc(&test_b2, 64);
+		p3 = __arena_malloc(64);
+		ASSERT_NE(p1 && p2 && p3, 0);
+		ASSERT_NE(chunk_of(p1), chunk_of(p2));
+		ASSERT_NE(chunk_of(p2), chunk_of(p3));
+		pattern_fill(p2, 64, p2);
+	}
+	ASSERT_EQ(test_b1.stats.allocs, 50);
+	ASSERT_EQ(test_b2.stats.allocs, 50);
+	ASSERT_EQ(buddy.stats.allocs, 50);
+	ASSERT_OK(buddy_destroy(&test_b1));
+	/* b2's blocks survive b1's destruction. */
+	CHECK_OK(pattern_verify(p2, 64, p2));
+	ASSERT_OK(buddy_check(&test_b2));
+	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_OK(buddy_destroy(&test_b2));
+	return 0;
+}
+
+static __always_inline int t_check_detects_corruption(void)
+{
+	__u64 p, chunk;
+	__u32 item, saved;
+
+	test_begin();
+	ASSERT_OK(buddy_init(&test_b1));
+	p = __buddy_alloc(&test_b1, 256);
+	ASSERT_NE(__buddy_alloc(&test_b1, 64), 0);
+	ASSERT_OK(buddy_check(&test_b1));
+	chunk = chunk_of(p);
+	item = item_of(p);
+
+	/* A wrong order nibble on an allocated block. */
+	set_item_order(chunk, item, 6);
+	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
+	ASSERT_NE(test_b1.check.err, BUDDY_CHECK_OK);
+	ASSERT_EQ(test_b1.check.chunk, chunk);
+	set_item_order(chunk, item, 4);
+	ASSERT_OK(buddy_check(&test_b1));
+
+	/* A freelist link pointing into the metadata. */
+	saved = free_links(chunk, chunk_hdr(chunk)->free_head[4])->next;
+	free_links(chunk, chunk_hdr(chunk)->free_head[4])->next = 7;
+	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
+	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_FREELIST);
+	free_links(chunk, chunk_hdr(chunk)->free_head[4])->next = saved;
+	ASSERT_OK(buddy_check(&test_b1));
+
+	/* A lost allocation count. */
+	chunk_hdr(chunk)->nr_allocated++;
+	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
+	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_COUNTS);
+	chunk_hdr(chunk)->nr_allocated--;
+	ASSERT_OK(buddy_check(&test_b1));
+	ASSERT_OK(buddy_destroy(&test_b1));
+	return 0;
+}
+
+/* Run in a small arena (the runners size it): fill it, free, fill again. */
+static __always_inline int t_small_arena_exhaustion(void)
+{
+	__u32 n = opaque(0), again = opaque(0), i;
+	__u64 p;
+
+	test_begin();
+	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
+		p = __arena_malloc(64 << 10);
+		if (!p)
+			break;
+		test_ptrs[n++] = p;
+	}
+	ASSERT_GE(n, 8);
+	ASSERT_LE(n, 16 * libarena_space.nr_slices);
+	ASSERT_EQ(buddy.stats.failed_allocs, 1);
+	ASSERT_EQ(libarena_space.populated_chunks, libarena_space.nr_slices);
+	ASSERT_OK(buddy_check(&buddy));
+	for (i = opaque(0); i < n && i < TEST_MAX_PTRS && can_loop; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	ASSERT_EQ(buddy.stats.bytes_in_use, 0);
+	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
+		p = __arena_malloc(64 << 10);
+		if (!p)
+			break;
+		again++;
+	}
+	ASSERT_EQ(again, n);
+	return 0;
+}
+
+#define BUDDY_TESTS(X)				\
+	X(init_destroy_repeat)			\
+	X(destroy_with_live_allocations)	\
+	X(alloc_free_shuffled_sizes)		\
+	X(live_patterns_scrambled)		\
+	X(blocks_aligned_and_inside)		\
+	X(free_null_is_noop)			\
+	X(double_free_rejected)			\
+	X(misaligned_free_rejected)		\
+	X(interior_free_rejected)		\
+	X(outside_free_rejected)		\
+	X(foreign_free_rejected)		\
+	X(bad_sizes_return_null)		\
+	X(calloc_zeroes)			\
+	X(realloc_preserves)			\
+	X(aligned_alloc)			\
+	X(usable_size)				\
+	X(stats_exact)				\
+	X(empty_chunks_returned)		\
+	X(coalescing_restores_large_blocks)	\
+	X(instances_independent)		\
+	X(check_detects_corruption)		\
+	X(small_arena_exhaustion)
+
+#endif /* __LIBARENA_BUDDY_TESTS_H */

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Output shared by the in-kernel and host test runners:
+ *   #N name: OK|FAIL|SKIP       one line per test, reasons indented below
+ *   N passed, N failed, N skipped
+ * Options: -f SUBSTR runs matching tests only; --first N numbers from N;
+ * --counts FILE writes "passed failed skipped" there instead of the summary
+ * (tests/run_all adds the runners up).
+ */
+#ifndef __LIBARENA_RUNNER_H
+#define __LIBARENA_RUNNER_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test_report.h"
+
+enum test_status { TEST_OK, TEST_FAIL, TEST_SKIP };
+
+struct test_run {
+	int number;
+	int passed, failed, skipped;
+	const char *filter;
+	const char *counts_file;
+};
+
+static void test_run_init(struct test_run *r, int argc, char **argv)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->number = 1;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") && i + 1 < argc)
+			r->filter = argv[++i];
+		else if (!strcmp(argv[i], "--first") && i + 1 < argc)
+			r->number = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--counts") && i + 1 < argc)
+			r->counts_file = argv[++i];
+	}
+}
+
+static int test_selected(const struct test_run *r, const char *name)
+{
+	return !r->filter || strstr(name, r->filter);
+}
+
+/* An indented reason line under the test's result. */
+static char test_why_buf[8192];
+static size_t test_why_len;
+
+static void test_why(const char *fmt, ...)
+{
+	size_t room = sizeof(test_why_buf) - test_why_len;
+	va_list ap;
+	int n;
+
+	if (room < 8)
+		return;
+	memcpy(test_why_buf + test_why_len, "    ", 5);
+	test_why_len += 4;
+	room -= 4;
+	va_start(ap, fmt);
+	n = vsnprintf(test_why_buf + test_why_len, room - 1, fmt, ap);
+	va_end(ap);
+	test_why_len += n < 0 ? 0 : ((size_t)n < room - 1 ? (size_t)n : room - 2);
+	test_why_buf[test_why_len++] = '\n';
+	test_why_buf[test_why_len] = 0;
+}
+
+/* Reasons collected by test_why() print under the result line. */
+static void test_result(struct test_run *r, const char *name,
+			enum test_status status)
+{
+	static const char *const words[] = { "OK", "FAIL", "SKIP" };
+
+	printf("#%d %s: %s\n%s", r->number++, name, words[status], test_why_buf);
+	test_why_len = 0;
+	test_why_buf[0] = 0;
+	if (status == TEST_OK)
+		r->passed++;
+	else if (status == TEST_FAIL)
+		r->failed++;
+	else
+		r->skipped++;
+	fflush(stdout);
+}
+
+static void test_print_source_line(const char *path, unsigned long line)
+{
+	char buf[512];
+	unsigned long n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f))
+		if (++n == line) {
+			buf[strcspn(buf, "\n")] = 0;
+			test_why("| %s", buf + strspn(buf, "\t "));
+			break;
+		}
+	fclose(f);
+}
+
+/* Explain a failed assertion: where, what was expected, what came. */
+static void test_print_report(const struct test_report *rep, const char *src)
+{
+	static const char *const rel[] = { "", "!= ", ">= ", "<= " };
+	const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+
+	test_why("%s:%llu: expected %s%lld (%#llx), got %lld (%#llx)", base,
+		 (unsigned long long)rep->line, rel[rep->cmp % 4],
+		 (long long)rep->expected, (unsigned long long)rep->expected,
+		 (long long)rep->got, (unsigned long long)rep->got);
+	test_print_source_line(src, rep->line);
+}
+
+static const char *check_err_name(__u32 err)
+{
+	static const char *const names[] = {
+		"ok", "bad chunk header", "bad block order/alignment",
+		"unmerged free buddies", "freelist corrupt",
+		"allocated/free totals disagree", "statistics disagree",
+		"walk incomplete (loop budget)",
+	};
+
+	return err < sizeof(names) / sizeof(names[0]) ? names[err] : "?";
+}
+
+static void test_print_check(const struct buddy_check_report *c)
+{
+	test_why("heap check: %s at chunk %#llx item %u: expected %llu, found %llu",
+		 check_err_name(c->err), (unsigned long long)c->chunk, c->item,
+		 (unsigned long long)c->expected, (unsigned long long)c->found);
+}
+
+static int test_finish(const struct test_run *r)
+{
+	FILE *f;
+
+	if (r->counts_file) {
+		f = fopen(r->counts_file, "w");
+		if (!f) {
+			perror(r->counts_file);
+			return 1;
+		}
+		fprintf(f, "%d %d %d\n", r->passed, r->failed, r->skipped);
+		fclose(f);
+	} else {
+		printf("%d passed, %d failed, %d skipped\n", r->passed,
+		       r->failed, r->skipped);
+	}
+	return r->failed ? 1 : 0;
+}
+
+#endif /* __LIBARENA_RUNNER_H */
