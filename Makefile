@@ -34,7 +34,7 @@ RUNNER		:= $(BUILD)/test_runner
 HOST_RUNNER	:= $(BUILD)/host_runner
 DEMO		:= $(BUILD)/demo
 
-.PHONY: all run test clean distclean setup
+.PHONY: all run test clean distclean setup FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -43,7 +43,9 @@ all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO)
 setup:
 	@scripts/setup
 
-$(TOOLCHAIN):
+# The setup script is idempotent and silent when all is present; running it
+# on every build keeps a machine that lost a package from failing obscurely.
+$(TOOLCHAIN) &: FORCE
 	@scripts/setup
 
 $(BPF_LINK): tools/bpf-link/bpf_link.c | $(TOOLCHAIN)
@@ -78,8 +80,19 @@ $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
 		tests/host/host_runner.c src/host/platform.c $(HOST_SRCS) \
 		-lpthread -o $@
 
-$(DEMO): examples/demo/demo.c $(BUILD)/tests/demo.skel.h | $(TOOLCHAIN)
-	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests $< $(USER_LDLIBS) -o $@
+# Benchmark/demo programs: same pipeline as the test programs.
+$(BUILD)/bench/%.o: bench/progs/%.bpf.c bench/%.h $(LIB_HDRS) | $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.linked.o: $(BUILD)/bench/%.o $(LIBARENA_BPF) $(BPF_LINK)
+	$(BPF_LINK) $@ $< $(LIBARENA_BPF)
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+$(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@
 
 test: $(RUNNER) $(HOST_RUNNER)
 	@tests/run_all $(HOST_RUNNER) $(RUNNER)
@@ -88,7 +101,7 @@ run: $(DEMO)
 	@$(DEMO)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tests $(LIBARENA_BPF) $(RUNNER) \
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(LIBARENA_BPF) $(RUNNER) \
 		$(HOST_RUNNER) $(DEMO) $(BPF_LINK)
 
 distclean:

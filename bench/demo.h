@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the demo's BPF programs measured, read by bench/demo.c. */
+#ifndef __LIBARENA_DEMO_H
+#define __LIBARENA_DEMO_H
+
+#include <libarena/types.h>
+
+#define DEMO_PAIRS		100000
+#define DEMO_BURST		4096
+
+struct demo_result {
+	__u64 pairs;		/* alloc+free pairs completed */
+	__u64 pairs_ns;		/* time for all of them, inside BPF */
+	__u64 burst_blocks;	/* blocks live at the burst's peak */
+	__u64 burst_requested;	/* bytes asked for */
+	__u64 burst_usable;	/* bytes handed out (power-of-two classes) */
+	__u64 burst_chunks;	/* chunks owned at the peak */
+	__u64 burst_ns;		/* allocating the burst */
+	__u64 free_ns;		/* freeing it */
+	__u64 chunks_after;	/* chunks still owned after free-all */
+	__s64 check;		/* heap walk after free-all: 0 = consistent */
+};
+
+#endif /* __LIBARENA_DEMO_H */
