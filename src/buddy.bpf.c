@@ -88,6 +88,7 @@ __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 	struct libarena_lock *l;
 	__u64 addr, chunk;
 	__u32 order;
+	int err;
 
 	if (!buddy_ready(b))
 		return 0;
@@ -96,8 +97,8 @@ __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 		return buddy_fail_alloc(b);
 	}
 	order = size_to_order(size);
-	l = buddy_lock_of(b);
-	if (!l || buddy_lock(b, l))
+	l = buddy_lock_ready(b, &err);
+	if (!l)
 		return buddy_fail_alloc(b);
 	addr = alloc_locked(b, order);
 	platform_unlock(l);
@@ -219,12 +220,9 @@ int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
 	if (addr & (BUDDY_MIN_SIZE - 1))
 		return buddy_reject(b, BUDDY_REJECT_MISALIGNED, -EINVAL);
-	l = buddy_lock_of(b);
+	l = buddy_lock_ready(b, &err);
 	if (!l)
-		return -EINVAL;
-	err = buddy_lock(b, l);
-	if (err)
-		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
+		return err == -EINVAL ? err : buddy_reject(b, BUDDY_REJECT_LOCK, err);
 	err = free_locked(b, addr, &release);
 	platform_unlock(l);
 	if (release)
@@ -281,13 +279,8 @@ int buddy_destroy(buddy_t *b __arg_arena)
 	__u64 chunk, next;
 	int err, n;
 
-	if (!buddy_ready(b))
-		return -EINVAL;
-	l = buddy_lock_of(b);
+	l = buddy_lock_ready(b, &err);
 	if (!l)
-		return -EINVAL;
-	err = buddy_lock(b, l);
-	if (err)
 		return err;
 	chunk = b->chunks;
 	b->chunks = 0;

@@ -154,13 +154,8 @@ int buddy_check(buddy_t *b __arg_arena)
 	struct libarena_lock *l;
 	int err;
 
-	if (!buddy_ready(b))
-		return -EINVAL;
-	l = buddy_lock_of(b);
+	l = buddy_lock_ready(b, &err);
 	if (!l)
-		return -EINVAL;
-	err = buddy_lock(b, l);
-	if (err)
 		return err;
 	err = check_locked(b);
 	platform_unlock(l);

@@ -30,6 +30,22 @@ static __always_inline int buddy_lock(buddy_t *b, struct libarena_lock *l)
 	return 0;
 }
 
+/* Lock a ready instance: its lock, held, or NULL with *err set (-EINVAL
+ * when not ready, else the lock's error). */
+static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *err)
+{
+	struct libarena_lock *l;
+
+	*err = -EINVAL;
+	if (!buddy_ready(b))
+		return NULL;
+	l = buddy_lock_of(b);
+	if (!l)
+		return NULL;
+	*err = buddy_lock(b, l);
+	return *err ? NULL : l;
+}
+
 /*
  * Zero word by word through a volatile pointer: clang may fold a struct
  * clear into a memset that drops the arena address space.  Returns false
