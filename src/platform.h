@@ -25,9 +25,6 @@
 #include "host/platform.h"
 #endif
 
-#define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
-#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
-#define cmpxchg(p, old, new)	__sync_val_compare_and_swap((p), (old), (new))
 #define atomic_add(p, v)	((void)__sync_fetch_and_add((p), (v)))
 #define atomic_or(p, v)		((void)__sync_fetch_and_or((p), (v)))
 #define atomic_and(p, v)	((void)__sync_fetch_and_and((p), (v)))

@@ -112,6 +112,23 @@ extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
 #define opaque(x)	(x)
 #endif
 
+#ifndef READ_ONCE
+#define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
+#endif
+#ifndef WRITE_ONCE
+#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
+#endif
+#ifndef cmpxchg
+#define cmpxchg(p, old, new)	__sync_val_compare_and_swap((p), (old), (new))
+#endif
+
+/* The CPU this code runs on; BPF programs cannot migrate while running. */
+#ifdef __BPF__
+#define libarena_cpu()		bpf_get_smp_processor_id()
+#else
+__u32 libarena_cpu(void);	/* src/host/platform.c */
+#endif
+
 /* Arena pointers travel through global functions as 64-bit addresses. */
 #define arena_ptr(addr)		((void __arena *)(__u64)(addr))
 #define arena_addr(ptr)		((__u64)(ptr))

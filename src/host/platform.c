@@ -37,6 +37,13 @@ static int thread_id(void)
 	return tid;
 }
 
+__u32 libarena_cpu(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : cpu;
+}
+
 struct libarena_lock *platform_lock_of(__u32 slot)
 {
 	return slot < LIBARENA_MAX_INSTANCES ? &host_locks[slot] : NULL;

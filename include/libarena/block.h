@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Finding a block's chunk and reading its order and allocated bit: what the
+ * inline fast paths need.  Reads only; the writers live in src/chunk.h.
+ */
+#ifndef __LIBARENA_BLOCK_H
+#define __LIBARENA_BLOCK_H
+
+#include "types.h"
+
+typedef struct chunk_hdr __arena chunk_t;
+
+extern struct arena_space __arena libarena_space;	/* src/space.bpf.c */
+
+static __always_inline __u64 chunk_of(__u64 addr)
+{
+	return addr & ~CHUNK_MASK;
+}
+
+static __always_inline chunk_t *chunk_hdr(__u64 chunk)
+{
+	return arena_ptr(chunk + CHUNK_HDR_OFF);
+}
+
+static __always_inline __u32 item_of(__u64 addr)
+{
+	return (addr & CHUNK_MASK) >> BUDDY_MIN_SHIFT;
+}
+
+static __always_inline __u64 item_addr(__u64 chunk, __u32 item)
+{
+	return chunk + ((__u64)item << BUDDY_MIN_SHIFT);
+}
+
+static __always_inline __u64 order_size(__u32 order)
+{
+	return BUDDY_MIN_SIZE << order;
+}
+
+/* Smallest order whose blocks hold size bytes (1 <= size <= 512 KiB). */
+static __always_inline __u32 size_to_order(__u64 size)
+{
+	__u64 v = (size - 1) >> BUDDY_MIN_SHIFT;
+	__u32 order = 0;
+
+	if (v >> 8) {
+		order += 8;
+		v >>= 8;
+	}
+	if (v >> 4) {
+		order += 4;
+		v >>= 4;
+	}
+	if (v >> 2) {
+		order += 2;
+		v >>= 2;
+	}
+	if (v >> 1) {
+		order += 1;
+		v >>= 1;
+	}
+	return order + v;
+}
+
+static __always_inline __u8 __arena *order_byte(__u64 chunk, __u32 item)
+{
+	return arena_ptr(chunk + CHUNK_ORDERS_OFF + (item & (CHUNK_ITEMS - 1)) / 2);
+}
+
+static __always_inline __u32 item_order(__u64 chunk, __u32 item)
+{
+	return (*order_byte(chunk, item) >> ((item & 1) * 4)) & 0xf;
+}
+
+static __always_inline __u8 __arena *allocbit_byte(__u64 chunk, __u32 item)
+{
+	return arena_ptr(chunk + CHUNK_ALLOCBITS_OFF + (item & (CHUNK_ITEMS - 1)) / 8);
+}
+
+static __always_inline bool item_allocated(__u64 chunk, __u32 item)
+{
+	return *allocbit_byte(chunk, item) & (1 << (item & 7));
+}
+
+static __always_inline bool space_is_populated(__u64 chunk)
+{
+	struct arena_space __arena *s = &libarena_space;
+	__u64 idx;
+
+	if (READ_ONCE(s->state) != SPACE_READY || chunk < s->base)
+		return false;
+	idx = (chunk - s->base) >> CHUNK_SHIFT;
+	if (idx >= s->nr_slices || idx >= SPACE_MAX_SLICES)
+		return false;
+	return READ_ONCE(s->populated[idx / 64]) & (1ull << (idx % 64));
+}
+
+#endif /* __LIBARENA_BLOCK_H */
