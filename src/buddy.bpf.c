@@ -39,7 +39,6 @@ static __always_inline __u64 chunk_carve(buddy_t *b, __u64 chunk, __u32 want,
 	if (h->nr_allocated++ == 0)
 		b->nr_empty--;
 	h->free_bytes -= order_size(want);
-	b->stats.allocs++;
 	b->stats.bytes_in_use += order_size(want);
 	if (b->stats.bytes_in_use > b->stats.peak_bytes)
 		b->stats.peak_bytes = b->stats.bytes_in_use;
@@ -83,42 +82,6 @@ static __always_inline void chunk_link(buddy_t *b, __u64 chunk)
 	b->stats.chunks_populated++;
 }
 
-__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
-{
-	struct libarena_lock *l;
-	__u64 addr, chunk;
-	__u32 order;
-	int err;
-
-	if (!buddy_ready(b))
-		return 0;
-	if (!size || size > BUDDY_MAX_SIZE) {
-		atomic_add(&b->stats.bad_sizes, 1);
-		return buddy_fail_alloc(b);
-	}
-	order = size_to_order(size);
-	l = buddy_lock_ready(b, &err);
-	if (!l)
-		return buddy_fail_alloc(b);
-	addr = alloc_locked(b, order);
-	platform_unlock(l);
-	if (addr)
-		return addr;
-
-	chunk = space_chunk_get();
-	if (!chunk)
-		return buddy_fail_alloc(b);
-	chunk_init(chunk, arena_addr(b));
-	if (buddy_lock(b, l)) {
-		space_chunk_put(chunk);
-		return buddy_fail_alloc(b);
-	}
-	chunk_link(b, chunk);
-	addr = alloc_locked(b, order);
-	platform_unlock(l);
-	return addr ?: buddy_fail_alloc(b);
-}
-
 /* Is item inside (not at the start of) an allocated block? */
 static __always_inline bool inside_allocated(__u64 chunk, __u32 item)
 {
@@ -154,33 +117,21 @@ static __always_inline void chunk_unlink(buddy_t *b, __u64 chunk)
 }
 
 /*
- * Free the block at addr (validated against the chunk under the lock).
- * Returns 0 or -errno; *release is set to a chunk that became surplus.
+ * Return an allocated block (the caller checked it is one) to its freelist,
+ * merging with free buddies.  A chunk that became surplus is unlinked and
+ * pushed on *release (through its header's next) to be given back after
+ * the lock is dropped.
  */
-static __always_inline int free_locked(buddy_t *b, __u64 addr, __u64 *release)
+static __always_inline void free_block_locked(buddy_t *b, __u64 chunk, __u32 item,
+					      __u64 *release)
 {
-	__u64 chunk = chunk_of(addr), buddy_item;
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 item = item_of(addr), order;
+	__u32 order = item_order(chunk, item), buddy_item;
 	int i;
 
-	if (h->magic != CHUNK_MAGIC)
-		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
-	if (h->owner != arena_addr(b))
-		return buddy_reject(b, BUDDY_REJECT_FOREIGN, -EXDEV);
-	if (item < CHUNK_META_ITEMS)
-		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
-	if (!item_allocated(chunk, item)) {
-		if (inside_allocated(chunk, item))
-			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
-		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	}
-
-	order = item_order(chunk, item);
 	set_item_allocated(chunk, item, false);
 	h->nr_allocated--;
 	h->free_bytes += order_size(order);
-	b->stats.frees++;
 	b->stats.bytes_in_use -= order_size(order);
 
 	for (i = 0; i < BUDDY_NR_ORDERS && order < BUDDY_MAX_ORDER; i++) {
@@ -201,33 +152,279 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr, __u64 *release)
 		b->nr_empty--;
 		b->stats.chunks--;
 		b->stats.chunks_returned++;
+		h->next = *release;
 		*release = chunk;
 	}
+}
+
+/* Is addr an allocated block of this instance (checked under the lock)? */
+static __always_inline bool is_live_block(buddy_t *b, __u64 addr)
+{
+	__u64 chunk = chunk_of(addr);
+	__u32 item = item_of(addr);
+
+	return chunk_hdr(chunk)->magic == CHUNK_MAGIC &&
+	       chunk_hdr(chunk)->owner == arena_addr(b) &&
+	       item >= CHUNK_META_ITEMS && item_allocated(chunk, item);
+}
+
+/* A user's free: validate fully, then release.  0 or -errno (counted). */
+static __always_inline int free_locked(buddy_t *b, __u64 addr, __u64 *release)
+{
+	__u64 chunk = chunk_of(addr);
+	chunk_t *h = chunk_hdr(chunk);
+	__u32 item = item_of(addr);
+
+	if (h->magic != CHUNK_MAGIC)
+		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
+	if (h->owner != arena_addr(b))
+		return buddy_reject(b, BUDDY_REJECT_FOREIGN, -EXDEV);
+	if (item < CHUNK_META_ITEMS)
+		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+	if (!item_allocated(chunk, item)) {
+		if (inside_allocated(chunk, item))
+			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	}
+	free_block_locked(b, chunk, item, release);
 	return 0;
+}
+
+/* Free a list of custody blocks (linked at byte 0); returns how many. */
+static __always_inline int free_list_locked(buddy_t *b, __u64 head, __u64 *release)
+{
+	__u64 next;
+	int n;
+
+	for (n = opaque(0); head && n < CHUNK_ITEMS && can_loop; n++) {
+		next = *block_link(head);
+		*pcpu_tag(head) = 0;	/* leaves custody: no stale tag */
+		if (is_live_block(b, head))
+			free_block_locked(b, chunk_of(head), item_of(head), release);
+		else
+			atomic_add(&b->stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
+		head = next;
+	}
+	return n;
+}
+
+/* With the lock held: free what nested calls on this CPU deferred.  No
+ * helper calls under a lock: the holder's CPU is in lock_cpu. */
+static __always_inline void drain_deferred_locked(buddy_t *b, __u64 *release)
+{
+	pcpu_cache_t *pc = pcpu_of(b, b->lock_cpu - 1);
+
+	if (pc && READ_ONCE(pc->deferred))
+		free_list_locked(b, take_deferred(pc), release);
+}
+
+/* Drop the lock, then give surplus chunks back to the kernel. */
+static __always_inline void unlock_and_release(buddy_t *b, struct libarena_lock *l,
+					       __u64 release)
+{
+	__u64 next;
+	int n;
+
+	buddy_unlock(b, l);
+	for (n = opaque(0); release && n < SPACE_MAX_SLICES && can_loop; n++) {
+		next = chunk_hdr(release)->next;
+		space_chunk_put(release);
+		release = next;
+	}
+}
+
+/*
+ * Populate a chunk (outside the lock) and add it to the instance.  Global,
+ * so the verifier checks chunk_init() once rather than in every caller.
+ */
+int buddy_grow(buddy_t *b __arg_arena)
+{
+	struct libarena_lock *l;
+	__u64 chunk;
+	int err;
+
+	chunk = space_chunk_get();
+	if (!chunk)
+		return -ENOMEM;
+	chunk_init(chunk, arena_addr(b));
+	l = buddy_lock_ready(b, &err);
+	if (!l) {
+		space_chunk_put(chunk);
+		return err;
+	}
+	chunk_link(b, chunk);
+	buddy_unlock(b, l);
+	return 0;
+}
+
+/* Up to n more blocks of one order pushed on *head, under one lock
+ * acquisition; false if the lock could not be taken. */
+static __always_inline bool alloc_some(buddy_t *b, __u32 order, __u32 n, __u64 *head)
+{
+	struct libarena_lock *l;
+	__u64 addr, release = 0;
+	__u32 got;
+	int err;
+
+	l = buddy_lock_ready(b, &err);
+	if (!l)
+		return false;
+	for (got = opaque(0); got < n && can_loop; got++) {
+		addr = alloc_locked(b, order);
+		if (!addr)
+			break;
+		*block_link(addr) = *head;
+		*head = addr;
+	}
+	drain_deferred_locked(b, &release);
+	unlock_and_release(b, l, release);
+	return true;
+}
+
+/*
+ * Up to n blocks of one order under one lock acquisition, linked at byte 0
+ * (0-terminated); 0 when none could be had.  Not counted as allocations:
+ * the caller decides what they are.
+ */
+__u64 buddy_alloc_batch(buddy_t *b __arg_arena, __u32 order, __u32 n)
+{
+	__u64 head = 0;
+
+	if (!alloc_some(b, order, n, &head) || head || buddy_grow(b))
+		return head;
+	alloc_some(b, order, n, &head);
+	return head;
+}
+
+/*
+ * Free a list of custody blocks under one lock acquisition.  If the lock
+ * cannot be taken the blocks go to defer_to's deferred list (a struct
+ * pcpu_cache address), so nothing is lost.  Returns how many were freed.
+ */
+int buddy_free_list(buddy_t *b __arg_arena, __u64 head, __u64 defer_to)
+{
+	pcpu_cache_t *pc = arena_ptr(defer_to);
+	struct libarena_lock *l;
+	__u64 release = 0, next;
+	int err, n;
+
+	l = buddy_lock_ready(b, &err);
+	if (!l) {
+		for (n = opaque(0); pc && head && n < CHUNK_ITEMS && can_loop; n++) {
+			next = *block_link(head);
+			defer_free(b, pc, head);
+			head = next;
+		}
+		return err;
+	}
+	n = free_list_locked(b, head, &release);
+	drain_deferred_locked(b, &release);
+	unlock_and_release(b, l, release);
+	return n;
+}
+
+/* One block, or 0; false if the lock could not be taken. */
+static __always_inline bool alloc_one(buddy_t *b, __u32 order, __u64 *addr)
+{
+	struct libarena_lock *l;
+	int err;
+
+	l = buddy_lock_ready(b, &err);
+	if (!l)
+		return false;
+	*addr = alloc_locked(b, order);
+	buddy_unlock(b, l);
+	return true;
+}
+
+static __always_inline __u64 alloc_plain(buddy_t *b, __u32 order)
+{
+	__u64 addr = 0;
+
+	if (!alloc_one(b, order, &addr) || addr || buddy_grow(b))
+		return addr;
+	alloc_one(b, order, &addr);
+	return addr;
+}
+
+__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
+{
+	__u32 order;
+	__u64 addr;
+
+	if (!buddy_ready(b) && (b != &buddy || buddy_default_ready()))
+		return 0;
+	if (!size || size > BUDDY_MAX_SIZE) {
+		atomic_add(&b->stats.bad_sizes, 1);
+		return buddy_fail_alloc(b);
+	}
+	order = size_to_order(size);
+	if (cache_on(b) && order <= PCPU_MAX_ORDER && libarena_cpu() < LIBARENA_MAX_CPUS)
+		addr = cache_alloc_slow(b, order);
+	else
+		addr = alloc_plain(b, order);
+	if (!addr)
+		return buddy_fail_alloc(b);
+	atomic_add(&b->stats.allocs, 1);
+	return addr;
+}
+
+static __always_inline int free_plain(buddy_t *b, __u64 addr, bool allocated)
+{
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+	struct libarena_lock *l;
+	__u64 release = 0;
+	int err;
+
+	l = buddy_lock_ready(b, &err);
+	if (!l) {
+		if (err == -EINVAL)
+			return err;
+		/* Never spin or fail a valid free: queue it for later. */
+		if (cache_on(b) && pc && allocated && defer_free(b, pc, addr)) {
+			atomic_add(&b->stats.frees, 1);
+			return 0;
+		}
+		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
+	}
+	err = free_locked(b, addr, &release);
+	drain_deferred_locked(b, &release);
+	unlock_and_release(b, l, release);
+	if (!err)
+		atomic_add(&b->stats.frees, 1);
+	return err;
 }
 
 int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 {
-	struct libarena_lock *l;
-	__u64 release = 0;
+	__u64 chunk = chunk_of(addr);
+	__u32 item = item_of(addr), order;
+	bool allocated;
 	int err;
 
 	if (!addr)
 		return 0;
 	if (!buddy_ready(b))
 		return -EINVAL;
-	if (!space_is_populated(chunk_of(addr)))
+	if (!space_is_populated(chunk))
 		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
 	if (addr & (BUDDY_MIN_SIZE - 1))
 		return buddy_reject(b, BUDDY_REJECT_MISALIGNED, -EINVAL);
-	l = buddy_lock_ready(b, &err);
-	if (!l)
-		return err == -EINVAL ? err : buddy_reject(b, BUDDY_REJECT_LOCK, err);
-	err = free_locked(b, addr, &release);
-	platform_unlock(l);
-	if (release)
-		space_chunk_put(release);
-	return err;
+	/* Unlocked reads: only the owner of a live block changes its bits. */
+	allocated = chunk_hdr(chunk)->owner == arena_addr(b) &&
+		    item >= CHUNK_META_ITEMS && item_allocated(chunk, item);
+	if (allocated && custody_tagged(b, addr))
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	order = allocated ? item_order(chunk, item) : BUDDY_NR_ORDERS;
+	if (cache_on(b) && order <= PCPU_MAX_ORDER &&
+	    libarena_cpu() < LIBARENA_MAX_CPUS) {
+		err = cache_free_slow(b, addr, order);
+		if (!err) {
+			atomic_add(&b->stats.frees, 1);
+			return 0;
+		}
+	}
+	return free_plain(b, addr, allocated);
 }
 
 __u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
@@ -239,8 +436,9 @@ __u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
 	    (addr & (BUDDY_MIN_SIZE - 1)))
 		return 0;
 	if (chunk_hdr(chunk)->owner != arena_addr(b) ||
-	    item < CHUNK_META_ITEMS || !item_allocated(chunk, item))
-		return 0;
+	    item < CHUNK_META_ITEMS || !item_allocated(chunk, item) ||
+	    custody_tagged(b, addr))
+		return 0;	/* not a live block of the caller's */
 	return order_size(item_order(chunk, item));
 }
 
@@ -266,8 +464,12 @@ int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	b->flags = flags;
 	b->chunks = 0;
 	b->nr_empty = 0;
+	b->lock_cpu = 0;
 	arena_zero(&b->stats, sizeof(b->stats));
 	arena_zero(&b->check, sizeof(b->check));
+	err = cache_init(b);
+	if (err)
+		return err;
 	b->magic = BUDDY_MAGIC;
 	WRITE_ONCE(b->state, BUDDY_READY);
 	return 0;
@@ -285,7 +487,7 @@ int buddy_destroy(buddy_t *b __arg_arena)
 	chunk = b->chunks;
 	b->chunks = 0;
 	WRITE_ONCE(b->state, BUDDY_DEAD);
-	platform_unlock(l);
+	buddy_unlock(b, l);
 
 	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
 		next = chunk_hdr(chunk)->next;
@@ -295,8 +497,11 @@ int buddy_destroy(buddy_t *b __arg_arena)
 	}
 	b->stats.chunks = 0;
 	b->stats.bytes_in_use = 0;
+	b->stats.cache_meta_bytes = 0;
 	b->nr_empty = 0;
-	return chunk ? -EUCLEAN : 0;
+	/* The caches' blocks went with their chunks. */
+	err = cache_init(b);
+	return chunk ? -EUCLEAN : err;
 }
 
 int buddy_reset(buddy_t *b __arg_arena)

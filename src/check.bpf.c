@@ -158,6 +158,6 @@ int buddy_check(buddy_t *b __arg_arena)
 	if (!l)
 		return err;
 	err = check_locked(b);
-	platform_unlock(l);
+	buddy_unlock(b, l);
 	return err;
 }

@@ -70,19 +70,39 @@ static __always_inline void freelist_remove(__u64 chunk, __u32 item, __u32 order
 		h->free_mask &= ~(1u << order);
 }
 
-/* The largest block that starts at item and ends by the chunk's end. */
+static __always_inline __u32 floor_log2(__u32 x)
+{
+	__u32 r = 0;
+
+	if (x >> 16) {
+		r += 16;
+		x >>= 16;
+	}
+	if (x >> 8) {
+		r += 8;
+		x >>= 8;
+	}
+	if (x >> 4) {
+		r += 4;
+		x >>= 4;
+	}
+	if (x >> 2) {
+		r += 2;
+		x >>= 2;
+	}
+	return r + (x >> 1);
+}
+
+/* The largest block that starts at item and ends by the chunk's end
+ * (straight-line code: a loop here multiplies verifier states). */
 static __always_inline __u32 largest_order_at(__u32 item)
 {
-	__u32 order = BUDDY_MAX_ORDER;
-	int i;
+	__u32 order = item ? __builtin_ctz(item) : BUDDY_MAX_ORDER;
+	__u32 fit = floor_log2(CHUNK_ITEMS - item);
 
-	for (i = 0; i < BUDDY_NR_ORDERS; i++) {
-		if (!(item & ((1u << order) - 1)) &&
-		    item + (1u << order) <= CHUNK_ITEMS)
-			break;
-		order--;
-	}
-	return order;
+	if (fit < order)
+		order = fit;
+	return order < BUDDY_MAX_ORDER ? order : BUDDY_MAX_ORDER;
 }
 
 /* Lay out a freshly populated (zeroed) chunk: header, then free blocks. */

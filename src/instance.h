@@ -3,13 +3,21 @@
 #ifndef __LIBARENA_INSTANCE_H
 #define __LIBARENA_INSTANCE_H
 
+#define LIBARENA_NO_MALLOC_ALIASES	/* the library has its own free_*() */
 #include "chunk.h"
 #include "space.h"
 #include <libarena/buddy.h>
+#include <libarena/cache.h>
+#include <libarena/malloc.h>
 
 static __always_inline bool buddy_ready(buddy_t *b)
 {
 	return b->magic == BUDDY_MAGIC && READ_ONCE(b->state) == BUDDY_READY;
+}
+
+static __always_inline bool cache_on(buddy_t *b)
+{
+	return !(b->flags & BUDDY_NO_PCPU_CACHE);
 }
 
 static __always_inline struct libarena_lock *buddy_lock_of(buddy_t *b)
@@ -17,24 +25,16 @@ static __always_inline struct libarena_lock *buddy_lock_of(buddy_t *b)
 	return platform_lock_of(b->lock_slot - 1);
 }
 
-/* Take the instance lock: 0, or the lock's -EDEADLK/-ETIMEDOUT (counted). */
-static __always_inline int buddy_lock(buddy_t *b, struct libarena_lock *l)
-{
-	int err = platform_lock(l);
-
-	if (err) {
-		atomic_add(&b->stats.lock_failures, 1);
-		return err;
-	}
-	b->stats.lock_acquisitions++;
-	return 0;
-}
-
-/* Lock a ready instance: its lock, held, or NULL with *err set (-EINVAL
- * when not ready, else the lock's error). */
+/*
+ * Lock a ready instance: its lock, held, or NULL with *err set: -EINVAL
+ * when not ready, -EDEADLK when this CPU already holds it (a program nested
+ * inside the holder must not spin), or the lock's own -EDEADLK/-ETIMEDOUT.
+ */
 static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *err)
 {
+	__u32 cpu = libarena_cpu();
 	struct libarena_lock *l;
+	pcpu_cache_t *pc;
 
 	*err = -EINVAL;
 	if (!buddy_ready(b))
@@ -42,8 +42,81 @@ static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *e
 	l = buddy_lock_of(b);
 	if (!l)
 		return NULL;
-	*err = buddy_lock(b, l);
-	return *err ? NULL : l;
+	if (READ_ONCE(b->lock_cpu) == cpu + 1) {
+		pc = pcpu_of(b, cpu);
+		if (pc)
+			pc->stats.nested++;
+		*err = -EDEADLK;
+	} else {
+		*err = platform_lock(l);
+	}
+	if (*err) {
+		atomic_add(&b->stats.lock_failures, 1);
+		return NULL;
+	}
+	WRITE_ONCE(b->lock_cpu, cpu + 1);
+	b->stats.lock_acquisitions++;
+	return l;
+}
+
+static __always_inline void buddy_unlock(buddy_t *b, struct libarena_lock *l)
+{
+	WRITE_ONCE(b->lock_cpu, 0);
+	platform_unlock(l);
+}
+
+/*
+ * Blocks in the library's custody (per-CPU caches, depot, deferred frees)
+ * are allocated as far as the buddy knows and carry a tag at byte 8, so
+ * that freeing one again is recognised as a double free.
+ */
+static __always_inline void custody_tag(buddy_t *b, __u64 addr)
+{
+	*pcpu_tag(addr) = addr ^ b->cache_key;
+}
+
+static __always_inline bool custody_tagged(buddy_t *b, __u64 addr)
+{
+	return cache_on(b) && *pcpu_tag(addr) == (addr ^ b->cache_key);
+}
+
+/* Lists of blocks (batches, deferred frees) link through byte 0. */
+static __always_inline __u64 __arena *block_link(__u64 addr)
+{
+	return arena_ptr(addr);
+}
+
+/* Queue a free until this CPU can take the lock; never fails. */
+static __always_inline bool defer_free(buddy_t *b, pcpu_cache_t *pc, __u64 addr)
+{
+	__u64 head;
+	int i;
+
+	custody_tag(b, addr);
+	for (i = 0; i < PCPU_CAS_TRIES; i++) {
+		head = READ_ONCE(pc->deferred);
+		*block_link(addr) = head;
+		if (cmpxchg(&pc->deferred, head, addr) == head) {
+			pc->stats.deferred_frees++;
+			return true;
+		}
+	}
+	*pcpu_tag(addr) = 0;
+	return false;
+}
+
+/* Take the whole deferred list (pushes only add, so no ABA). */
+static __always_inline __u64 take_deferred(pcpu_cache_t *pc)
+{
+	__u64 head;
+	int i;
+
+	for (i = 0; i < PCPU_CAS_TRIES; i++) {
+		head = READ_ONCE(pc->deferred);
+		if (!head || cmpxchg(&pc->deferred, head, 0) == head)
+			return head;
+	}
+	return 0;
 }
 
 /*
@@ -60,5 +133,13 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 		w[i] = 0;
 	return i == bytes / 8;
 }
+
+/* Globals shared between buddy.bpf.c and cache.bpf.c. */
+int buddy_grow(buddy_t *b __arg_arena);
+__u64 buddy_alloc_batch(buddy_t *b __arg_arena, __u32 order, __u32 n);
+int buddy_free_list(buddy_t *b __arg_arena, __u64 head, __u64 defer_to);
+__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order);
+int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order);
+int cache_init(buddy_t *b __arg_arena);
 
 #endif /* __LIBARENA_INSTANCE_H */

@@ -28,20 +28,6 @@ int buddy_default_ready(void)
 	return -EBUSY;
 }
 
-__u64 __arena_malloc(__u64 size)
-{
-	if (buddy_default_ready())
-		return 0;
-	return __buddy_alloc(&buddy, size);
-}
-
-int __arena_free(__u64 addr)
-{
-	if (!addr)
-		return 0;
-	return __buddy_free(&buddy, addr);
-}
-
 __u64 __arena_usable_size(__u64 addr)
 {
 	return __buddy_usable_size(&buddy, addr);

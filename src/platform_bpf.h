@@ -34,6 +34,8 @@ static __always_inline struct libarena_lock *platform_lock_of(__u32 slot)
 #define platform_lock(l)	bpf_res_spin_lock(&(l)->lock)
 #define platform_unlock(l)	bpf_res_spin_unlock(&(l)->lock)
 
+#define platform_random()	bpf_get_prandom_u32()
+
 static __always_inline void platform_window(__u64 *start, __u64 *end)
 {
 	struct bpf_arena *a = (void *)&arena;

@@ -3,7 +3,8 @@
  * The buddy allocator: explicit instances.
  *
  *   buddy_t b;                     (in the arena: a global or a block)
- *   buddy_init(&b);
+ *   buddy_init(&b);                per-CPU caches on; or
+ *   buddy_init_flags(&b, BUDDY_NO_PCPU_CACHE)  the plain buddy ("seed mode")
  *   p = buddy_alloc(&b, 100);      16-byte aligned, NULL on failure
  *   err = buddy_free(&b, p);       0, or -errno and nothing changed
  *   buddy_destroy(&b);             every page back to the kernel
@@ -12,7 +13,8 @@
  * -EINVAL (not 16-byte aligned), -EXDEV (owned by another instance),
  * -EADDRNOTAVAIL (inside a block or its chunk's metadata, not at a block
  * start), -EALREADY (not allocated: double free), -EDEADLK/-ETIMEDOUT (the
- * lock could not be taken; the block stays allocated).  Each is counted in
+ * lock could not be taken; the block stays allocated; with caches on the
+ * free is queued instead and 0 returned).  Each is counted in
  * buddy_stats.rejected[].
  */
 #ifndef __LIBARENA_BUDDY_H
@@ -37,14 +39,21 @@ int __buddy_free(buddy_t *b __LIBARENA_ARG, __u64 addr);
 __u64 __buddy_usable_size(buddy_t *b __LIBARENA_ARG, __u64 addr);
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */
 int buddy_check(buddy_t *b __LIBARENA_ARG);
+/* Give every block held by the per-CPU caches and the depot back to the
+ * buddy: how many, or -errno. */
+int buddy_trim(buddy_t *b __LIBARENA_ARG);
+/* Bytes each CPU may keep cached (default 256 KiB); trims. */
+int buddy_set_cache_budget(buddy_t *b __LIBARENA_ARG, __u64 bytes);
 
 static __always_inline int buddy_init(buddy_t *b)
 {
 	return buddy_init_flags(b, 0);
 }
 
-#define buddy_alloc(b, size)	((void __arena *)__buddy_alloc((b), (size)))
-#define buddy_free(b, p)	__buddy_free((b), arena_addr(p))
+#include "cache.h"	/* the inline fast paths */
+
+#define buddy_alloc(b, size)	((void __arena *)buddy_alloc_fast((b), (size)))
+#define buddy_free(b, p)	buddy_free_fast((b), arena_addr(p))
 #define buddy_usable_size(b, p)	__buddy_usable_size((b), arena_addr(p))
 
 #endif /* __LIBARENA_BUDDY_H */

@@ -82,6 +82,8 @@ int bpf_arena_reserve_pages(void *map, void __arena *addr,
 #ifdef __BPF__
 /* vmlinux.h carries no errno macros; these are the Linux values. */
 #define ENOENT		2
+#define E2BIG		7
+#define EAGAIN		11
 #define ENOMEM		12
 #define EFAULT		14
 #define EBUSY		16
@@ -91,6 +93,7 @@ int bpf_arena_reserve_pages(void *map, void __arena *addr,
 #define ERANGE		34
 #define EDEADLK		35
 #define EOVERFLOW	75
+#define EOPNOTSUPP	95
 #define EADDRNOTAVAIL	99
 #define ETIMEDOUT	110
 #define EALREADY	114

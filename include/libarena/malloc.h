@@ -14,8 +14,16 @@ extern struct buddy __arena buddy;
 /* Initialise the default instance if needed: 0 or -errno. */
 int buddy_default_ready(void);
 
-__u64 __arena_malloc(__u64 size);
-int __arena_free(__u64 addr);
+static __always_inline __u64 __arena_malloc(__u64 size)
+{
+	return buddy_alloc_fast(&buddy, size);
+}
+
+static __always_inline int __arena_free(__u64 addr)
+{
+	return buddy_free_fast(&buddy, addr);
+}
+
 __u64 __arena_calloc(__u64 n, __u64 size);	/* NULL if n * size overflows */
 __u64 __arena_realloc(__u64 addr, __u64 size);
 __u64 __arena_aligned_alloc(__u64 align, __u64 size);	/* align: 2^k <= 512 KiB */
@@ -28,6 +36,7 @@ __u64 __arena_usable_size(__u64 addr);
 #define arena_aligned_alloc(align, size) \
 	((void __arena *)__arena_aligned_alloc((align), (size)))
 #define arena_usable_size(p)	__arena_usable_size(arena_addr(p))
+#define arena_trim()		buddy_trim(&buddy)
 
 #if defined(__BPF__) && !defined(LIBARENA_NO_MALLOC_ALIASES)
 #define malloc(size)		arena_malloc(size)

@@ -25,6 +25,15 @@
  * buddy    An allocator instance (buddy_t, lives in the arena).  It owns a
  *          singly linked list of chunks, one lock, and its statistics.
  *          Several instances share one arena and one window.
+ *
+ * cache    Per CPU, per size class 16 B .. 2 KiB: a stack of block addresses
+ *          (struct pcpu_class) whose {count, generation} header is committed
+ *          with one compare-and-swap, so preemption and nested programs on
+ *          the same CPU cannot hand a block out twice.  A block sitting in a
+ *          cache is allocated as far as the buddy knows; its word at byte 8
+ *          holds a tag (address ^ instance key) that exposes a double free.
+ *          Half a cache moves at a time, through a lock-free depot of
+ *          batches shared by all CPUs, or to the buddy under its lock.
  */
 #ifndef __LIBARENA_TYPES_H
 #define __LIBARENA_TYPES_H
@@ -113,17 +122,18 @@ enum buddy_reject {
 };
 
 struct buddy_stats {
-	__u64 bytes_in_use;	/* usable bytes of allocated blocks */
+	__u64 bytes_in_use;	/* usable bytes of allocated blocks, cached ones too */
 	__u64 peak_bytes;
 	__u64 chunks;		/* chunks owned now */
 	__u64 chunks_populated;	/* ever populated by this instance */
 	__u64 chunks_returned;	/* given back to the kernel */
-	__u64 allocs;
+	__u64 allocs;		/* served by the buddy (cache hits: pcpu_stats) */
 	__u64 frees;
 	__u64 failed_allocs;	/* NULL returns for any reason */
 	__u64 bad_sizes;	/* of which: size 0 or > 512 KiB */
 	__u64 lock_acquisitions;
 	__u64 lock_failures;
+	__u64 cache_meta_bytes;	/* blocks holding per-CPU caches */
 	__u64 rejected[BUDDY_NR_REJECTS];
 };
 
@@ -157,6 +167,43 @@ enum buddy_state {
 #define BUDDY_NO_PCPU_CACHE	(1ull << 0)
 #define BUDDY_KNOWN_FLAGS	(BUDDY_NO_PCPU_CACHE)
 
+/* Per-CPU caches. */
+#define PCPU_MAX_ORDER		7			/* 16 B << 7 = 2 KiB */
+#define PCPU_NR_CLASSES		(PCPU_MAX_ORDER + 1)
+#define PCPU_MAX_SIZE		(BUDDY_MIN_SIZE << PCPU_MAX_ORDER)
+#define PCPU_SLOTS		60	/* a struct pcpu_cache fits 4 KiB */
+#define PCPU_CACHE_ORDER	8	/* its block: 4 KiB */
+#define PCPU_CAS_TRIES		3	/* then the slow path */
+#define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
+#define PCPU_DEFAULT_BUDGET	(256u << 10)	/* cached bytes per CPU */
+#define DEPOT_SLOTS		16	/* batches per class */
+#define LIBARENA_MAX_CPUS	512	/* higher CPU ids use the buddy directly */
+
+struct pcpu_class {
+	__u64 hdr;		/* count (low 32 bits) | generation (high 32) */
+	__u64 slots[PCPU_SLOTS];
+};
+
+struct pcpu_stats {
+	__u64 alloc_hits;	/* allocations served by the cache */
+	__u64 free_hits;	/* frees taken by the cache */
+	__u64 alloc_misses;	/* cache empty: slow path */
+	__u64 free_misses;	/* cache full or checks: slow path */
+	__u64 refills;		/* batches moved in */
+	__u64 depot_hits;	/* of which from the depot, without the lock */
+	__u64 flushes;		/* batches moved out */
+	__u64 depot_puts;	/* of which to the depot, without the lock */
+	__u64 lock_acquisitions;
+	__u64 nested;		/* slow paths that found this CPU holding the lock */
+	__u64 deferred_frees;	/* frees queued until the lock is free */
+};
+
+struct pcpu_cache {
+	struct pcpu_class cls[PCPU_NR_CLASSES];
+	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
+	struct pcpu_stats stats;
+};
+
 struct buddy {
 	__u64 magic;
 	__u64 state;
@@ -164,8 +211,15 @@ struct buddy {
 	__u64 chunks;		/* first chunk, 0 when none */
 	__u32 lock_slot;	/* 1-based, 0 = not assigned yet */
 	__u32 nr_empty;		/* entirely free chunks on the list */
+	__u32 lock_cpu;		/* CPU holding the lock + 1, 0 when free */
+	__u32 nr_pcpu;		/* per-CPU caches created */
+	__u64 cache_key;	/* tag = block address ^ cache_key */
+	__u64 cache_budget;	/* bytes per CPU */
+	__u32 class_cap[PCPU_NR_CLASSES];	/* slots per class, from the budget */
 	struct buddy_stats stats;
 	struct buddy_check_report check;
+	__u64 depot[PCPU_NR_CLASSES][DEPOT_SLOTS];	/* batch heads, 0 = empty */
+	__u64 pcpu[LIBARENA_MAX_CPUS];	/* struct pcpu_cache per CPU, 0 = none */
 };
 
 #endif /* __LIBARENA_TYPES_H */

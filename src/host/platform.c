@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -42,6 +43,11 @@ __u32 libarena_cpu(void)
 	int cpu = sched_getcpu();
 
 	return cpu < 0 ? 0 : cpu;
+}
+
+__u32 platform_random(void)
+{
+	return (__u32)random();
 }
 
 struct libarena_lock *platform_lock_of(__u32 slot)

@@ -18,13 +18,13 @@
 
 /* Re-entering the lock on the same thread fails at once, is counted, and
  * loses nothing (a nested BPF program on the holder's CPU gets the same). */
-static int t_lock_reentry_fails_fast(void)
+static int t_lock_reentry_fails_fast(__u64 flags)
 {
 	struct libarena_lock *l;
 	__u64 p;
 
-	test_begin();
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	p = __buddy_alloc(&test_b1, 64);
 	ASSERT_NE(p, 0);
 	l = buddy_lock_of(&test_b1);
@@ -55,7 +55,7 @@ static void *hold_lock(void *arg)
 
 /* A lock held too long by another thread: the caller gives up with
  * -ETIMEDOUT after the timeout instead of hanging. */
-static int t_lock_timeout_reported(void)
+static int t_lock_timeout_reported(__u64 flags)
 {
 	struct libarena_lock *l;
 	struct timespec t0, t1;
@@ -63,8 +63,8 @@ static int t_lock_timeout_reported(void)
 	void *ret;
 	__u64 p, ms;
 
-	test_begin();
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	p = __buddy_alloc(&test_b1, 64);
 	l = buddy_lock_of(&test_b1);
 	libarena_host_set_lock_timeout(20 * 1000 * 1000);
@@ -86,16 +86,22 @@ static int t_lock_timeout_reported(void)
 
 struct host_test {
 	const char *name;
-	int (*fn)(void);
+	int (*fn)(__u64 flags);
+	__u64 flags;
 	const char *src;
 };
 
-#define HOST_TEST_ENTRY(name) { #name, t_##name, SRC_BUDDY_TESTS },
+#define SEED_ENTRY(name) { "seed_" #name, t_##name, BUDDY_NO_PCPU_CACHE, SRC_BUDDY_TESTS },
+#define CACHE_ENTRY(name) { "cache_" #name, t_##name, 0, SRC_BUDDY_TESTS },
 
 static const struct host_test tests[] = {
-	BUDDY_TESTS(HOST_TEST_ENTRY)
-	{ "lock_reentry_fails_fast", t_lock_reentry_fails_fast, __FILE__ },
-	{ "lock_timeout_reported", t_lock_timeout_reported, __FILE__ },
+	BUDDY_TESTS(SEED_ENTRY)
+	SEED_TESTS(SEED_ENTRY)
+	BUDDY_TESTS(CACHE_ENTRY)
+	{ "seed_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
+	  BUDDY_NO_PCPU_CACHE, __FILE__ },
+	{ "seed_lock_timeout_reported", t_lock_timeout_reported,
+	  BUDDY_NO_PCPU_CACHE, __FILE__ },
 };
 
 /* Throw the whole heap away: a fresh arena of `size` bytes. */
@@ -110,7 +116,7 @@ static void fresh_arena(__u64 size)
 
 static enum test_status run_one(const struct host_test *t)
 {
-	bool small = !strncmp(t->name, "small_", 6);
+	bool small = strstr(t->name, "_small_");
 	enum test_status status = TEST_OK;
 	int err;
 
@@ -122,7 +128,7 @@ static enum test_status run_one(const struct host_test *t)
 		return TEST_FAIL;
 	}
 	memset(&test_report, 0, sizeof(test_report));
-	if (t->fn()) {
+	if (t->fn(t->flags)) {
 		test_print_report(&test_report, t->src);
 		status = TEST_FAIL;
 	} else if (!test_report.nr_asserts) {

@@ -2,13 +2,21 @@
 /* The shared allocator tests as SEC("syscall") programs, one per test. */
 #include "buddy_tests.h"
 
-#define DEFINE_TEST_PROG(name)				\
-	SEC("syscall") int test_##name(void *ctx)	\
+#define DEFINE_CACHE_TEST(name)				\
+	SEC("syscall") int test_cache_##name(void *ctx)	\
 	{						\
-		return t_##name();			\
+		return t_##name(0);			\
 	}
 
-BUDDY_TESTS(DEFINE_TEST_PROG)
+#define DEFINE_SEED_TEST(name)				\
+	SEC("syscall") int test_seed_##name(void *ctx)	\
+	{						\
+		return t_##name(BUDDY_NO_PCPU_CACHE);	\
+	}
+
+BUDDY_TESTS(DEFINE_SEED_TEST)
+SEED_TESTS(DEFINE_SEED_TEST)
+BUDDY_TESTS(DEFINE_CACHE_TEST)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

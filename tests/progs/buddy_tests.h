@@ -19,11 +19,44 @@ struct buddy __arena test_b2;
 __u64 __arena test_ptrs[TEST_MAX_PTRS];
 __u64 __arena test_sizes[TEST_MAX_PTRS];
 
-static __always_inline void test_begin(void)
+/*
+ * Every test runs with the default instance and test_b1 in one mode:
+ * flags 0 (per-CPU caches) or BUDDY_NO_PCPU_CACHE (seed mode).
+ */
+static __always_inline int test_begin(__u64 flags)
 {
 	/* A failed earlier test may have left these initialised. */
 	buddy_destroy(&test_b1);
 	buddy_destroy(&test_b2);
+	buddy_destroy(&buddy);
+	return buddy_init_flags(&buddy, flags);
+}
+
+/* Sum one per-CPU counter over every CPU's cache. */
+#define pcpu_sum(b, field)						\
+	({								\
+		__u64 __sum = opaque(0);				\
+		pcpu_cache_t *__pc;					\
+		int __cpu;						\
+		for (__cpu = opaque(0); __cpu < LIBARENA_MAX_CPUS && can_loop; \
+		     __cpu++) {						\
+			__pc = pcpu_of((b), __cpu);			\
+			if (__pc)					\
+				__sum += __pc->stats.field;		\
+		}							\
+		__sum;							\
+	})
+
+/* Allocations and frees the caller made, whoever served them. */
+#define total_allocs(b)	((b)->stats.allocs + pcpu_sum(b, alloc_hits))
+#define total_frees(b)	((b)->stats.frees + pcpu_sum(b, free_hits))
+
+/* Bytes the caller holds: after a trim, what the buddy has handed out
+ * minus the caches' own blocks. */
+static __always_inline __u64 settled_bytes(buddy_t *b)
+{
+	buddy_trim(b);
+	return b->stats.bytes_in_use - b->stats.cache_meta_bytes;
 }
 
 static __always_inline __u64 rand_between(__u64 lo, __u64 hi)
@@ -102,15 +135,15 @@ static __always_inline int check_block(buddy_t *b, __u64 addr, __u64 size)
 	return 0;
 }
 
-static __always_inline int t_init_destroy_repeat(void)
+static __always_inline int t_init_destroy_repeat(__u64 flags)
 {
 	__u64 p;
 	int i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = 0; i < 10; i++) {
-		ASSERT_OK(buddy_init(&test_b1));
-		ASSERT_EQ(buddy_init(&test_b1), -EBUSY);
+		ASSERT_OK(buddy_init_flags(&test_b1, flags));
+		ASSERT_EQ(buddy_init_flags(&test_b1, flags), -EBUSY);
 		p = __buddy_alloc(&test_b1, 100 + i);
 		CHECK_OK(check_block(&test_b1, p, 100 + i));
 		ASSERT_OK(__buddy_free(&test_b1, p));
@@ -123,13 +156,14 @@ static __always_inline int t_init_destroy_repeat(void)
 	return 0;
 }
 
-static __always_inline int t_destroy_with_live_allocations(void)
+static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 {
-	__u32 base = libarena_space.populated_chunks;
+	__u32 base;
 	int i;
 
-	test_begin();
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(test_begin(flags));
+	base = libarena_space.populated_chunks;
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	for (i = 0; i < 4; i++)
 		ASSERT_NE(__buddy_alloc(&test_b1, BUDDY_MAX_SIZE), 0);
 	for (i = 0; i < 64; i++)
@@ -140,7 +174,7 @@ static __always_inline int t_destroy_with_live_allocations(void)
 	ASSERT_EQ(libarena_space.populated_chunks, base);
 	ASSERT_EQ(test_b1.stats.chunks, 0);
 	/* The instance is reusable and the window slices too. */
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_NE(__buddy_alloc(&test_b1, BUDDY_MAX_SIZE), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
@@ -159,12 +193,12 @@ static __always_inline __u64 round_size(__u32 i)
 	return (i & 1) ? p - 1 : (p + 1 <= BUDDY_MAX_SIZE ? p + 1 : p);
 }
 
-static __always_inline int t_alloc_free_shuffled_sizes(void)
+static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 {
 	__u32 round, i;
 	__u64 p;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (round = 0; round < 3; round++) {
 		for (i = opaque(0); i < NR_ROUND_SIZES && can_loop; i++) {
 			test_sizes[i] = round_size(i);
@@ -182,20 +216,20 @@ static __always_inline int t_alloc_free_shuffled_sizes(void)
 				  *(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1));
 			ASSERT_OK(__arena_free(p));
 		}
+		ASSERT_EQ(settled_bytes(&buddy), 0);
 		ASSERT_OK(buddy_check(&buddy));
-		ASSERT_EQ(buddy.stats.bytes_in_use, 0);
 	}
 	return 0;
 }
 
 #define NR_LIVE		512
 
-static __always_inline int t_live_patterns_scrambled(void)
+static __always_inline int t_live_patterns_scrambled(__u64 flags)
 {
 	__u64 p;
 	__u32 i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
 		test_sizes[i] = rand_between(3, 16384);
 		p = __arena_malloc(test_sizes[i]);
@@ -213,18 +247,18 @@ static __always_inline int t_live_patterns_scrambled(void)
 		ASSERT_OK(__arena_free(p));
 	}
 	ASSERT_EQ(i, NR_LIVE);
-	ASSERT_EQ(buddy.stats.bytes_in_use, 0);
-	ASSERT_EQ(buddy.stats.allocs, NR_LIVE);
-	ASSERT_EQ(buddy.stats.frees, NR_LIVE);
+	ASSERT_EQ(settled_bytes(&buddy), 0);
+	ASSERT_EQ(total_allocs(&buddy), NR_LIVE);
+	ASSERT_EQ(total_frees(&buddy), NR_LIVE);
 	return 0;
 }
 
-static __always_inline int t_blocks_aligned_and_inside(void)
+static __always_inline int t_blocks_aligned_and_inside(__u64 flags)
 {
 	__u64 p, size;
 	__u32 i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 200 && can_loop; i++) {
 		size = rand_between(1, i < 100 ? 4096 : BUDDY_MAX_SIZE);
 		p = __arena_malloc(size);
@@ -238,13 +272,13 @@ static __always_inline int t_blocks_aligned_and_inside(void)
 	return 0;
 }
 
-static __always_inline int t_free_null_is_noop(void)
+static __always_inline int t_free_null_is_noop(__u64 flags)
 {
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	ASSERT_NOT_NULL(arena_malloc(16));
 	ASSERT_OK(__arena_free(0));
 	ASSERT_OK(buddy_free(&buddy, NULL));
-	ASSERT_EQ(buddy.stats.frees, 0);
+	ASSERT_EQ(total_frees(&buddy), 0);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 0);
 	return 0;
 }
@@ -265,17 +299,17 @@ static __always_inline int alloc_all_free_all(buddy_t *b)
 	return 0;
 }
 
-static __always_inline int t_double_free_rejected(void)
+static __always_inline int t_double_free_rejected(__u64 flags)
 {
 	__u64 p, q;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	p = __arena_malloc(64);
 	q = __arena_malloc(64);
 	ASSERT_OK(__arena_free(p));
 	ASSERT_EQ(__arena_free(p), -EALREADY);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
-	ASSERT_EQ(buddy.stats.frees, 1);
+	ASSERT_EQ(total_frees(&buddy), 1);
 	/* A double free of a block merged into a bigger free block. */
 	ASSERT_OK(__arena_free(q));
 	ASSERT_EQ(__arena_free(q), -EALREADY);
@@ -285,11 +319,11 @@ static __always_inline int t_double_free_rejected(void)
 	return 0;
 }
 
-static __always_inline int t_misaligned_free_rejected(void)
+static __always_inline int t_misaligned_free_rejected(__u64 flags)
 {
 	__u64 p;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	p = __arena_malloc(256);
 	ASSERT_EQ(__arena_free(p + 8), -EINVAL);
 	ASSERT_EQ(__arena_free(p + 1), -EINVAL);
@@ -300,11 +334,11 @@ static __always_inline int t_misaligned_free_rejected(void)
 	return 0;
 }
 
-static __always_inline int t_interior_free_rejected(void)
+static __always_inline int t_interior_free_rejected(__u64 flags)
 {
 	__u64 p;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	p = __arena_malloc(4096);
 	ASSERT_EQ(__arena_free(p + 16), -EADDRNOTAVAIL);
 	ASSERT_EQ(__arena_free(p + 2048), -EADDRNOTAVAIL);
@@ -318,12 +352,12 @@ static __always_inline int t_interior_free_rejected(void)
 	return 0;
 }
 
-static __always_inline int t_outside_free_rejected(void)
+static __always_inline int t_outside_free_rejected(__u64 flags)
 {
 	struct arena_space __arena *s = &libarena_space;
 	__u64 p;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	p = __arena_malloc(32);
 	ASSERT_EQ(__arena_free(s->base - 4096), -EFAULT);
 	ASSERT_EQ(__arena_free(0xdead0), -EFAULT);
@@ -337,12 +371,12 @@ static __always_inline int t_outside_free_rejected(void)
 	return 0;
 }
 
-static __always_inline int t_foreign_free_rejected(void)
+static __always_inline int t_foreign_free_rejected(__u64 flags)
 {
 	__u64 p;
 
-	test_begin();
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init(&test_b2));
 	p = __buddy_alloc(&test_b1, 128);
 	ASSERT_NE(p, 0);
@@ -359,9 +393,9 @@ static __always_inline int t_foreign_free_rejected(void)
 	return 0;
 }
 
-static __always_inline int t_bad_sizes_return_null(void)
+static __always_inline int t_bad_sizes_return_null(__u64 flags)
 {
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	ASSERT_NULL(arena_malloc(0));
 	ASSERT_NULL(arena_malloc(BUDDY_MAX_SIZE + 1));
 	ASSERT_NULL(arena_malloc(~0ull));
@@ -375,12 +409,12 @@ static __always_inline int t_bad_sizes_return_null(void)
 	return 0;
 }
 
-static __always_inline int t_calloc_zeroes(void)
+static __always_inline int t_calloc_zeroes(__u64 flags)
 {
 	__u64 __arena *w;
 	__u64 p, i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	p = __arena_malloc(4096);
 	pattern_fill(p, 4096, 7);
 	ASSERT_OK(__arena_free(p));
@@ -394,11 +428,11 @@ static __always_inline int t_calloc_zeroes(void)
 	return 0;
 }
 
-static __always_inline int t_realloc_preserves(void)
+static __always_inline int t_realloc_preserves(__u64 flags)
 {
 	__u64 p, q, in_use;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	ASSERT_NOT_NULL(p = __arena_realloc(0, 24));
 	pattern_fill(p, 24, 3);
 	q = __arena_realloc(p, 30);	/* same 32 B block */
@@ -415,19 +449,19 @@ static __always_inline int t_realloc_preserves(void)
 	/* Failure leaves the block alone. */
 	ASSERT_EQ(__arena_realloc(q, BUDDY_MAX_SIZE + 1), 0);
 	CHECK_OK(pattern_verify(q, 8, 4));
-	in_use = buddy.stats.bytes_in_use;
+	in_use = settled_bytes(&buddy);
 	ASSERT_EQ(in_use, 16);
 	ASSERT_EQ(__arena_realloc(q, 0), 0);
-	ASSERT_EQ(buddy.stats.bytes_in_use, 0);
+	ASSERT_EQ(settled_bytes(&buddy), 0);
 	return 0;
 }
 
-static __always_inline int t_aligned_alloc(void)
+static __always_inline int t_aligned_alloc(__u64 flags)
 {
 	__u64 align, p;
 	int i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = 0; i < BUDDY_NR_ORDERS; i++) {
 		align = BUDDY_MIN_SIZE << i;
 		p = __arena_aligned_alloc(align, 24);
@@ -443,11 +477,11 @@ static __always_inline int t_aligned_alloc(void)
 	return 0;
 }
 
-static __always_inline int t_usable_size(void)
+static __always_inline int t_usable_size(__u64 flags)
 {
 	__u64 p;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	p = __arena_malloc(17);
 	ASSERT_EQ(__arena_usable_size(p), 32);
 	ASSERT_EQ(__arena_usable_size(p + 16), 0);
@@ -458,12 +492,12 @@ static __always_inline int t_usable_size(void)
 	return 0;
 }
 
-static __always_inline int t_stats_exact(void)
+static __always_inline int t_stats_exact(__u64 flags)
 {
 	__u64 sum = 0;
 	__u32 i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 100 && can_loop; i++) {
 		test_sizes[i] = rand_between(1, 9000);
 		test_ptrs[i] = __arena_malloc(test_sizes[i]);
@@ -483,11 +517,12 @@ static __always_inline int t_stats_exact(void)
 	return 0;
 }
 
-static __always_inline int t_empty_chunks_returned(void)
+static __always_inline int t_empty_chunks_returned(__u64 flags)
 {
-	__u32 base = libarena_space.populated_chunks, i;
+	__u32 base, i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
+	base = libarena_space.populated_chunks;
 	/* Metadata fills the lower half: one 512 KiB block per chunk. */
 	for (i = 0; i < 6; i++)
 		ASSERT_NE(test_ptrs[i] = __arena_malloc(BUDDY_MAX_SIZE), 0);
@@ -506,12 +541,12 @@ static __always_inline int t_empty_chunks_returned(void)
 	return 0;
 }
 
-static __always_inline int t_coalescing_restores_large_blocks(void)
+static __always_inline int t_coalescing_restores_large_blocks(__u64 flags)
 {
 	__u64 populated;
 	__u32 i;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_NE(test_ptrs[i] = __arena_malloc(16 << (i % 6)), 0);
 	ASSERT_EQ(i, TEST_MAX_PTRS);
@@ -519,6 +554,7 @@ static __always_inline int t_coalescing_restores_large_blocks(void)
 	shuffle_ptrs(TEST_MAX_PTRS);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_OK(__arena_free(test_ptrs[i]));
+	ASSERT_EQ(settled_bytes(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
 	/* Fully merged: the chunk again holds its 512 KiB block. */
 	populated = buddy.stats.chunks_populated;
@@ -527,13 +563,13 @@ static __always_inline int t_coalescing_restores_large_blocks(void)
 	return 0;
 }
 
-static __always_inline int t_instances_independent(void)
+static __always_inline int t_instances_independent(__u64 flags)
 {
 	__u64 p1 = 0, p2 = 0, p3 = 0;
 	__u32 i;
 
-	test_begin();
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init_flags(&test_b2, BUDDY_NO_PCPU_CACHE));
 	for (i = opaque(0); i < 50 && can_loop; i++) {
 		p1 = __buddy_alloc(&test_b1, 64);
@@ -545,9 +581,9 @@ static __always_inline int t_instances_independent(void)
 		pattern_fill(p2, 64, p2 >> 4);
 	}
 	ASSERT_EQ(i, 50);
-	ASSERT_EQ(test_b1.stats.allocs, 50);
+	ASSERT_EQ(total_allocs(&test_b1), 50);
 	ASSERT_EQ(test_b2.stats.allocs, 50);
-	ASSERT_EQ(buddy.stats.allocs, 50);
+	ASSERT_EQ(total_allocs(&buddy), 50);
 	ASSERT_OK(buddy_destroy(&test_b1));
 	/* b2's blocks survive b1's destruction. */
 	CHECK_OK(pattern_verify(p2, 64, p2 >> 4));
@@ -557,13 +593,13 @@ static __always_inline int t_instances_independent(void)
 	return 0;
 }
 
-static __always_inline int t_check_detects_corruption(void)
+static __always_inline int t_check_detects_corruption(__u64 flags)
 {
 	__u64 p, chunk;
 	__u32 item, saved;
 
-	test_begin();
-	ASSERT_OK(buddy_init(&test_b1));
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	p = __buddy_alloc(&test_b1, 256);
 	ASSERT_NE(__buddy_alloc(&test_b1, 64), 0);
 	ASSERT_OK(buddy_check(&test_b1));
@@ -597,12 +633,12 @@ static __always_inline int t_check_detects_corruption(void)
 }
 
 /* Run in a small arena (the runners size it): fill it, free, fill again. */
-static __always_inline int t_small_arena_exhaustion(void)
+static __always_inline int t_small_arena_exhaustion(__u64 flags)
 {
 	__u32 n = opaque(0), again = opaque(0), i;
 	__u64 p;
 
-	test_begin();
+	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
 		p = __arena_malloc(64 << 10);
 		if (!p)
@@ -616,7 +652,7 @@ static __always_inline int t_small_arena_exhaustion(void)
 	ASSERT_OK(buddy_check(&buddy));
 	for (i = opaque(0); i < n && i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_OK(__arena_free(test_ptrs[i]));
-	ASSERT_EQ(buddy.stats.bytes_in_use, 0);
+	ASSERT_EQ(settled_bytes(&buddy), 0);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
 		p = __arena_malloc(64 << 10);
 		if (!p)
@@ -627,6 +663,7 @@ static __always_inline int t_small_arena_exhaustion(void)
 	return 0;
 }
 
+/* Tests that hold in both modes. */
 #define BUDDY_TESTS(X)				\
 	X(init_destroy_repeat)			\
 	X(destroy_with_live_allocations)	\
@@ -644,11 +681,15 @@ static __always_inline int t_small_arena_exhaustion(void)
 	X(realloc_preserves)			\
 	X(aligned_alloc)			\
 	X(usable_size)				\
-	X(stats_exact)				\
 	X(empty_chunks_returned)		\
 	X(coalescing_restores_large_blocks)	\
 	X(instances_independent)		\
-	X(check_detects_corruption)		\
 	X(small_arena_exhaustion)
+
+/* Tests of the plain buddy's own bookkeeping (exact buddy-level counts,
+ * hand-corrupted freelists). */
+#define SEED_TESTS(X)				\
+	X(stats_exact)				\
+	X(check_detects_corruption)
 
 #endif /* __LIBARENA_BUDDY_TESTS_H */

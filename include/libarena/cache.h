@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The per-CPU cache fast paths, inlined into the caller: a global function
+ * call costs more than the whole fast path.  Anything unusual (cache empty
+ * or full, no cache yet, a pointer that fails a check, a CAS lost
+ * PCPU_CAS_TRIES times) goes to the global slow path, which decides.
+ *
+ * Why this is safe in any BPF context: a program cannot migrate, so only
+ * code on this CPU pushes to or pops from this CPU's stacks (trim from
+ * another CPU only pops, and pops are CAS-committed too).  A program that
+ * preempts or interrupts us between reading the header and the CAS changes
+ * the generation, so our CAS fails and we retry with fresh values: a popped
+ * slot is never handed out twice, and a pushed slot is written before the
+ * CAS that makes it visible.
+ */
+#ifndef __LIBARENA_CACHE_H
+#define __LIBARENA_CACHE_H
+
+#include "block.h"
+#include "buddy.h"
+
+typedef struct pcpu_cache __arena pcpu_cache_t;
+
+static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
+{
+	if (cpu >= LIBARENA_MAX_CPUS)
+		return NULL;
+	return arena_ptr(b->pcpu[cpu]);
+}
+
+/* Top of a class stack, or 0. */
+static __always_inline __u64 pcpu_pop(struct pcpu_class __arena *c)
+{
+	__u64 hdr, addr;
+	__u32 n;
+	int i;
+
+	for (i = 0; i < PCPU_CAS_TRIES; i++) {
+		hdr = READ_ONCE(c->hdr);
+		n = (__u32)hdr;
+		if (!n || n > PCPU_SLOTS)
+			return 0;
+		addr = c->slots[n - 1];
+		/* count - 1, generation + 1 */
+		if (cmpxchg(&c->hdr, hdr, hdr + (1ull << 32) - 1) == hdr)
+			return addr;
+	}
+	return 0;
+}
+
+/* Push unless the stack holds cap blocks already. */
+static __always_inline bool pcpu_push(struct pcpu_class __arena *c, __u64 addr,
+				      __u32 cap)
+{
+	__u64 hdr;
+	__u32 n;
+	int i;
+
+	for (i = 0; i < PCPU_CAS_TRIES; i++) {
+		hdr = READ_ONCE(c->hdr);
+		n = (__u32)hdr;
+		if (n >= cap || n >= PCPU_SLOTS)
+			return false;
+		c->slots[n] = addr;
+		/* count + 1, generation + 1 */
+		if (cmpxchg(&c->hdr, hdr, hdr + (1ull << 32) + 1) == hdr)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
+{
+	return arena_ptr(addr + PCPU_TAG_OFF);
+}
+
+static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)
+{
+	pcpu_cache_t *pc;
+	__u64 addr;
+
+	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 2 KiB */
+		pc = pcpu_of(b, libarena_cpu());
+		if (pc) {
+			addr = pcpu_pop(&pc->cls[size_to_order(size)]);
+			if (addr) {
+				*pcpu_tag(addr) = 0;
+				pc->stats.alloc_hits++;
+				return addr;
+			}
+		}
+	}
+	return __buddy_alloc(b, size);
+}
+
+static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
+{
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+	__u64 chunk = chunk_of(addr), tag = addr ^ b->cache_key;
+	__u32 item = item_of(addr), order;
+
+	/* The checks of the slow path that a cache push must not skip. */
+	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !space_is_populated(chunk) ||
+	    chunk_hdr(chunk)->owner != arena_addr(b) ||
+	    item < CHUNK_META_ITEMS || !item_allocated(chunk, item))
+		return __buddy_free(b, addr);
+	order = item_order(chunk, item);
+	if (order > PCPU_MAX_ORDER || *pcpu_tag(addr) == tag)
+		return __buddy_free(b, addr);	/* large, or already cached */
+	*pcpu_tag(addr) = tag;
+	if (pcpu_push(&pc->cls[order], addr, b->class_cap[order])) {
+		pc->stats.free_hits++;
+		return 0;
+	}
+	*pcpu_tag(addr) = 0;
+	return __buddy_free(b, addr);
+}
+
+#endif /* __LIBARENA_CACHE_H */

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The per-CPU caches' slow paths (the fast paths are inline, in
+ * <libarena/cache.h>, which also says why they are safe in any context).
+ *
+ * A miss moves half a cache at a time: a refill takes a batch from the
+ * depot (lock-free) or PCPU_SLOTS/2 blocks from the buddy under one lock
+ * acquisition; a full cache flushes its top half to the depot, or to the
+ * buddy when the depot is full.  Caches are bounded by a per-CPU byte
+ * budget (the slots of each class), the depot by DEPOT_SLOTS batches per
+ * class.  buddy_trim() gives everything cached back to the buddy.
+ */
+#include "instance.h"
+
+_Static_assert(sizeof(struct pcpu_cache) <= (BUDDY_MIN_SIZE << PCPU_CACHE_ORDER),
+	       "a per-CPU cache must fit its block");
+
+/* Slots per class: an equal share of the budget for each class. */
+static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)
+{
+	__u64 cap;
+	__u32 order;
+
+	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+		cap = budget / PCPU_NR_CLASSES / order_size(order);
+		if (cap > PCPU_SLOTS)
+			cap = PCPU_SLOTS;
+		b->class_cap[order] = cap < 2 ? 0 : cap;	/* 0: not cached */
+	}
+	b->cache_budget = budget;
+}
+
+/* Forget every cache: for a new or just destroyed instance. */
+int cache_init(buddy_t *b __arg_arena)
+{
+	b->cache_key = ((__u64)platform_random() << 32 | platform_random()) | 1;
+	b->nr_pcpu = 0;
+	cache_set_caps(b, PCPU_DEFAULT_BUDGET);
+	if (!arena_zero(b->depot, sizeof(b->depot)) ||
+	    !arena_zero(b->pcpu, sizeof(b->pcpu)))
+		return -E2BIG;
+	return 0;
+}
+
+/* This CPU's cache, created (from the buddy) on first use. */
+static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
+{
+	pcpu_cache_t *pc = pcpu_of(b, cpu);
+	__u64 addr;
+
+	if (pc || cpu >= LIBARENA_MAX_CPUS)
+		return pc;
+	addr = buddy_alloc_batch(b, PCPU_CACHE_ORDER, 1);
+	if (!addr)
+		return NULL;
+	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
+	    cmpxchg(&b->pcpu[cpu], 0, addr) != 0) {
+		/* A nested call on this CPU won the race (or we ran dry). */
+		*block_link(addr) = 0;
+		buddy_free_list(b, addr, 0);
+		return pcpu_of(b, cpu);
+	}
+	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
+	__sync_fetch_and_add(&b->nr_pcpu, 1);
+	return arena_ptr(addr);
+}
+
+static __always_inline bool depot_put(buddy_t *b, __u32 order, __u64 head)
+{
+	int i;
+
+	for (i = 0; i < DEPOT_SLOTS; i++)
+		if (!READ_ONCE(b->depot[order][i]) &&
+		    cmpxchg(&b->depot[order][i], 0, head) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A batch from the depot, or 0.  A slot's value is the batch itself, so a
+ * batch taken, spent and rebuilt at the same address in between is just a
+ * valid batch: no ABA hazard.
+ */
+static __always_inline __u64 depot_take(buddy_t *b, __u32 order)
+{
+	__u64 head;
+	int i;
+
+	for (i = 0; i < DEPOT_SLOTS; i++) {
+		head = READ_ONCE(b->depot[order][i]);
+		if (head && cmpxchg(&b->depot[order][i], head, 0) == head)
+			return head;
+	}
+	return 0;
+}
+
+/* Push a list into a class stack; returns what did not fit. */
+static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
+				       __u64 head)
+{
+	__u32 cap = b->class_cap[order];
+	__u64 next;
+	int i;
+
+	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
+		next = *block_link(head);
+		custody_tag(b, head);
+		if (!pcpu_push(&pc->cls[order], head, cap))
+			break;
+		head = next;
+	}
+	return head;
+}
+
+/* Park a list of custody blocks: the depot, else the buddy. */
+static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
+				      __u64 head)
+{
+	if (!head)
+		return;
+	if (depot_put(b, order, head)) {
+		pc->stats.depot_puts++;
+		return;
+	}
+	buddy_free_list(b, head, arena_addr(pc));
+}
+
+static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 order)
+{
+	__u64 addr, head;
+
+	head = depot_take(b, order);
+	if (head)
+		pc->stats.depot_hits++;
+	else
+		head = buddy_alloc_batch(b, order, b->class_cap[order] / 2);
+	if (!head)
+		return 0;
+	pc->stats.refills++;
+	addr = head;
+	park_list(b, pc, order, push_list(b, pc, order, *block_link(addr)));
+	return addr;
+}
+
+/* Move the top half of a full class stack out. */
+static __always_inline void cache_flush(buddy_t *b, pcpu_cache_t *pc, __u32 order)
+{
+	__u32 n = b->class_cap[order] / 2, i;
+	__u64 head = 0, addr;
+
+	for (i = opaque(0); i < n && can_loop; i++) {
+		addr = pcpu_pop(&pc->cls[order]);
+		if (!addr)
+			break;
+		*block_link(addr) = head;
+		head = addr;
+	}
+	if (!head)
+		return;
+	pc->stats.flushes++;
+	park_list(b, pc, order, head);
+}
+
+/* An allocation the fast path could not serve; 0 on failure. */
+__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
+{
+	pcpu_cache_t *pc;
+	__u64 addr;
+
+	order &= PCPU_MAX_ORDER;
+	pc = pcpu_get(b, libarena_cpu());
+	if (!pc || b->class_cap[order] < 2)
+		return buddy_alloc_batch(b, order, 1);
+	pc->stats.alloc_misses++;
+	/* A nested call may have refilled meanwhile. */
+	addr = pcpu_pop(&pc->cls[order]);
+	if (!addr)
+		addr = cache_refill(b, pc, order);
+	if (addr)
+		*pcpu_tag(addr) = 0;
+	return addr;
+}
+
+/* A free the fast path did not take: 0, or -EAGAIN for the plain path. */
+int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
+{
+	pcpu_cache_t *pc;
+	__u32 cap;
+
+	order &= PCPU_MAX_ORDER;
+	pc = pcpu_get(b, libarena_cpu());
+	cap = b->class_cap[order];
+	if (!pc || cap < 2)
+		return -EAGAIN;
+	pc->stats.free_misses++;
+	custody_tag(b, addr);
+	if (pcpu_push(&pc->cls[order], addr, cap))
+		return 0;
+	cache_flush(b, pc, order);
+	if (pcpu_push(&pc->cls[order], addr, cap))
+		return 0;
+	*pcpu_tag(addr) = 0;
+	return -EAGAIN;
+}
+
+/* Everything one CPU's cache holds, as one list. */
+static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
+{
+	__u64 head = take_deferred(pc), addr;
+	__u32 order;
+	int i;
+
+	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+		for (i = opaque(0); i < PCPU_SLOTS && can_loop; i++) {
+			addr = pcpu_pop(&pc->cls[order]);
+			if (!addr)
+				break;
+			*block_link(addr) = head;
+			head = addr;
+		}
+	}
+	return head;
+}
+
+int buddy_trim(buddy_t *b __arg_arena)
+{
+	pcpu_cache_t *pc;
+	__u64 head;
+	int total = 0, n, cpu, i;
+	__u32 order;
+
+	if (!buddy_ready(b))
+		return -EINVAL;
+	for (cpu = opaque(0); cpu < LIBARENA_MAX_CPUS && can_loop; cpu++) {
+		pc = pcpu_of(b, cpu);
+		if (!pc)
+			continue;
+		head = pcpu_take_all(pc);
+		if (!head)
+			continue;
+		n = buddy_free_list(b, head, arena_addr(pc));
+		if (n < 0)
+			return n;	/* deferred back to that CPU: nothing lost */
+		total += n;
+	}
+	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+		for (i = 0; i < DEPOT_SLOTS; i++) {
+			head = depot_take(b, order);
+			if (!head)
+				break;
+			n = buddy_free_list(b, head, 0);
+			if (n < 0) {
+				depot_put(b, order, head);	/* keep it */
+				return n;
+			}
+			total += n;
+		}
+	}
+	return total;
+}
+
+int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes)
+{
+	if (!buddy_ready(b))
+		return -EINVAL;
+	if (!cache_on(b))
+		return -EOPNOTSUPP;
+	cache_set_caps(b, bytes);
+	/* Caches may hold more than the new caps allow: start afresh. */
+	return buddy_trim(b) < 0 ? -EBUSY : 0;
+}
