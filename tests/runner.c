@@ -15,7 +15,6 @@
 #include "runner.h"
 #include "buddy_tests.skel.h"
 
-#define SRC_BUDDY_TESTS	TESTS_DIR "/progs/buddy_tests.h"
 /* 8 MiB of window plus the 1 MiB guards and alignment slack. */
 #define SMALL_ARENA_PAGES	((11u << 20) >> 12)
 
@@ -66,7 +65,7 @@ static enum test_status run_one(struct buddy_tests *skel, struct bpf_program *pr
 	}
 	if (ret) {
 		if (ret == 1)
-			test_print_report(&skel->arena->test_report, SRC_BUDDY_TESTS);
+			test_print_report(&skel->arena->test_report);
 		else
 			test_why("program returned %d", ret);
 		return TEST_FAIL;

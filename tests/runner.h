@@ -104,10 +104,18 @@ static void test_print_source_line(const char *path, unsigned long line)
 	fclose(f);
 }
 
+static const char *const test_src_paths[TEST_NR_SRCS] = {
+	[TEST_SRC_BUDDY] = TESTS_DIR "/progs/buddy_tests.h",
+	[TEST_SRC_CACHE] = TESTS_DIR "/progs/cache_tests.h",
+	[TEST_SRC_STRESS] = TESTS_DIR "/progs/stress_tests.h",
+	[TEST_SRC_HOST] = TESTS_DIR "/host/host_runner.c",
+};
+
 /* Explain a failed assertion: where, what was expected, what came. */
-static void test_print_report(const struct test_report *rep, const char *src)
+static void test_print_report(const struct test_report *rep)
 {
 	static const char *const rel[] = { "", "!= ", ">= ", "<= " };
+	const char *src = rep->src < TEST_NR_SRCS ? test_src_paths[rep->src] : "?";
 	const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
 
 	test_why("%s:%llu: expected %s%lld (%#llx), got %lld (%#llx)", base,

@@ -5,6 +5,15 @@
 
 #include <libarena/common.h>
 
+/* Files with test bodies; a header sets TEST_SRC to its own. */
+enum test_src {
+	TEST_SRC_BUDDY,		/* tests/progs/buddy_tests.h */
+	TEST_SRC_CACHE,		/* tests/progs/cache_tests.h */
+	TEST_SRC_STRESS,	/* tests/progs/stress_tests.h */
+	TEST_SRC_HOST,		/* tests/host/host_runner.c */
+	TEST_NR_SRCS,
+};
+
 enum test_cmp {
 	TEST_CMP_EQ,
 	TEST_CMP_NE,
@@ -15,6 +24,7 @@ enum test_cmp {
 struct test_report {
 	__u64 nr_asserts;	/* a test that asserts nothing fails */
 	__u64 line;		/* of the failed assertion */
+	__u64 src;		/* enum test_src: which file */
 	__u64 cmp;		/* enum test_cmp */
 	__s64 expected;
 	__s64 got;

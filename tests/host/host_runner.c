@@ -7,13 +7,16 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
-#include "../progs/buddy_tests.h"
+#include "../progs/cache_tests.h"
 #include "instance.h"
 #include "runner.h"
 
-#define SRC_BUDDY_TESTS	TESTS_DIR "/progs/buddy_tests.h"
+#undef TEST_SRC
+#define TEST_SRC	TEST_SRC_HOST
+
 #define SMALL_ARENA	(11ull << 20)
 
 /* Re-entering the lock on the same thread fails at once, is counted, and
@@ -84,24 +87,35 @@ static int t_lock_timeout_reported(__u64 flags)
 	return 0;
 }
 
+/* Per-CPU caches are found by CPU id: keep the runner on one CPU. */
+static void pin_to_current_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 struct host_test {
 	const char *name;
 	int (*fn)(__u64 flags);
 	__u64 flags;
-	const char *src;
 };
 
-#define SEED_ENTRY(name) { "seed_" #name, t_##name, BUDDY_NO_PCPU_CACHE, SRC_BUDDY_TESTS },
-#define CACHE_ENTRY(name) { "cache_" #name, t_##name, 0, SRC_BUDDY_TESTS },
+#define SEED_ENTRY(name) { "seed_" #name, t_##name, BUDDY_NO_PCPU_CACHE },
+#define CACHE_ENTRY(name) { "cache_" #name, t_##name, 0 },
+#define CACHE_ONLY_ENTRY(name) { #name, t_##name, 0 },
 
 static const struct host_test tests[] = {
 	BUDDY_TESTS(SEED_ENTRY)
 	SEED_TESTS(SEED_ENTRY)
 	BUDDY_TESTS(CACHE_ENTRY)
+	CACHE_TESTS(CACHE_ONLY_ENTRY)
 	{ "seed_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
-	  BUDDY_NO_PCPU_CACHE, __FILE__ },
+	  BUDDY_NO_PCPU_CACHE },
 	{ "seed_lock_timeout_reported", t_lock_timeout_reported,
-	  BUDDY_NO_PCPU_CACHE, __FILE__ },
+	  BUDDY_NO_PCPU_CACHE },
 };
 
 /* Throw the whole heap away: a fresh arena of `size` bytes. */
@@ -129,7 +143,7 @@ static enum test_status run_one(const struct host_test *t)
 	}
 	memset(&test_report, 0, sizeof(test_report));
 	if (t->fn(t->flags)) {
-		test_print_report(&test_report, t->src);
+		test_print_report(&test_report);
 		status = TEST_FAIL;
 	} else if (!test_report.nr_asserts) {
 		test_why("the test asserted nothing");
@@ -152,6 +166,7 @@ int main(int argc, char **argv)
 
 	test_run_init(&r, argc, argv);
 	srandom(time(NULL));
+	pin_to_current_cpu();
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		snprintf(name, sizeof(name), "host/%s", tests[i].name);
 		if (test_selected(&r, name))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The shared allocator tests as SEC("syscall") programs, one per test. */
-#include "buddy_tests.h"
+#include "cache_tests.h"
 
 #define DEFINE_CACHE_TEST(name)				\
 	SEC("syscall") int test_cache_##name(void *ctx)	\
@@ -14,9 +14,17 @@
 		return t_##name(BUDDY_NO_PCPU_CACHE);	\
 	}
 
+/* Cache-only tests are named after what they test already. */
+#define DEFINE_CACHE_ONLY_TEST(name)		\
+	SEC("syscall") int test_##name(void *ctx)	\
+	{						\
+		return t_##name(0);			\
+	}
+
 BUDDY_TESTS(DEFINE_SEED_TEST)
 SEED_TESTS(DEFINE_SEED_TEST)
 BUDDY_TESTS(DEFINE_CACHE_TEST)
+CACHE_TESTS(DEFINE_CACHE_ONLY_TEST)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

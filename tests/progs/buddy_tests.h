@@ -12,6 +12,9 @@
 #include "chunk.h"
 #include "space.h"
 
+#undef TEST_SRC
+#define TEST_SRC	TEST_SRC_BUDDY
+
 #define TEST_MAX_PTRS	1024
 
 struct buddy __arena test_b1;

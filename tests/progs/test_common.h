@@ -23,12 +23,13 @@ struct test_report __arena test_report;
  * Out of line: clang 19 may reuse an arena global's address without its
  * address-space cast on a cold branch, which the verifier rejects.
  */
-static __attribute__((noinline)) int test_fail(__u64 line, __u64 cmp,
+static __attribute__((noinline)) int test_fail(__u64 line, __u64 src, __u64 cmp,
 					       __s64 expected, __s64 got)
 {
 	struct test_report __arena *r = &test_report;
 
 	r->line = line;
+	r->src = src;
 	r->cmp = cmp;
 	r->expected = expected;
 	r->got = got;
@@ -40,7 +41,8 @@ static __attribute__((noinline)) int test_fail(__u64 line, __u64 cmp,
 		__s64 __got = (__s64)(_g), __exp = (__s64)(_e);		\
 		test_report.nr_asserts++;				\
 		if (!(cond))						\
-			return test_fail(__LINE__, cmp_kind, __exp, __got); \
+			return test_fail(__LINE__, TEST_SRC, cmp_kind,	\
+					 __exp, __got);			\
 	} while (0)
 
 #define ASSERT_EQ(_g, _e)	__TEST_ASSERT(TEST_CMP_EQ, __got == __exp, _g, _e)

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Per-CPU cache tests on one CPU (kernel and host); see stress_tests.h for
+ * the ones that need two. */
+#ifndef __LIBARENA_CACHE_TESTS_H
+#define __LIBARENA_CACHE_TESTS_H
+
+#include "buddy_tests.h"
+
+#undef TEST_SRC
+#define TEST_SRC	TEST_SRC_CACHE
+
+static __always_inline pcpu_cache_t *this_cache(buddy_t *b)
+{
+	return pcpu_of(b, libarena_cpu());
+}
+
+static __always_inline __u32 class_count(pcpu_cache_t *pc, __u32 order)
+{
+	return (__u32)pc->cls[order & PCPU_MAX_ORDER].hdr;
+}
+
+/* Steady state: the fast path serves, the lock is rarely taken. */
+static __always_inline int t_cache_hits_steady_state(__u64 flags)
+{
+	pcpu_cache_t *pc;
+	__u64 locks, p;
+	__u32 i;
+
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm up */
+	pc = this_cache(&buddy);
+	ASSERT_NOT_NULL(pc);
+	locks = buddy.stats.lock_acquisitions;
+	for (i = opaque(0); i < 1000 && can_loop; i++) {
+		p = __arena_malloc(64);
+		ASSERT_NE(p, 0);
+		ASSERT_OK(__arena_free(p));
+	}
+	ASSERT_EQ(i, 1000);
+	ASSERT_GE(pc->stats.alloc_hits, 1000);
+	ASSERT_GE(pc->stats.free_hits, 1000);
+	ASSERT_LE(buddy.stats.lock_acquisitions - locks, 1000 / 32);
+	return 0;
+}
+
+/* Half a cache moves at a time, and alternating at the boundary does not
+ * move anything. */
+static __always_inline int t_cache_batches_hysteresis(__u64 flags)
+{
+	__u32 cap, i, n = 200;
+	pcpu_cache_t *pc;
+	__u64 refills, flushes;
+
+	ASSERT_OK(test_begin(flags));
+	cap = buddy.class_cap[2];
+	ASSERT_EQ(cap, PCPU_SLOTS);
+	for (i = opaque(0); i < n && can_loop; i++)
+		ASSERT_NE(test_ptrs[i] = __arena_malloc(64), 0);
+	pc = this_cache(&buddy);
+	ASSERT_NOT_NULL(pc);
+	/* 200 blocks in batches of cap/2 (the first block of each refill is
+	 * handed out, the rest cached). */
+	ASSERT_LE(pc->stats.refills, n / (cap / 2) + 1);
+	for (i = opaque(0); i < n && can_loop; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	ASSERT_LE(class_count(pc, 2), cap);
+	ASSERT_GE(pc->stats.flushes, 1);
+	/* At the boundary: free/alloc pairs move no batch. */
+	refills = pc->stats.refills;
+	flushes = pc->stats.flushes;
+	for (i = opaque(0); i < 500 && can_loop; i++) {
+		test_ptrs[0] = __arena_malloc(64);
+		ASSERT_OK(__arena_free(test_ptrs[0]));
+	}
+	ASSERT_EQ(pc->stats.refills, refills);
+	ASSERT_EQ(pc->stats.flushes, flushes);
+	return 0;
+}
+
+/* Cached bytes per CPU stay within the budget. */
+static __always_inline int t_cache_budget_respected(__u64 flags)
+{
+	__u64 cached = opaque(0), budget = 32 << 10;
+	pcpu_cache_t *pc;
+	__u32 order, i;
+
+	ASSERT_OK(test_begin(flags));
+	ASSERT_OK(buddy_set_cache_budget(&buddy, budget));
+	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+		for (i = opaque(0); i < 300 && can_loop; i++)
+			ASSERT_NE(test_ptrs[i] = __arena_malloc(order_size(order)), 0);
+		for (i = opaque(0); i < 300 && can_loop; i++)
+			ASSERT_OK(__arena_free(test_ptrs[i]));
+	}
+	pc = this_cache(&buddy);
+	ASSERT_NOT_NULL(pc);
+	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+		ASSERT_LE(class_count(pc, order), buddy.class_cap[order]);
+		cached += class_count(pc, order) * order_size(order);
+	}
+	ASSERT_GE(cached, 1);
+	ASSERT_LE(cached, budget);
+	return 0;
+}
+
+/* Trim gives every cached and depot block back; the heap is all free. */
+static __always_inline int t_cache_trim_returns_all(__u64 flags)
+{
+	pcpu_cache_t *pc;
+	__u32 i, order;
+	int n;
+
+	ASSERT_OK(test_begin(flags));
+	for (i = opaque(0); i < 600 && can_loop; i++)
+		ASSERT_NE(test_ptrs[i] = __arena_malloc(16 << (i % 8)), 0);
+	for (i = opaque(0); i < 600 && can_loop; i++)
+		ASSERT_OK(__arena_free(test_ptrs[i]));
+	pc = this_cache(&buddy);
+	ASSERT_NOT_NULL(pc);
+	n = buddy_trim(&buddy);
+	ASSERT_GE(n, 1);
+	for (order = 0; order < PCPU_NR_CLASSES; order++)
+		ASSERT_EQ(class_count(pc, order), 0);
+	for (i = 0; i < DEPOT_SLOTS; i++)
+		ASSERT_EQ(buddy.depot[2][i], 0);
+	ASSERT_EQ(buddy.stats.bytes_in_use, buddy.stats.cache_meta_bytes);
+	ASSERT_EQ(buddy_trim(&buddy), 0);
+	ASSERT_OK(buddy_check(&buddy));
+	return 0;
+}
+
+/* Freeing a block that sits in a cache is a double free, not a second
+ * copy in the cache. */
+static __always_inline int t_cache_double_free_detected(__u64 flags)
+{
+	__u64 p, q1, q2;
+
+	ASSERT_OK(test_begin(flags));
+	p = __arena_malloc(64);
+	ASSERT_NE(p, 0);
+	ASSERT_OK(__arena_free(p));
+	ASSERT_EQ(__arena_free(p), -EALREADY);
+	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
+	ASSERT_EQ(__arena_usable_size(p), 0);
+	q1 = __arena_malloc(64);
+	q2 = __arena_malloc(64);
+	ASSERT_EQ(q1, p);	/* LIFO: the block comes back once */
+	ASSERT_NE(q2, p);
+	ASSERT_OK(__arena_free(q1));
+	ASSERT_OK(__arena_free(q2));
+	return 0;
+}
+
+/*
+ * The nested-in-lock rule, simulated: lock_cpu says this CPU holds the
+ * lock (as it would inside a program that interrupted the holder).  The
+ * slow path must not spin: an allocation it would serve fails, a free is
+ * queued, the cache still serves; once "released", the queue drains.
+ */
+static __always_inline int t_cache_nested_in_lock(__u64 flags)
+{
+	pcpu_cache_t *pc;
+	__u64 p, q, small;
+
+	ASSERT_OK(test_begin(flags));
+	p = __arena_malloc(4096);
+	q = __arena_malloc(4096);
+	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm the 64 B class */
+	pc = this_cache(&buddy);
+	ASSERT_NOT_NULL(pc);
+	ASSERT_NE(p && q, 0);
+
+	buddy.lock_cpu = libarena_cpu() + 1;
+	ASSERT_EQ(__arena_malloc(8192), 0);
+	ASSERT_GE(pc->stats.nested, 1);
+	ASSERT_OK(__arena_free(p));		/* deferred, not lost */
+	ASSERT_EQ(pc->stats.deferred_frees, 1);
+	ASSERT_EQ(__arena_usable_size(p), 0);
+	ASSERT_EQ(__arena_free(p), -EALREADY);	/* still a double free */
+	small = __arena_malloc(64);		/* the cache does not need the lock */
+	ASSERT_NE(small, 0);
+	buddy.lock_cpu = 0;
+
+	ASSERT_OK(__arena_free(q));		/* takes the lock, drains the queue */
+	ASSERT_EQ(pc->deferred, 0);
+	ASSERT_OK(__arena_free(small));
+	ASSERT_EQ(settled_bytes(&buddy), 0);
+	return 0;
+}
+
+#define CACHE_TESTS(X)				\
+	X(cache_hits_steady_state)		\
+	X(cache_batches_hysteresis)		\
+	X(cache_budget_respected)		\
+	X(cache_trim_returns_all)		\
+	X(cache_double_free_detected)		\
+	X(cache_nested_in_lock)
+
+#endif /* __LIBARENA_CACHE_TESTS_H */
