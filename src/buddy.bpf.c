@@ -30,7 +30,7 @@ static __always_inline __u64 chunk_carve(buddy_t *b, __u64 chunk, __u32 want,
 	if (!item_valid(item))
 		return 0;	/* corrupt head: leave it for buddy_check() */
 	freelist_remove(chunk, item, have);
-	for (i = 0; i < BUDDY_NR_ORDERS && have > want; i++) {
+	for (i = opaque(0); i < BUDDY_NR_ORDERS && have > want && can_loop; i++) {
 		have--;
 		freelist_push(chunk, item + (1u << have), have);
 	}
@@ -47,12 +47,7 @@ static __always_inline __u64 chunk_carve(buddy_t *b, __u64 chunk, __u32 want,
 
 static __always_inline __u32 lowest_order(__u32 mask)
 {
-	__u32 order;
-
-	for (order = 0; order < BUDDY_NR_ORDERS; order++)
-		if (mask & (1u << order))
-			break;
-	return order;
+	return mask ? __builtin_ctz(mask) : BUDDY_NR_ORDERS;
 }
 
 /* First fit over the chunk list; 0 when no chunk has a large enough block. */
@@ -87,7 +82,7 @@ static __always_inline bool inside_allocated(__u64 chunk, __u32 item)
 {
 	__u32 order, head;
 
-	for (order = 1; order < BUDDY_NR_ORDERS; order++) {
+	for (order = opaque(1); order < BUDDY_NR_ORDERS && can_loop; order++) {
 		head = item & ~((1u << order) - 1);
 		if (head < CHUNK_META_ITEMS)
 			return false;
@@ -134,7 +129,7 @@ static __always_inline void free_block_locked(buddy_t *b, __u64 chunk, __u32 ite
 	h->free_bytes += order_size(order);
 	b->stats.bytes_in_use -= order_size(order);
 
-	for (i = 0; i < BUDDY_NR_ORDERS && order < BUDDY_MAX_ORDER; i++) {
+	for (i = opaque(0); i < BUDDY_NR_ORDERS && order < BUDDY_MAX_ORDER && can_loop; i++) {
 		buddy_item = item ^ (1u << order);
 		/* A buddy overlapping the metadata is never free. */
 		if (buddy_item < CHUNK_META_ITEMS ||

@@ -69,7 +69,7 @@ static __always_inline bool depot_put(buddy_t *b, __u32 order, __u64 head)
 {
 	int i;
 
-	for (i = 0; i < DEPOT_SLOTS; i++)
+	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++)
 		if (!READ_ONCE(b->depot[order][i]) &&
 		    cmpxchg(&b->depot[order][i], 0, head) == 0)
 			return true;
@@ -86,7 +86,7 @@ static __always_inline __u64 depot_take(buddy_t *b, __u32 order)
 	__u64 head;
 	int i;
 
-	for (i = 0; i < DEPOT_SLOTS; i++) {
+	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
 		head = READ_ONCE(b->depot[order][i]);
 		if (head && cmpxchg(&b->depot[order][i], head, 0) == head)
 			return head;
@@ -210,7 +210,7 @@ static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 	__u32 order;
 	int i;
 
-	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
 		for (i = opaque(0); i < PCPU_SLOTS && can_loop; i++) {
 			addr = pcpu_pop(&pc->cls[order]);
 			if (!addr)
@@ -243,8 +243,8 @@ int buddy_trim(buddy_t *b __arg_arena)
 			return n;	/* deferred back to that CPU: nothing lost */
 		total += n;
 	}
-	for (order = 0; order < PCPU_NR_CLASSES; order++) {
-		for (i = 0; i < DEPOT_SLOTS; i++) {
+	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
+		for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
 			head = depot_take(b, order);
 			if (!head)
 				break;

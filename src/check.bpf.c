@@ -77,7 +77,7 @@ static __always_inline int walk_freelists(buddy_t *b, __u64 chunk, struct walk *
 	__u32 order, item, prev, count;
 	int n;
 
-	for (order = 0; order < BUDDY_NR_ORDERS; order++) {
+	for (order = opaque(0); order < BUDDY_NR_ORDERS && can_loop; order++) {
 		item = h->free_head[order];
 		prev = ITEM_NONE;
 		count = opaque(0);

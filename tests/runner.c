@@ -7,12 +7,17 @@
  * (arena_buddy_check) must pass.  Tests named test_{seed,cache}_small_* run
  * in a second copy of the object whose arena is only a few MiB.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <stddef.h>
 #include <libarena/types.h>
 #include "runner.h"
+#include "stress_types.h"
 #include "buddy_tests.skel.h"
 
 /* 8 MiB of window plus the 1 MiB guards and alignment slack. */
@@ -115,6 +120,148 @@ static void run_buddy_tests(struct test_run *r, struct buddy_tests *skel)
 	buddy_tests__destroy(small);
 }
 
+/* Two programs at once, each from a thread pinned to its own CPU. */
+struct cpu_job {
+	struct bpf_program *prog;
+	int cpu;
+	int rounds;		/* at most */
+	volatile __u64 *count;	/* or fewer, once *count reaches target */
+	__u64 target;
+	pthread_barrier_t *start;
+	int err;
+	int ret;
+};
+
+static void *cpu_job_run(void *arg)
+{
+	struct cpu_job *job = arg;
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(job->cpu, &set);
+	job->err = sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+	pthread_barrier_wait(job->start);
+	for (i = 0; i < job->rounds && !job->err && !job->ret; i++) {
+		if (job->count && *job->count >= job->target)
+			break;
+		job->err = run_prog(job->prog, &job->ret);
+	}
+	return NULL;
+}
+
+static enum test_status run_jobs(struct cpu_job *jobs, struct buddy_tests *skel)
+{
+	pthread_barrier_t start;
+	pthread_t threads[2];
+	int i;
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (i = 0; i < 2; i++)
+		jobs[i].start = &start;
+	for (i = 0; i < 2; i++)
+		pthread_create(&threads[i], NULL, cpu_job_run, &jobs[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (i = 0; i < 2; i++) {
+		if (jobs[i].err) {
+			test_why("%s on CPU %d: %s", bpf_program__name(jobs[i].prog),
+				 jobs[i].cpu, strerror(-jobs[i].err));
+			return TEST_FAIL;
+		}
+		if (jobs[i].ret) {
+			test_why("%s on CPU %d returned %d", bpf_program__name(jobs[i].prog),
+				 jobs[i].cpu, jobs[i].ret);
+			if (jobs[i].ret == 1)
+				test_print_report(&skel->arena->test_report);
+			return TEST_FAIL;
+		}
+	}
+	return TEST_OK;
+}
+
+static enum test_status run_on_two_cpus(struct bpf_program *a, struct bpf_program *b,
+					int rounds, struct buddy_tests *skel)
+{
+	struct cpu_job jobs[2] = {
+		{ .prog = a, .cpu = 0, .rounds = rounds },
+		{ .prog = b, .cpu = 1, .rounds = rounds },
+	};
+
+	return run_jobs(jobs, skel);
+}
+
+/* Run a program once; a failure explains itself. */
+static enum test_status run_step(struct buddy_tests *skel, struct bpf_program *prog)
+{
+	int err, ret;
+
+	err = run_prog(prog, &ret);
+	if (err || ret) {
+		test_why("%s: err %d, retval %d", bpf_program__name(prog), err, ret);
+		if (ret == 1)
+			test_print_report(&skel->arena->test_report);
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
+#define STRESS_ROUNDS	150
+#define PC_BLOCKS	300000	/* through the ring */
+#define PC_MAX_ROUNDS	100000
+
+/* Random alloc/free/realloc with stamps on two CPUs at once. */
+static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
+					    struct bpf_program *begin)
+{
+	struct bpf_program *worker = skel->progs.stress_worker;
+
+	if (run_step(skel, begin) ||
+	    run_on_two_cpus(worker, worker, STRESS_ROUNDS, skel) ||
+	    run_step(skel, skel->progs.stress_finish))
+		return TEST_FAIL;
+	return TEST_OK;
+}
+
+static __u64 pcpu_stat(const struct buddy *b, int cpu, size_t offset)
+{
+	const struct pcpu_cache *pc = (const void *)b->pcpu[cpu];
+
+	return pc ? *(const __u64 *)((const char *)&pc->stats + offset) : 0;
+}
+
+/* Blocks allocated on CPU 0, freed on CPU 1: memory flows back to CPU 0
+ * through the depot, the heap stays bounded, nothing leaks. */
+static enum test_status test_producer_consumer(struct buddy_tests *skel)
+{
+	const struct buddy *b = &skel->arena->buddy;
+	struct pc_ring *ring = &skel->arena->pc_ring;
+	struct cpu_job jobs[2] = {
+		{ .prog = skel->progs.pc_produce, .cpu = 0, .rounds = PC_MAX_ROUNDS,
+		  .count = &ring->produced, .target = PC_BLOCKS },
+		{ .prog = skel->progs.pc_consume, .cpu = 1, .rounds = PC_MAX_ROUNDS,
+		  .count = &ring->consumed, .target = PC_BLOCKS },
+	};
+
+	if (run_step(skel, skel->progs.stress_begin_cache) ||
+	    run_jobs(jobs, skel) || run_step(skel, skel->progs.pc_finish))
+		return TEST_FAIL;
+	if (ring->consumed < PC_BLOCKS) {
+		test_why("expected %d blocks through the ring, got %llu", PC_BLOCKS,
+			 (unsigned long long)ring->consumed);
+		return TEST_FAIL;
+	}
+	if (!pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)) ||
+	    !pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts))) {
+		test_why("expected batches through the depot, got %llu puts on CPU 1, %llu hits on CPU 0",
+			 (unsigned long long)pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts)),
+			 (unsigned long long)pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
 /*
  * Allocations served, read from user space: the slow path's count plus
  * every CPU's cache hits.  Arena pointers are valid user pointers: libbpf
@@ -177,6 +324,49 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 	return TEST_OK;
 }
 
+static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
+{
+	static const char *const names[] = {
+		"kernel/seed_two_cpu_stress",
+		"kernel/cache_two_cpu_stress",
+		"kernel/cache_producer_consumer",
+	};
+	bool two = libbpf_num_possible_cpus() >= 2 && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+	enum test_status status;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!test_selected(r, names[i]))
+			continue;
+		if (!two) {
+			test_why("needs two online CPUs");
+			test_result(r, names[i], TEST_SKIP);
+			continue;
+		}
+		if (i == 0)
+			status = test_two_cpu_stress(skel, skel->progs.stress_begin_seed);
+		else if (i == 1)
+			status = test_two_cpu_stress(skel, skel->progs.stress_begin_cache);
+		else
+			status = test_producer_consumer(skel);
+		test_result(r, names[i], status);
+	}
+}
+
+/* --verified: how much verifier work each program took. */
+static void print_verified(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			printf("%8u %s\n", info.verified_insns, bpf_program__name(prog));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct buddy_tests *skel;
@@ -194,9 +384,15 @@ int main(int argc, char **argv)
 		test_result(&r, "kernel/load", TEST_FAIL);
 		return test_finish(&r);
 	}
+	if (argc > 1 && !strcmp(argv[argc - 1], "--verified")) {
+		print_verified(skel->obj);
+		buddy_tests__destroy(skel);
+		return 0;
+	}
 	run_buddy_tests(&r, skel);
 	if (test_selected(&r, name))
 		test_result(&r, name, test_reset_program(skel));
+	run_multi_cpu_tests(&r, skel);
 	buddy_tests__destroy(skel);
 	return test_finish(&r);
 }

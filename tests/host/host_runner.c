@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../progs/cache_tests.h"
+#include "../progs/stress_tests.h"
 #include "instance.h"
 #include "runner.h"
 
@@ -97,6 +98,84 @@ static void pin_to_current_cpu(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* The multi-CPU bodies from threads pinned to CPUs 0 and 1, as the kernel
+ * runner does with BPF programs. */
+struct host_job {
+	int (*fn)(__u64 flags);
+	int cpu;
+	int rounds;
+	volatile __u64 *count;	/* stop early once *count reaches target */
+	__u64 target;
+	pthread_barrier_t *start;
+	int ret;
+};
+
+static void *host_job_run(void *arg)
+{
+	struct host_job *job = arg;
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(job->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	pthread_barrier_wait(job->start);
+	for (i = 0; i < job->rounds && !job->ret; i++) {
+		if (job->count && *job->count >= job->target)
+			break;
+		job->ret = job->fn(0);
+	}
+	return NULL;
+}
+
+static int host_run_jobs(struct host_job *jobs)
+{
+	pthread_barrier_t start;
+	pthread_t threads[2];
+	int i;
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		jobs[i].start = &start;
+		pthread_create(&threads[i], NULL, host_job_run, &jobs[i]);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&start);
+	return jobs[0].ret || jobs[1].ret;
+}
+
+static int t_two_cpu_stress(__u64 flags)
+{
+	struct host_job jobs[2] = {
+		{ .fn = t_stress_worker, .cpu = 0, .rounds = 100 },
+		{ .fn = t_stress_worker, .cpu = 1, .rounds = 100 },
+	};
+
+	CHECK_OK(t_stress_begin(flags));
+	CHECK_OK(host_run_jobs(jobs));
+	return t_stress_finish(flags);
+}
+
+static int t_producer_consumer(__u64 flags)
+{
+	struct host_job jobs[2] = {
+		{ .fn = t_pc_produce, .cpu = 0, .rounds = 50000000,
+		  .count = &pc_ring.produced, .target = 100000 },
+		{ .fn = t_pc_consume, .cpu = 1, .rounds = 50000000,
+		  .count = &pc_ring.consumed, .target = 100000 },
+	};
+	__u64 hits;
+
+	CHECK_OK(t_stress_begin(flags));
+	CHECK_OK(host_run_jobs(jobs));
+	CHECK_OK(t_pc_finish(flags));
+	hits = pcpu_of(&buddy, 0) ? pcpu_of(&buddy, 0)->stats.depot_hits : 0;
+	ASSERT_GE(hits, 1);
+	ASSERT_GE(pc_ring.consumed, 100000);
+	return 0;
+}
+
 struct host_test {
 	const char *name;
 	int (*fn)(__u64 flags);
@@ -112,6 +191,9 @@ static const struct host_test tests[] = {
 	SEED_TESTS(SEED_ENTRY)
 	BUDDY_TESTS(CACHE_ENTRY)
 	CACHE_TESTS(CACHE_ONLY_ENTRY)
+	{ "seed_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE },
+	{ "cache_two_cpu_stress", t_two_cpu_stress, 0 },
+	{ "cache_producer_consumer", t_producer_consumer, 0 },
 	{ "seed_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
 	  BUDDY_NO_PCPU_CACHE },
 	{ "seed_lock_timeout_reported", t_lock_timeout_reported,
@@ -166,6 +248,10 @@ int main(int argc, char **argv)
 
 	test_run_init(&r, argc, argv);
 	srandom(time(NULL));
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "host_runner: the multi-CPU tests need two online CPUs\n");
+		return 1;
+	}
 	pin_to_current_cpu();
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		snprintf(name, sizeof(name), "host/%s", tests[i].name);

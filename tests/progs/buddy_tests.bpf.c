@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The shared allocator tests as SEC("syscall") programs, one per test. */
 #include "cache_tests.h"
+#include "stress_tests.h"
 
 #define DEFINE_CACHE_TEST(name)				\
 	SEC("syscall") int test_cache_##name(void *ctx)	\
@@ -38,3 +39,26 @@ int fill_default(void *ctx)
 		n += __arena_malloc(64) != 0;
 	return n;
 }
+
+/* Bodies the runner drives from threads on several CPUs (stress_tests.h). */
+#define DEFINE_DRIVEN(name, flags)			\
+	SEC("syscall") int name(void *ctx)		\
+	{						\
+		return t_##name(flags);			\
+	}
+
+SEC("syscall") int stress_begin_seed(void *ctx)
+{
+	return t_stress_begin(BUDDY_NO_PCPU_CACHE);
+}
+
+SEC("syscall") int stress_begin_cache(void *ctx)
+{
+	return t_stress_begin(0);
+}
+
+DEFINE_DRIVEN(stress_worker, 0)
+DEFINE_DRIVEN(stress_finish, 0)
+DEFINE_DRIVEN(pc_produce, 0)
+DEFINE_DRIVEN(pc_consume, 0)
+DEFINE_DRIVEN(pc_finish, 0)

@@ -9,8 +9,7 @@
 #define __LIBARENA_BUDDY_TESTS_H
 
 #include "test_common.h"
-#include "chunk.h"
-#include "space.h"
+#include "instance.h"
 
 #undef TEST_SRC
 #define TEST_SRC	TEST_SRC_BUDDY
