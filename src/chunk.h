@@ -70,29 +70,6 @@ static __always_inline void freelist_remove(__u64 chunk, __u32 item, __u32 order
 		h->free_mask &= ~(1u << order);
 }
 
-static __always_inline __u32 floor_log2(__u32 x)
-{
-	__u32 r = 0;
-
-	if (x >> 16) {
-		r += 16;
-		x >>= 16;
-	}
-	if (x >> 8) {
-		r += 8;
-		x >>= 8;
-	}
-	if (x >> 4) {
-		r += 4;
-		x >>= 4;
-	}
-	if (x >> 2) {
-		r += 2;
-		x >>= 2;
-	}
-	return r + (x >> 1);
-}
-
 /* The largest block that starts at item and ends by the chunk's end
  * (straight-line code: a loop here multiplies verifier states). */
 static __always_inline __u32 largest_order_at(__u32 item)

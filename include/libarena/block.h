@@ -37,29 +37,35 @@ static __always_inline __u64 order_size(__u32 order)
 	return BUDDY_MIN_SIZE << order;
 }
 
+static __always_inline __u32 floor_log2(__u32 x)
+{
+	__u32 r = 0;
+
+	if (x >> 16) {
+		r += 16;
+		x >>= 16;
+	}
+	if (x >> 8) {
+		r += 8;
+		x >>= 8;
+	}
+	if (x >> 4) {
+		r += 4;
+		x >>= 4;
+	}
+	if (x >> 2) {
+		r += 2;
+		x >>= 2;
+	}
+	return r + (x >> 1);
+}
+
 /* Smallest order whose blocks hold size bytes (1 <= size <= 512 KiB). */
 static __always_inline __u32 size_to_order(__u64 size)
 {
-	__u64 v = (size - 1) >> BUDDY_MIN_SHIFT;
-	__u32 order = 0;
+	__u32 v = (size - 1) >> BUDDY_MIN_SHIFT;
 
-	if (v >> 8) {
-		order += 8;
-		v >>= 8;
-	}
-	if (v >> 4) {
-		order += 4;
-		v >>= 4;
-	}
-	if (v >> 2) {
-		order += 2;
-		v >>= 2;
-	}
-	if (v >> 1) {
-		order += 1;
-		v >>= 1;
-	}
-	return order + v;
+	return v ? floor_log2(v) + 1 : 0;
 }
 
 static __always_inline __u8 __arena *order_byte(__u64 chunk, __u32 item)
