@@ -33,12 +33,13 @@ TEST_SKELS	:= $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/tests/%.skel.h)
 RUNNER		:= $(BUILD)/test_runner
 HOST_RUNNER	:= $(BUILD)/host_runner
 DEMO		:= $(BUILD)/demo
+BENCH		:= $(BUILD)/bench/bench
 
-.PHONY: all run test clean distclean setup FORCE
+.PHONY: all run test bench clean distclean setup FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO)
+all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO) $(BENCH)
 
 setup:
 	@scripts/setup
@@ -93,6 +94,12 @@ $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o
 
 $(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@
+
+$(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@
+
+bench: $(BENCH)
+	@$(BENCH)
 
 test: $(RUNNER) $(HOST_RUNNER)
 	@tests/run_all $(HOST_RUNNER) $(RUNNER)
