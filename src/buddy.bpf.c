@@ -15,7 +15,11 @@ static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int e
 
 static __always_inline __u64 buddy_fail_alloc(buddy_t *b)
 {
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+
 	atomic_add(&b->stats.failed_allocs, 1);
+	if (pc)
+		pc->stats.null_returns++;
 	return 0;
 }
 

@@ -105,7 +105,7 @@ static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		next = *block_link(head);
 		custody_tag(b, head);
-		if (!pcpu_push(&pc->cls[order], head, cap))
+		if (!pcpu_push(pc, order, head, cap))
 			break;
 		head = next;
 	}
@@ -149,7 +149,7 @@ static __always_inline void cache_flush(buddy_t *b, pcpu_cache_t *pc, __u32 orde
 	__u64 head = 0, addr;
 
 	for (i = opaque(0); i < n && can_loop; i++) {
-		addr = pcpu_pop(&pc->cls[order]);
+		addr = pcpu_pop(pc, order);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
@@ -173,7 +173,7 @@ __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 		return buddy_alloc_batch(b, order, 1);
 	pc->stats.alloc_misses++;
 	/* A nested call may have refilled meanwhile. */
-	addr = pcpu_pop(&pc->cls[order]);
+	addr = pcpu_pop(pc, order);
 	if (!addr)
 		addr = cache_refill(b, pc, order);
 	if (addr)
@@ -194,10 +194,10 @@ int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
 		return -EAGAIN;
 	pc->stats.free_misses++;
 	custody_tag(b, addr);
-	if (pcpu_push(&pc->cls[order], addr, cap))
+	if (pcpu_push(pc, order, addr, cap))
 		return 0;
 	cache_flush(b, pc, order);
-	if (pcpu_push(&pc->cls[order], addr, cap))
+	if (pcpu_push(pc, order, addr, cap))
 		return 0;
 	*pcpu_tag(addr) = 0;
 	return -EAGAIN;
@@ -212,7 +212,7 @@ static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 
 	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
 		for (i = opaque(0); i < PCPU_SLOTS && can_loop; i++) {
-			addr = pcpu_pop(&pc->cls[order]);
+			addr = pcpu_pop(pc, order);
 			if (!addr)
 				break;
 			*block_link(addr) = head;

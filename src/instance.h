@@ -56,6 +56,9 @@ static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *e
 	}
 	WRITE_ONCE(b->lock_cpu, cpu + 1);
 	b->stats.lock_acquisitions++;
+	pc = pcpu_of(b, cpu);
+	if (pc)
+		pc->stats.lock_acquisitions++;
 	return l;
 }
 

@@ -29,8 +29,9 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 }
 
 /* Top of a class stack, or 0. */
-static __always_inline __u64 pcpu_pop(struct pcpu_class __arena *c)
+static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 order)
 {
+	struct pcpu_class __arena *c = &pc->cls[order & PCPU_MAX_ORDER];
 	__u64 hdr, addr;
 	__u32 n;
 	int i;
@@ -44,14 +45,16 @@ static __always_inline __u64 pcpu_pop(struct pcpu_class __arena *c)
 		/* count - 1, generation + 1 */
 		if (cmpxchg(&c->hdr, hdr, hdr + (1ull << 32) - 1) == hdr)
 			return addr;
+		pc->stats.cas_retries++;
 	}
 	return 0;
 }
 
 /* Push unless the stack holds cap blocks already. */
-static __always_inline bool pcpu_push(struct pcpu_class __arena *c, __u64 addr,
+static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 order, __u64 addr,
 				      __u32 cap)
 {
+	struct pcpu_class __arena *c = &pc->cls[order & PCPU_MAX_ORDER];
 	__u64 hdr;
 	__u32 n;
 	int i;
@@ -65,6 +68,7 @@ static __always_inline bool pcpu_push(struct pcpu_class __arena *c, __u64 addr,
 		/* count + 1, generation + 1 */
 		if (cmpxchg(&c->hdr, hdr, hdr + (1ull << 32) + 1) == hdr)
 			return true;
+		pc->stats.cas_retries++;
 	}
 	return false;
 }
@@ -72,6 +76,20 @@ static __always_inline bool pcpu_push(struct pcpu_class __arena *c, __u64 addr,
 static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
 {
 	return arena_ptr(addr + PCPU_TAG_OFF);
+}
+
+/*
+ * May the fast path read this chunk's header?  In BPF any arena address
+ * reads safely (an unpopulated page reads as zero, so the owner check
+ * fails); on the host an unpopulated page faults, so ask the space map.
+ */
+static __always_inline bool fast_path_readable(__u64 chunk)
+{
+#ifdef __BPF__
+	return true;
+#else
+	return space_is_populated(chunk);
+#endif
 }
 
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)
@@ -82,7 +100,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 2 KiB */
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc) {
-			addr = pcpu_pop(&pc->cls[size_to_order(size)]);
+			addr = pcpu_pop(pc, size_to_order(size));
 			if (addr) {
 				*pcpu_tag(addr) = 0;
 				pc->stats.alloc_hits++;
@@ -100,7 +118,7 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	__u32 item = item_of(addr), order;
 
 	/* The checks of the slow path that a cache push must not skip. */
-	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !space_is_populated(chunk) ||
+	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !fast_path_readable(chunk) ||
 	    chunk_hdr(chunk)->owner != arena_addr(b) ||
 	    item < CHUNK_META_ITEMS || !item_allocated(chunk, item))
 		return __buddy_free(b, addr);
@@ -108,7 +126,7 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	if (order > PCPU_MAX_ORDER || *pcpu_tag(addr) == tag)
 		return __buddy_free(b, addr);	/* large, or already cached */
 	*pcpu_tag(addr) = tag;
-	if (pcpu_push(&pc->cls[order], addr, b->class_cap[order])) {
+	if (pcpu_push(pc, order, addr, b->class_cap[order])) {
 		pc->stats.free_hits++;
 		return 0;
 	}

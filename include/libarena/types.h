@@ -193,9 +193,11 @@ struct pcpu_stats {
 	__u64 depot_hits;	/* of which from the depot, without the lock */
 	__u64 flushes;		/* batches moved out */
 	__u64 depot_puts;	/* of which to the depot, without the lock */
-	__u64 lock_acquisitions;
+	__u64 lock_acquisitions;	/* by this CPU */
+	__u64 cas_retries;	/* header CAS lost to a nested or remote user */
 	__u64 nested;		/* slow paths that found this CPU holding the lock */
 	__u64 deferred_frees;	/* frees queued until the lock is free */
+	__u64 null_returns;	/* allocations that failed on this CPU */
 };
 
 struct pcpu_cache {
