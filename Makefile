@@ -82,12 +82,18 @@ $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
 		-lpthread -o $@
 
 # Benchmark/demo programs: same pipeline as the test programs.
-$(BUILD)/bench/%.o: bench/progs/%.bpf.c bench/%.h $(LIB_HDRS) | $(TOOLCHAIN)
+$(BUILD)/bench/%.o: bench/progs/%.bpf.c $(wildcard bench/*.h bench/progs/*.h) \
+		$(LIB_HDRS) | $(TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/%.linked.o: $(BUILD)/bench/%.o $(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $< $(LIBARENA_BPF)
+
+# The benchmark links two flavours of the inline fast path.
+$(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.o \
+		$(LIBARENA_BPF) $(BPF_LINK)
+	$(BPF_LINK) $@ $(filter %.o,$^)
 
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@

@@ -4,6 +4,11 @@
  * global lock), alloc+free pairs of fixed sizes timed inside BPF, on one CPU
  * and on two at once.  Prints a table and writes JSON.
  *
+ * Variants: "cached" (the default fast path, CAS-committed), "seed" (no
+ * per-CPU caches), "exclusive" (the cached fast path compiled with
+ * LIBARENA_EXCLUSIVE_CONTEXT: plain stores, valid only when nothing else
+ * runs libarena on the CPU, as here).
+ *
  *   bench [--repeats N] [--iters N] [--json FILE]
  */
 #define _GNU_SOURCE
@@ -31,8 +36,15 @@ struct cell {			/* one allocator x size x CPU count */
 	double locks_per_op;
 };
 
+enum variant { CACHED, SEED, EXCLUSIVE, NR_VARIANTS };
+
+static const char *const variant_names[NR_VARIANTS] = {
+	"libarena-cached", "libarena-seed", "libarena-cached-exclusive",
+};
+
 struct job {
 	struct bench *skel;
+	struct bpf_program *prog;
 	struct bench_args args;
 	int cpu;
 	pthread_barrier_t *start;
@@ -53,7 +65,7 @@ static void *job_run(void *arg)
 		return NULL;
 	}
 	pthread_barrier_wait(job->start);
-	if (bpf_prog_test_run_opts(bpf_program__fd(job->skel->progs.bench_pairs), &opts))
+	if (bpf_prog_test_run_opts(bpf_program__fd(job->prog), &opts))
 		job->err = -errno;
 	else
 		job->err = opts.retval;
@@ -68,10 +80,13 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One measurement on ncpus CPUs at once; ns per pair (aggregate for 2). */
-static int measure(struct bench *skel, __u64 size, __u64 iters, int seed, int ncpus,
-		   double *ns_per_pair, double *locks_per_op)
+static int measure(struct bench *skel, __u64 size, __u64 iters, enum variant v,
+		   int ncpus, double *ns_per_pair, double *locks_per_op)
 {
+	int seed = v == SEED;
 	struct buddy *b = seed ? &skel->arena->bench_seed : &skel->arena->bench_cached;
+	struct bpf_program *prog = v == EXCLUSIVE ? skel->progs.bench_pairs_excl :
+						    skel->progs.bench_pairs;
 	__u64 locks0 = b->stats.lock_acquisitions, start = ~0ull, end = 0, pairs = 0;
 	pthread_barrier_t barrier;
 	struct job jobs[2];
@@ -80,7 +95,7 @@ static int measure(struct bench *skel, __u64 size, __u64 iters, int seed, int nc
 
 	pthread_barrier_init(&barrier, NULL, ncpus);
 	for (i = 0; i < ncpus; i++) {
-		jobs[i] = (struct job){ .skel = skel, .cpu = i, .start = &barrier,
+		jobs[i] = (struct job){ .skel = skel, .prog = prog, .cpu = i, .start = &barrier,
 			.args = { .size = size, .iters = iters, .seed_mode = seed } };
 		pthread_create(&th[i], NULL, job_run, &jobs[i]);
 	}
@@ -104,14 +119,14 @@ static int measure(struct bench *skel, __u64 size, __u64 iters, int seed, int nc
 	return 0;
 }
 
-static int run_cell(struct bench *skel, __u64 size, __u64 iters, int seed, int ncpus,
-		    int repeats, struct cell *c)
+static int run_cell(struct bench *skel, __u64 size, __u64 iters, enum variant v,
+		    int ncpus, int repeats, struct cell *c)
 {
 	double locks = 0, lpo;
 	int i, err;
 
 	for (i = 0; i < repeats; i++) {
-		err = measure(skel, size, iters, seed, ncpus, &c->ns_per_pair[i], &lpo);
+		err = measure(skel, size, iters, v, ncpus, &c->ns_per_pair[i], &lpo);
 		if (err)
 			return err;
 		locks += lpo;
@@ -138,7 +153,7 @@ static void json_cell(FILE *f, const char *alloc, __u64 size, int ncpus,
 
 int main(int argc, char **argv)
 {
-	static struct cell cells[2][2][NR_SIZES];	/* [seed][cpus-1][size] */
+	static struct cell cells[NR_VARIANTS][2][NR_SIZES];	/* [variant][cpus-1][size] */
 	const char *json = "build/bench/results.json";
 	int repeats = 7, i, s, m, n, err, first = 1, step = 0;
 	__u64 iters = 50000;
@@ -181,11 +196,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* One untimed round per variant: chunks, caches, code all warm. */
+	for (m = 0; m < NR_VARIANTS; m++) {
+		double ns, lpo;
+
+		if (measure(skel, sizes[0], iters, m, 2, &ns, &lpo)) {
+			fprintf(stderr, "bench: warm-up failed\n");
+			return 1;
+		}
+	}
 	for (s = 0; s < (int)NR_SIZES; s++) {
-		for (m = 0; m < 2; m++) {
+		for (m = 0; m < NR_VARIANTS; m++) {
 			for (n = 1; n <= 2; n++) {
 				fprintf(stderr, "\r  measuring %d/%d: %s, %llu B, %d CPU%s   ",
-					++step, (int)NR_SIZES * 4, m ? "seed" : "cached",
+					++step, (int)NR_SIZES * NR_VARIANTS * 2, variant_names[m],
 					(unsigned long long)sizes[s], n, n > 1 ? "s" : "");
 				err = run_cell(skel, sizes[s], iters, m, n, repeats,
 					       &cells[m][n - 1][s]);
@@ -201,16 +225,18 @@ int main(int argc, char **argv)
 	uname(&u);
 	printf("alloc+free pairs inside BPF, median of %d runs of %llu pairs (kernel %s)\n\n",
 	       repeats, (unsigned long long)iters, u.release);
-	printf("  size | cached ns/pair | seed ns/pair | speedup | cached 2 CPUs vs 1 | seed 2 CPUs vs 1 | cached locks/op\n");
-	printf("  -----+----------------+--------------+---------+--------------------+------------------+----------------\n");
+	printf("                ns per pair (1 CPU)          | seed/cached | 2 CPUs vs 1 CPU (throughput) | locks/op\n");
+	printf("  size |  cached | exclusive |    seed |             |  cached exclusive     seed  | cached 2 CPUs\n");
+	printf("  -----+---------+-----------+---------+-------------+------------------------------+--------------\n");
 	for (s = 0; s < (int)NR_SIZES; s++) {
-		struct cell *c1 = &cells[0][0][s], *c2 = &cells[0][1][s];
-		struct cell *s1 = &cells[1][0][s], *s2 = &cells[1][1][s];
+		struct cell *c1 = &cells[CACHED][0][s], *c2 = &cells[CACHED][1][s];
+		struct cell *e1 = &cells[EXCLUSIVE][0][s], *e2 = &cells[EXCLUSIVE][1][s];
+		struct cell *s1 = &cells[SEED][0][s], *s2 = &cells[SEED][1][s];
 
-		printf("  %4llu | %14.1f | %12.1f | %6.1fx | %17.2fx | %15.2fx | %14.4f\n",
-		       (unsigned long long)sizes[s], c1->median, s1->median,
+		printf("  %4llu | %7.1f | %9.1f | %7.1f | %10.1fx |  %5.2fx    %5.2fx    %5.2fx  | %12.5f\n",
+		       (unsigned long long)sizes[s], c1->median, e1->median, s1->median,
 		       s1->median / c1->median, c2->mops / c1->mops,
-		       s2->mops / s1->mops, c2->locks_per_op);
+		       e2->mops / e1->mops, s2->mops / s1->mops, c2->locks_per_op);
 	}
 
 	f = fopen(json, "w");
@@ -221,10 +247,10 @@ int main(int argc, char **argv)
 	fprintf(f, "{\n  \"kernel\": \"%s\",\n  \"repeats\": %d,\n  \"iters\": %llu,\n  \"results\": [",
 		u.release, repeats, (unsigned long long)iters);
 	for (s = 0; s < (int)NR_SIZES; s++)
-		for (m = 0; m < 2; m++)
+		for (m = 0; m < NR_VARIANTS; m++)
 			for (n = 1; n <= 2; n++)
-				json_cell(f, m ? "libarena-seed" : "libarena-cached",
-					  sizes[s], n, &cells[m][n - 1][s], &first);
+				json_cell(f, variant_names[m], sizes[s], n,
+					  &cells[m][n - 1][s], &first);
 	fprintf(f, "\n  ]\n}\n");
 	fclose(f);
 	printf("\n  JSON: %s\n", json);
