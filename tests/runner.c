@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stddef.h>
-#include <libarena/types.h>
+#include <libarena/stats.h>
 #include "runner.h"
 #include "stress_types.h"
 #include "buddy_tests.skel.h"
@@ -226,7 +226,7 @@ static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
 
 static __u64 pcpu_stat(const struct buddy *b, int cpu, size_t offset)
 {
-	const struct pcpu_cache *pc = (const void *)b->pcpu[cpu];
+	const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
 
 	return pc ? *(const __u64 *)((const char *)&pc->stats + offset) : 0;
 }
@@ -262,20 +262,12 @@ static enum test_status test_producer_consumer(struct buddy_tests *skel)
 	return TEST_OK;
 }
 
-/*
- * Allocations served, read from user space: the slow path's count plus
- * every CPU's cache hits.  Arena pointers are valid user pointers: libbpf
- * maps the arena at the address the BPF side sees.
- */
-static __u64 user_total_allocs(const struct buddy *b)
+static __u64 buddy_total_allocs(const struct buddy *b)
 {
-	__u64 n = b->stats.allocs;
-	int cpu;
+	struct buddy_totals t;
 
-	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++)
-		if (b->pcpu[cpu])
-			n += ((const struct pcpu_cache *)b->pcpu[cpu])->stats.alloc_hits;
-	return n;
+	buddy_read_totals(b, &t);
+	return t.allocs;
 }
 
 /* arena_buddy_reset empties the default instance and leaves it usable. */
@@ -291,10 +283,10 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 		test_why("fill_default: expected 100 blocks, got %d (err %d)", ret, err);
 		return TEST_FAIL;
 	}
-	if (st->bytes_in_use < 100 * 64 || user_total_allocs(&skel->arena->buddy) != 100) {
+	if (st->bytes_in_use < 100 * 64 || buddy_total_allocs(&skel->arena->buddy) != 100) {
 		test_why("stats read from user space: expected >= 6400 bytes in 100 allocs, got %llu in %llu",
 			 (unsigned long long)st->bytes_in_use,
-			 (unsigned long long)user_total_allocs(&skel->arena->buddy));
+			 (unsigned long long)buddy_total_allocs(&skel->arena->buddy));
 		return TEST_FAIL;
 	}
 	err = run_prog(skel->progs.arena_buddy_reset, &ret);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Reading an instance's statistics from user space, through the arena
+ * mapping libbpf sets up (arena addresses are valid user pointers there).
+ * The per-CPU caches count what they serve; the instance counts what its
+ * slow path served: a caller's totals are the sum.
+ */
+#ifndef __LIBARENA_STATS_H
+#define __LIBARENA_STATS_H
+
+#include "types.h"
+
+struct buddy_totals {
+	__u64 allocs;		/* allocations served, cache hits included */
+	__u64 frees;
+	__u64 cached_bytes;	/* held by the per-CPU caches right now */
+	struct pcpu_stats pcpu;	/* summed over CPUs */
+};
+
+static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals *t)
+{
+	const __u64 *src;
+	__u64 *dst;
+	unsigned int cpu, i, order;
+
+	*t = (struct buddy_totals){ 0 };
+	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++) {
+		const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
+
+		if (!pc)
+			continue;
+		src = (const __u64 *)&pc->stats;
+		dst = (__u64 *)&t->pcpu;
+		for (i = 0; i < sizeof(pc->stats) / sizeof(__u64); i++)
+			dst[i] += src[i];
+		for (order = 0; order < PCPU_NR_CLASSES; order++)
+			t->cached_bytes += (__u32)pc->cls[order].hdr *
+					   (BUDDY_MIN_SIZE << order);
+	}
+	t->allocs = b->stats.allocs + t->pcpu.alloc_hits;
+	t->frees = b->stats.frees + t->pcpu.free_hits;
+}
+
+#endif /* __LIBARENA_STATS_H */
