@@ -252,6 +252,10 @@ static enum test_status test_producer_consumer(struct buddy_tests *skel)
 			 (unsigned long long)ring->consumed);
 		return TEST_FAIL;
 	}
+	if (getenv("LIBARENA_TEST_VERBOSE"))
+		test_why("%llu blocks through the ring, heap peak %.2f MiB, %llu depot hits on CPU 0",
+			 (unsigned long long)ring->consumed, ring->peak_bytes / 1048576.0,
+			 (unsigned long long)pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
 	if (!pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)) ||
 	    !pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts))) {
 		test_why("expected batches through the depot, got %llu puts on CPU 1, %llu hits on CPU 0",
