@@ -55,9 +55,10 @@ static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
 		return NULL;
 	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
 	    cmpxchg(&b->pcpu[cpu], 0, addr) != 0) {
-		/* A nested call on this CPU won the race (or we ran dry). */
+		/* A nested call on this CPU won the race (or we ran dry); if
+		 * the lock is busy the block waits on the winner's list. */
 		*block_link(addr) = 0;
-		buddy_free_list(b, addr, 0);
+		buddy_free_list(b, addr, b->pcpu[cpu]);
 		return pcpu_of(b, cpu);
 	}
 	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));

@@ -46,9 +46,9 @@ __u64 __arena_calloc(__u64 n, __u64 size)
 		return 0;
 	}
 	bytes = n * size;
-	addr = __buddy_alloc(&buddy, bytes);
+	addr = buddy_alloc_fast(&buddy, bytes);
 	if (addr && !arena_zero(arena_ptr(addr), (bytes + 7) & ~7ull)) {
-		__buddy_free(&buddy, addr);
+		buddy_free_fast(&buddy, addr);
 		return 0;
 	}
 	return addr;
@@ -73,7 +73,7 @@ __u64 __arena_realloc(__u64 addr, __u64 size)
 	if (!addr)
 		return __arena_malloc(size);
 	if (!size) {
-		__buddy_free(&buddy, addr);
+		buddy_free_fast(&buddy, addr);
 		return 0;
 	}
 	old = __buddy_usable_size(&buddy, addr);
@@ -83,14 +83,14 @@ __u64 __arena_realloc(__u64 addr, __u64 size)
 	}
 	if (size <= old && size > old / 2)
 		return addr;	/* same order: keep it */
-	new = __buddy_alloc(&buddy, size);
+	new = buddy_alloc_fast(&buddy, size);
 	if (!new)
 		return 0;
 	if (!arena_copy(new, addr, size < old ? (size + 7) & ~7ull : old)) {
-		__buddy_free(&buddy, new);
+		buddy_free_fast(&buddy, new);
 		return 0;
 	}
-	__buddy_free(&buddy, addr);
+	buddy_free_fast(&buddy, addr);
 	return new;
 }
 
