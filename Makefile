@@ -92,7 +92,7 @@ $(BUILD)/bench/%.linked.o: $(BUILD)/bench/%.o $(LIBARENA_BPF) $(BPF_LINK)
 
 # The benchmark links two flavours of the inline fast path.
 $(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.o \
-		$(LIBARENA_BPF) $(BPF_LINK)
+		$(BUILD)/bench/compare.o $(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $(filter %.o,$^)
 
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o
@@ -110,8 +110,11 @@ bench: $(BENCH)
 test: $(RUNNER) $(HOST_RUNNER)
 	@tests/run_all $(HOST_RUNNER) $(RUNNER)
 
-run: $(DEMO)
+# The main job: what the library does, then a short benchmark with plots.
+run: $(DEMO) $(BENCH)
 	@$(DEMO)
+	@echo
+	@$(BENCH) --quick
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(LIBARENA_BPF) $(RUNNER) \

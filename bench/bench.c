@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * `make bench`: per-CPU caches against seed mode (the plain buddy with its
- * global lock), alloc+free pairs of fixed sizes timed inside BPF, on one CPU
- * and on two at once.  Prints a table and writes JSON.
+ * `make bench` (full) and the benchmark half of `make run` (--quick):
+ * libarena against what a BPF author would use instead, timed inside BPF,
+ * on one CPU and on two at once.  Prints tables as it goes, writes
+ * build/bench/results.json and PNG plots (gnuplot).
  *
- * Variants: "cached" (the default fast path, CAS-committed), "seed" (no
- * per-CPU caches), "exclusive" (the cached fast path compiled with
- * LIBARENA_EXCLUSIVE_CONTEXT: plain stores, valid only when nothing else
- * runs libarena on the CPU, as here).
+ * Allocators:
+ *   cached     libarena, per-CPU caches (the default)
+ *   exclusive  the same fast path built with LIBARENA_EXCLUSIVE_CONTEXT
+ *              (plain stores; valid here: one benchmark thread per CPU)
+ *   seed       libarena without caches: every operation takes the lock
+ *   obj_new    the kernel's bpf_obj_new/bpf_obj_drop (up to 2 KiB: a
+ *              4096-byte type returned NULL here)
+ *   pages      bpf_arena_alloc_pages/bpf_arena_free_pages (4 KiB and up)
  *
- *   bench [--repeats N] [--iters N] [--json FILE]
+ * Workloads: fixed-size pairs 16 B .. 512 KiB; larson (random sizes, 1024
+ * live blocks per CPU, free one and allocate one); producer/consumer
+ * (allocated on CPU 0, freed on CPU 1); free-all (16384 live blocks, then
+ * free them all: memory held and given back); realloc growth (16 B doubled
+ * to 512 KiB).  A cell that does not apply is in the JSON with its reason.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,57 +28,143 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
 #include "bench.skel.h"
 
-static const __u64 sizes[] = { 16, 64, 256, 1024, 2048 };
-#define NR_SIZES	(sizeof(sizes) / sizeof(sizes[0]))
 #define MAX_REPEATS	31
 
-struct cell {			/* one allocator x size x CPU count */
-	double ns_per_pair[MAX_REPEATS];	/* per CPU, or aggregate for 2 */
-	double median, min, max;
-	double mops;		/* pairs per microsecond, all CPUs */
+enum alloc { CACHED, EXCLUSIVE, SEED, OBJNEW, PAGES, NR_ALLOCS };
+
+static const char *const alloc_names[NR_ALLOCS] = {
+	"cached", "exclusive", "seed", "obj_new", "pages",
+};
+
+static const __u64 sizes[] = { 16, 64, 256, 1024, 2048, 4096, 16384, 65536, 524288 };
+#define NR_SIZES	(sizeof(sizes) / sizeof(sizes[0]))
+
+struct opts {
+	int repeats;
+	__u64 iters;		/* pairs per run */
+	__u64 pc_blocks;	/* producer/consumer */
+	const char *out_dir;
+	int quick;
+};
+
+/* One measured cell: the median run and its spread. */
+struct cell {
+	int valid;
+	const char *na;		/* why it does not apply */
+	double ns_per_op;	/* median; aggregate over CPUs */
+	double min, max;
+	double mops;
 	double locks_per_op;
 };
 
-enum variant { CACHED, SEED, EXCLUSIVE, NR_VARIANTS };
-
-static const char *const variant_names[NR_VARIANTS] = {
-	"libarena-cached", "libarena-seed", "libarena-cached-exclusive",
-};
-
 struct job {
-	struct bench *skel;
 	struct bpf_program *prog;
 	struct bench_args args;
 	int cpu;
 	pthread_barrier_t *start;
+	volatile __u64 *count;	/* producer/consumer: run until *count >= target */
+	__u64 target;
 	int err;
 };
+
+static struct bench *skel;
+static FILE *json;
+static int json_first = 1;
+
+static int run_prog(struct bpf_program *prog, struct bench_args *args)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
+		    .ctx_size_in = args ? sizeof(*args) : 0);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	return opts.retval;
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
 
 static void *job_run(void *arg)
 {
 	struct job *job = arg;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &job->args,
-		    .ctx_size_in = sizeof(job->args));
-	cpu_set_t set;
+	int rounds = 0;
 
-	CPU_ZERO(&set);
-	CPU_SET(job->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		job->err = -errno;
-		return NULL;
-	}
+	job->err = pin(job->cpu);
 	pthread_barrier_wait(job->start);
-	if (bpf_prog_test_run_opts(bpf_program__fd(job->prog), &opts))
-		job->err = -errno;
-	else
-		job->err = opts.retval;
+	if (job->err)
+		return NULL;
+	do {
+		job->err = run_prog(job->prog, &job->args);
+	} while (!job->err && job->count && *job->count < job->target &&
+		 ++rounds < 10000000);
 	return NULL;
+}
+
+/* Run jobs[0..n) at once, each on its CPU. */
+static int run_jobs(struct job *jobs, int n)
+{
+	pthread_barrier_t start;
+	pthread_t th[2];
+	int i, err = 0;
+
+	pthread_barrier_init(&start, NULL, n);
+	for (i = 0; i < n; i++) {
+		jobs[i].start = &start;
+		pthread_create(&th[i], NULL, job_run, &jobs[i]);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		if (jobs[i].err)
+			err = jobs[i].err;
+	}
+	pthread_barrier_destroy(&start);
+	return err;
+}
+
+static struct buddy *instance(enum alloc a)
+{
+	return a == SEED ? &skel->arena->bench_seed : &skel->arena->bench_cached;
+}
+
+/* One timed run of prog on ncpus CPUs; ns per op over all of them. */
+static int measure(struct bpf_program *prog, enum alloc a, __u64 size, __u64 iters,
+		   int ncpus, double *ns_per_op, double *locks_per_op)
+{
+	__u64 locks0 = instance(a)->stats.lock_acquisitions, start = ~0ull, end = 0, ops = 0;
+	struct job jobs[2];
+	int i, err;
+
+	for (i = 0; i < ncpus; i++)
+		jobs[i] = (struct job){ .prog = prog, .cpu = i,
+			.args = { .size = size, .iters = iters, .seed_mode = a == SEED } };
+	err = run_jobs(jobs, ncpus);
+	if (err)
+		return err;
+	for (i = 0; i < ncpus; i++) {
+		struct bench_result *r = &skel->arena->bench_results[i];
+
+		start = r->start_ns < start ? r->start_ns : start;
+		end = r->end_ns > end ? r->end_ns : end;
+		ops += r->pairs;
+	}
+	if (!ops)
+		return -ENODATA;
+	*ns_per_op = (double)(end - start) / ops;
+	*locks_per_op = (double)(instance(a)->stats.lock_acquisitions - locks0) / (2.0 * ops);
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -79,101 +174,471 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One measurement on ncpus CPUs at once; ns per pair (aggregate for 2). */
-static int measure(struct bench *skel, __u64 size, __u64 iters, enum variant v,
-		   int ncpus, double *ns_per_pair, double *locks_per_op)
+static void cell_from_runs(struct cell *c, double *ns, int n, double locks)
 {
-	int seed = v == SEED;
-	struct buddy *b = seed ? &skel->arena->bench_seed : &skel->arena->bench_cached;
-	struct bpf_program *prog = v == EXCLUSIVE ? skel->progs.bench_pairs_excl :
-						    skel->progs.bench_pairs;
-	__u64 locks0 = b->stats.lock_acquisitions, start = ~0ull, end = 0, pairs = 0;
-	pthread_barrier_t barrier;
-	struct job jobs[2];
-	pthread_t th[2];
-	int i, err = 0;
-
-	pthread_barrier_init(&barrier, NULL, ncpus);
-	for (i = 0; i < ncpus; i++) {
-		jobs[i] = (struct job){ .skel = skel, .prog = prog, .cpu = i, .start = &barrier,
-			.args = { .size = size, .iters = iters, .seed_mode = seed } };
-		pthread_create(&th[i], NULL, job_run, &jobs[i]);
-	}
-	for (i = 0; i < ncpus; i++) {
-		pthread_join(th[i], NULL);
-		if (jobs[i].err)
-			err = jobs[i].err;
-	}
-	pthread_barrier_destroy(&barrier);
-	if (err)
-		return err;
-	for (i = 0; i < ncpus; i++) {
-		struct bench_result *r = &skel->arena->bench_results[i];
-
-		start = r->start_ns < start ? r->start_ns : start;
-		end = r->end_ns > end ? r->end_ns : end;
-		pairs += r->pairs;
-	}
-	*ns_per_pair = (double)(end - start) / pairs;
-	*locks_per_op = (double)(b->stats.lock_acquisitions - locks0) / (2.0 * pairs);
-	return 0;
+	qsort(ns, n, sizeof(double), cmp_double);
+	c->valid = 1;
+	c->ns_per_op = ns[n / 2];
+	c->min = ns[0];
+	c->max = ns[n - 1];
+	c->mops = 1e3 / c->ns_per_op;
+	c->locks_per_op = locks / n;
 }
 
-static int run_cell(struct bench *skel, __u64 size, __u64 iters, enum variant v,
-		    int ncpus, int repeats, struct cell *c)
+static int run_cell(struct bpf_program *prog, enum alloc a, __u64 size, __u64 iters,
+		    int ncpus, const struct opts *o, struct cell *c)
 {
-	double locks = 0, lpo;
+	double ns[MAX_REPEATS], locks = 0, lpo;
 	int i, err;
 
-	for (i = 0; i < repeats; i++) {
-		err = measure(skel, size, iters, v, ncpus, &c->ns_per_pair[i], &lpo);
+	for (i = 0; i < o->repeats; i++) {
+		err = measure(prog, a, size, iters, ncpus, &ns[i], &lpo);
 		if (err)
 			return err;
 		locks += lpo;
 	}
-	qsort(c->ns_per_pair, repeats, sizeof(double), cmp_double);
-	c->median = c->ns_per_pair[repeats / 2];
-	c->min = c->ns_per_pair[0];
-	c->max = c->ns_per_pair[repeats - 1];
-	c->mops = 1e3 / c->median;
-	c->locks_per_op = locks / repeats;
+	cell_from_runs(c, ns, o->repeats, locks);
 	return 0;
 }
 
-static void json_cell(FILE *f, const char *alloc, __u64 size, int ncpus,
-		      const struct cell *c, int *first)
+static void json_cell(const char *workload, enum alloc a, __u64 size, int ncpus,
+		      const struct cell *c, const char *extra)
 {
-	fprintf(f, "%s\n    {\"allocator\": \"%s\", \"size\": %llu, \"cpus\": %d, "
-		"\"ns_per_pair_median\": %.2f, \"ns_per_pair_min\": %.2f, "
-		"\"ns_per_pair_max\": %.2f, \"mops\": %.2f, \"locks_per_op\": %.5f}",
-		*first ? "" : ",", alloc, (unsigned long long)size, ncpus,
-		c->median, c->min, c->max, c->mops, c->locks_per_op);
-	*first = 0;
+	fprintf(json, "%s\n    {\"workload\": \"%s\", \"allocator\": \"%s\", \"size\": %llu, \"cpus\": %d",
+		json_first ? "" : ",", workload, alloc_names[a], (unsigned long long)size, ncpus);
+	json_first = 0;
+	if (!c->valid)
+		fprintf(json, ", \"na\": \"%s\"", c->na ? c->na : "failed");
+	else
+		fprintf(json, ", \"ns_per_op\": %.2f, \"ns_min\": %.2f, \"ns_max\": %.2f, "
+			"\"mops\": %.3f, \"locks_per_op\": %.5f",
+			c->ns_per_op, c->min, c->max, c->mops, c->locks_per_op);
+	fprintf(json, "%s}", extra ? extra : "");
+}
+
+/* Fresh instances and no stale slots: each workload starts clean. */
+static int reset_instances(void)
+{
+	return run_prog(skel->progs.bench_setup, NULL) ?: run_prog(skel->progs.bench_clear, NULL);
+}
+
+static int step, steps;
+
+static void progress(const char *what)
+{
+	fprintf(stderr, "\r  [%d/%d] %-60s", ++step, steps, what);
+	fflush(stderr);
+}
+
+static void progress_done(void)
+{
+	fprintf(stderr, "\r%80s\r", "");
+}
+
+static struct bpf_program *pairs_prog(enum alloc a)
+{
+	switch (a) {
+	case EXCLUSIVE:
+		return skel->progs.bench_pairs_excl;
+	case OBJNEW:
+		return skel->progs.bench_objnew;
+	case PAGES:
+		return skel->progs.bench_pages;
+	default:
+		return skel->progs.bench_pairs;
+	}
+}
+
+static const char *pairs_na(enum alloc a, __u64 size)
+{
+	if (a == OBJNEW && size > 2048)
+		return "bpf_obj_new returned NULL for a 4096-byte type here";
+	if (a == PAGES && size < 4096)
+		return "arena pages are 4 KiB";
+	return NULL;
+}
+
+static double fmt_ns(const struct cell *c)
+{
+	return c->valid ? c->ns_per_op : 0;
+}
+
+static void print_ns(const struct cell *c)
+{
+	if (c->valid)
+		printf(" %9.1f", c->ns_per_op);
+	else
+		printf(" %9s", "-");
+}
+
+/* Fixed-size pairs: every allocator x size x CPU count. */
+static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_SIZES])
+{
+	char what[96];
+	int a, n, s, err;
+	__u64 iters;
+
+	for (s = 0; s < (int)NR_SIZES; s++) {
+		for (a = 0; a < NR_ALLOCS; a++) {
+			for (n = 1; n <= 2; n++) {
+				struct cell *c = &cells[a][n - 1][s];
+
+				c->na = pairs_na(a, sizes[s]);
+				if (c->na)
+					continue;
+				/* Page allocation costs grow with the size. */
+				iters = a == PAGES ? o->iters / 25 / (sizes[s] >> 12) + 20 : o->iters;
+				snprintf(what, sizeof(what), "pairs %s %llu B on %d CPU%s",
+					 alloc_names[a], (unsigned long long)sizes[s], n, n > 1 ? "s" : "");
+				progress(what);
+				err = run_cell(pairs_prog(a), a, sizes[s], iters, n, o, c);
+				if (err) {
+					progress_done();
+					fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+					return err;
+				}
+			}
+		}
+	}
+	progress_done();
+	printf("Fixed-size alloc+free pairs, ns per pair (median of %d runs; 2 CPUs: wall time / all pairs)\n\n",
+	       o->repeats);
+	printf("    size |   cached exclusive      seed   obj_new     pages | 2 CPUs:  cached      seed   obj_new     pages\n");
+	printf("  -------+--------------------------------------------------+------------------------------------------\n");
+	for (s = 0; s < (int)NR_SIZES; s++) {
+		printf("  %6llu |", (unsigned long long)sizes[s]);
+		for (a = 0; a < NR_ALLOCS; a++)
+			print_ns(&cells[a][0][s]);
+		printf(" |        ");
+		print_ns(&cells[CACHED][1][s]);
+		print_ns(&cells[SEED][1][s]);
+		print_ns(&cells[OBJNEW][1][s]);
+		print_ns(&cells[PAGES][1][s]);
+		printf("\n");
+	}
+	printf("\n");
+	return 0;
+}
+
+/* larson: cached and seed, 1 and 2 CPUs. */
+static int bench_larson(const struct opts *o, struct cell cells[NR_ALLOCS][2])
+{
+	enum alloc allocs[] = { CACHED, SEED };
+	char what[96];
+	int i, n, err;
+
+	for (i = 0; i < 2; i++) {
+		for (n = 1; n <= 2; n++) {
+			snprintf(what, sizeof(what), "larson %s on %d CPU%s", alloc_names[allocs[i]],
+				 n, n > 1 ? "s" : "");
+			progress(what);
+			err = run_cell(skel->progs.bench_larson, allocs[i], 0, o->iters, n, o,
+				       &cells[allocs[i]][n - 1]);
+			if (err) {
+				progress_done();
+				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+				return err;
+			}
+		}
+	}
+	progress_done();
+	return 0;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Producer on CPU 0, consumer on CPU 1; wall time per block, from user
+ * space (includes one bpf_prog_test_run per batch of up to 1000). */
+static int bench_prodcons(const struct opts *o, struct cell *cells)
+{
+	enum alloc allocs[] = { CACHED, SEED };
+	struct bench_ring *ring = &skel->arena->bench_ring;
+	double ns[MAX_REPEATS], locks, t0;
+	__u64 locks0;
+	int i, r, err;
+
+	for (i = 0; i < 2; i++) {
+		enum alloc a = allocs[i];
+		char what[64];
+
+		locks = 0;
+		snprintf(what, sizeof(what), "producer/consumer %s", alloc_names[a]);
+		progress(what);
+		for (r = 0; r < o->repeats; r++) {
+			struct bench_args args = { .iters = 1000, .seed_mode = a == SEED };
+			struct job jobs[2] = {
+				{ .prog = skel->progs.bench_produce, .cpu = 0, .args = args,
+				  .count = &ring->head, .target = ring->head + o->pc_blocks },
+				{ .prog = skel->progs.bench_consume, .cpu = 1, .args = args,
+				  .count = &ring->tail, .target = ring->tail + o->pc_blocks },
+			};
+
+			locks0 = instance(a)->stats.lock_acquisitions;
+			t0 = now_ns();
+			err = run_jobs(jobs, 2);
+			ns[r] = (now_ns() - t0) / o->pc_blocks;
+			if (err) {
+				progress_done();
+				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+				return err;
+			}
+			locks += (double)(instance(a)->stats.lock_acquisitions - locks0) /
+				 (2.0 * o->pc_blocks);
+		}
+		cell_from_runs(&cells[a], ns, o->repeats, locks);
+	}
+	progress_done();
+	return 0;
+}
+
+struct freeall_cell {
+	struct cell c;
+	double requested, handed, populated, populated_after;	/* bytes */
+};
+
+static int bench_freeall(const struct opts *o, struct freeall_cell *cells)
+{
+	enum alloc allocs[] = { CACHED, SEED };
+	double ns[MAX_REPEATS], lpo;
+	int i, r, err;
+
+	for (i = 0; i < 2; i++) {
+		struct freeall_cell *f = &cells[allocs[i]];
+		struct bench_result *res = &skel->arena->bench_results[0];
+		char what[64];
+
+		snprintf(what, sizeof(what), "free-all %s", alloc_names[allocs[i]]);
+		progress(what);
+		for (r = 0; r < o->repeats; r++) {
+			err = measure(skel->progs.bench_freeall, allocs[i], 0, 0, 1, &ns[r], &lpo);
+			if (err) {
+				progress_done();
+				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+				return err;
+			}
+		}
+		cell_from_runs(&f->c, ns, o->repeats, 0);
+		f->requested = res->requested;
+		f->handed = res->handed;
+		f->populated = res->populated;
+		f->populated_after = res->populated_after;
+	}
+	progress_done();
+	return 0;
+}
+
+static int bench_realloc(const struct opts *o, struct cell *c)
+{
+	progress("realloc growth");
+	if (run_cell(skel->progs.bench_realloc, CACHED, 0, o->quick ? 100 : 400, 1, o, c)) {
+		progress_done();
+		fprintf(stderr, "bench: realloc growth failed\n");
+		return -1;
+	}
+	progress_done();
+	return 0;
+}
+
+static __u32 verified_insns(struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) ? 0 :
+	       info.verified_insns;
+}
+
+static const char *const pairs_sizes_na = "not measured: one size class per run only";
+
+static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR_SIZES],
+				  struct cell larson[NR_ALLOCS][2], struct cell *pc,
+				  struct freeall_cell *fa, struct cell *re)
+{
+	static const char *const na_cached_seed = "libarena workloads only (random sizes need a heap)";
+	char extra[256];
+	int a, n, s;
+
+	for (s = 0; s < (int)NR_SIZES; s++)
+		for (a = 0; a < NR_ALLOCS; a++)
+			for (n = 1; n <= 2; n++)
+				json_cell("pairs", a, sizes[s], n, &pairs[a][n - 1][s], NULL);
+	for (a = 0; a < NR_ALLOCS; a++) {
+		for (n = 1; n <= 2; n++) {
+			struct cell c = larson[a][n - 1];
+
+			if (!c.valid)
+				c.na = a == EXCLUSIVE ? pairs_sizes_na : na_cached_seed;
+			json_cell("larson", a, 0, n, &c, NULL);
+		}
+	}
+	for (a = 0; a < NR_ALLOCS; a++) {
+		struct cell one = { .na = "producer/consumer needs two CPUs" }, c = pc[a];
+
+		if (!c.valid)
+			c.na = a == EXCLUSIVE ? "the exclusive build forbids remote frees into a cache" :
+						"kernel pointers cannot travel through arena memory";
+		json_cell("producer_consumer", a, 0, 1, &one, NULL);
+		json_cell("producer_consumer", a, 0, 2, &c, NULL);
+	}
+	for (a = 0; a < NR_ALLOCS; a++) {
+		struct cell c = fa[a].c, two = { .na = "measured on one CPU" };
+
+		extra[0] = 0;
+		if (c.valid)
+			snprintf(extra, sizeof(extra),
+				 ", \"requested_bytes\": %.0f, \"handed_bytes\": %.0f, "
+				 "\"populated_bytes\": %.0f, \"populated_after_bytes\": %.0f",
+				 fa[a].requested, fa[a].handed, fa[a].populated,
+				 fa[a].populated_after);
+		else
+			c.na = na_cached_seed;
+		json_cell("free_all", a, 0, 1, &c, extra);
+		json_cell("free_all", a, 0, 2, &two, NULL);
+	}
+	for (a = 0; a < NR_ALLOCS; a++) {
+		struct cell c = a == CACHED ? *re : (struct cell){ .na = "arena_realloc() serves the default instance" };
+		struct cell two = { .na = "measured on one CPU" };
+
+		json_cell("realloc_growth", a, 0, 1, &c, NULL);
+		json_cell("realloc_growth", a, 0, 2, &two, NULL);
+	}
+
+	printf("Workloads, ns per operation (median of %d runs)\n\n", o->repeats);
+	printf("  larson (random 16 B..4 KiB, 1024 live per CPU; free one, alloc one):\n");
+	printf("     cached %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
+	       fmt_ns(&larson[CACHED][0]), fmt_ns(&larson[CACHED][1]), larson[CACHED][1].locks_per_op);
+	printf("     seed   %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
+	       fmt_ns(&larson[SEED][0]), fmt_ns(&larson[SEED][1]), larson[SEED][1].locks_per_op);
+	printf("  producer/consumer (alloc on CPU 0, free on CPU 1, wall time per block):\n");
+	printf("     cached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
+	printf("     seed   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[SEED]), pc[SEED].locks_per_op);
+	printf("  free-all (%d live blocks of 16 B..4 KiB, then free all and trim):\n", BENCH_FREEALL);
+	for (a = CACHED; a <= SEED; a += SEED - CACHED)
+		printf("     %-6s %.2f MiB asked, %.2f MiB handed out, %.0f MiB of chunks at the peak, %.0f MiB after\n",
+		       alloc_names[a], fa[a].requested / 1048576, fa[a].handed / 1048576,
+		       fa[a].populated / 1048576, fa[a].populated_after / 1048576);
+	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(re));
+	printf("Verifier cost (verified_insns of a program calling only the entry point):\n");
+	printf("     __buddy_alloc %u, __buddy_free %u\n\n",
+	       verified_insns(skel->progs.probe_alloc), verified_insns(skel->progs.probe_free));
+	fprintf(json, "\n  ],\n  \"verified_insns\": {\"alloc\": %u, \"free\": %u}\n}\n",
+		verified_insns(skel->progs.probe_alloc), verified_insns(skel->progs.probe_free));
+}
+
+/* gnuplot data and scripts next to the JSON; PNGs if gnuplot is there. */
+static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR_SIZES],
+			struct cell larson[NR_ALLOCS][2], struct freeall_cell *fa)
+{
+	char path[512], cmd[1024];
+	FILE *f;
+	int a, s;
+
+	snprintf(path, sizeof(path), "%s/pairs.dat", o->out_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "# size cached exclusive seed obj_new pages (Mops/s, 1 CPU)\n");
+	for (s = 0; s < (int)NR_SIZES; s++) {
+		fprintf(f, "%llu", (unsigned long long)sizes[s]);
+		for (a = 0; a < NR_ALLOCS; a++)
+			if (pairs[a][0][s].valid)
+				fprintf(f, " %.4f", pairs[a][0][s].mops);
+			else
+				fprintf(f, " NaN");
+		fprintf(f, "\n");
+	}
+	fclose(f);
+
+	snprintf(path, sizeof(path), "%s/scaling.dat", o->out_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "# case 1CPU 2CPUs (Mops/s)\n");
+	fprintf(f, "\"cached 64 B\" %.3f %.3f\n", pairs[CACHED][0][1].mops, pairs[CACHED][1][1].mops);
+	fprintf(f, "\"seed 64 B\" %.3f %.3f\n", pairs[SEED][0][1].mops, pairs[SEED][1][1].mops);
+	fprintf(f, "\"obj_new 64 B\" %.3f %.3f\n", pairs[OBJNEW][0][1].mops, pairs[OBJNEW][1][1].mops);
+	fprintf(f, "\"cached larson\" %.3f %.3f\n", larson[CACHED][0].mops, larson[CACHED][1].mops);
+	fprintf(f, "\"seed larson\" %.3f %.3f\n", larson[SEED][0].mops, larson[SEED][1].mops);
+	fclose(f);
+
+	snprintf(path, sizeof(path), "%s/memory.dat", o->out_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "# allocator asked handed peak_pages after (MiB)\n");
+	for (a = CACHED; a <= SEED; a += SEED - CACHED)
+		fprintf(f, "%s %.3f %.3f %.3f %.3f\n", alloc_names[a], fa[a].requested / 1048576,
+			fa[a].handed / 1048576, fa[a].populated / 1048576,
+			fa[a].populated_after / 1048576);
+	fclose(f);
+
+	snprintf(path, sizeof(path), "%s/plots.gp", o->out_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f,
+		"set terminal pngcairo size 900,520 font 'sans,10' noenhanced\n"
+		"cd '%s'\n"
+		"set output 'throughput.png'\n"
+		"set title 'alloc+free pairs inside BPF, 1 CPU (higher is better)'\n"
+		"set logscale xy 2\nset xlabel 'block size (bytes)'\nset ylabel 'million pairs per second'\n"
+		"set key outside right\nset grid\n"
+		"plot for [i=2:6] 'pairs.dat' using 1:i with linespoints lw 2 title columnhead(i)\n"
+		"unset logscale\n"
+		"set output 'scaling.png'\n"
+		"set title 'one CPU against two CPUs at once (higher is better)'\n"
+		"set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8\n"
+		"set ylabel 'million operations per second'\nset xlabel ''\nset xtics rotate by -20\n"
+		"plot 'scaling.dat' using 2:xtic(1) title '1 CPU', '' using 3 title '2 CPUs'\n"
+		"set output 'memory.png'\n"
+		"set title 'free-all: 16384 blocks of 16 B..4 KiB'\nset ylabel 'MiB'\nset xtics norotate\n"
+		"plot 'memory.dat' using 2:xtic(1) title 'asked', '' using 3 title 'handed out', "
+		"'' using 4 title 'chunks at the peak', '' using 5 title 'chunks after free-all + trim'\n",
+		o->out_dir);
+	fclose(f);
+	/* columnhead() needs the header line without '#'. */
+	snprintf(cmd, sizeof(cmd),
+		 "sed -i '1s/^# //' '%s/pairs.dat' && gnuplot '%s/plots.gp' 2>/dev/null",
+		 o->out_dir, o->out_dir);
+	if (system(cmd))
+		printf("Plots: gnuplot failed or is missing; data in %s/*.dat\n", o->out_dir);
+	else
+		printf("Plots: %s/throughput.png, scaling.png, memory.png\n", o->out_dir);
 }
 
 int main(int argc, char **argv)
 {
-	static struct cell cells[NR_VARIANTS][2][NR_SIZES];	/* [variant][cpus-1][size] */
-	const char *json = "build/bench/results.json";
-	int repeats = 7, i, s, m, n, err, first = 1, step = 0;
-	__u64 iters = 50000;
+	static struct cell pairs[NR_ALLOCS][2][NR_SIZES], larson[NR_ALLOCS][2], pc[NR_ALLOCS];
+	static struct freeall_cell fa[NR_ALLOCS];
+	static struct cell re;
+	struct opts o = { .repeats = 7, .iters = 50000, .pc_blocks = 100000,
+			  .out_dir = "build/bench" };
+	char path[512];
 	struct utsname u;
-	struct bench *skel;
-	FILE *f;
+	int i, err;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
-			repeats = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
-			iters = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
-			json = argv[++i];
-		else {
-			fprintf(stderr, "usage: %s [--repeats N] [--iters N] [--json FILE]\n", argv[0]);
+		if (!strcmp(argv[i], "--quick")) {
+			o.quick = 1;
+			o.repeats = 3;
+			o.iters = 20000;
+			o.pc_blocks = 30000;
+		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
+			o.repeats = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			o.out_dir = argv[++i];
+		} else {
+			fprintf(stderr, "usage: %s [--quick] [--repeats N] [--out DIR]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (repeats < 1 || repeats > MAX_REPEATS) {
+	if (o.repeats < 1 || o.repeats > MAX_REPEATS) {
 		fprintf(stderr, "bench: --repeats must be 1..%d\n", MAX_REPEATS);
 		return 2;
 	}
@@ -183,77 +648,37 @@ int main(int argc, char **argv)
 	}
 	skel = bench__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "bench: cannot load the BPF programs: %s (root? BPF arenas?)\n",
+		fprintf(stderr, "bench: cannot load the BPF programs: %s (root? a kernel with BPF arenas?)\n",
 			strerror(errno));
 		return 1;
 	}
-	{
-		LIBBPF_OPTS(bpf_test_run_opts, opts);
-
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.bench_setup), &opts) ||
-		    opts.retval) {
-			fprintf(stderr, "bench: bench_setup failed (%d)\n", (int)opts.retval);
-			return 1;
-		}
-	}
-	/* One untimed round per variant: chunks, caches, code all warm. */
-	for (m = 0; m < NR_VARIANTS; m++) {
-		double ns, lpo;
-
-		if (measure(skel, sizes[0], iters, m, 2, &ns, &lpo)) {
-			fprintf(stderr, "bench: warm-up failed\n");
-			return 1;
-		}
-	}
-	for (s = 0; s < (int)NR_SIZES; s++) {
-		for (m = 0; m < NR_VARIANTS; m++) {
-			for (n = 1; n <= 2; n++) {
-				fprintf(stderr, "\r  measuring %d/%d: %s, %llu B, %d CPU%s   ",
-					++step, (int)NR_SIZES * NR_VARIANTS * 2, variant_names[m],
-					(unsigned long long)sizes[s], n, n > 1 ? "s" : "");
-				err = run_cell(skel, sizes[s], iters, m, n, repeats,
-					       &cells[m][n - 1][s]);
-				if (err) {
-					fprintf(stderr, "\nbench: run failed: %d\n", err);
-					return 1;
-				}
-			}
-		}
-	}
-	fprintf(stderr, "\r%60s\r", "");
-
-	uname(&u);
-	printf("alloc+free pairs inside BPF, median of %d runs of %llu pairs (kernel %s)\n\n",
-	       repeats, (unsigned long long)iters, u.release);
-	printf("                ns per pair (1 CPU)          | seed/cached | 2 CPUs vs 1 CPU (throughput) | locks/op\n");
-	printf("  size |  cached | exclusive |    seed |             |  cached exclusive     seed  | cached 2 CPUs\n");
-	printf("  -----+---------+-----------+---------+-------------+------------------------------+--------------\n");
-	for (s = 0; s < (int)NR_SIZES; s++) {
-		struct cell *c1 = &cells[CACHED][0][s], *c2 = &cells[CACHED][1][s];
-		struct cell *e1 = &cells[EXCLUSIVE][0][s], *e2 = &cells[EXCLUSIVE][1][s];
-		struct cell *s1 = &cells[SEED][0][s], *s2 = &cells[SEED][1][s];
-
-		printf("  %4llu | %7.1f | %9.1f | %7.1f | %10.1fx |  %5.2fx    %5.2fx    %5.2fx  | %12.5f\n",
-		       (unsigned long long)sizes[s], c1->median, e1->median, s1->median,
-		       s1->median / c1->median, c2->mops / c1->mops,
-		       e2->mops / e1->mops, s2->mops / s1->mops, c2->locks_per_op);
-	}
-
-	f = fopen(json, "w");
-	if (!f) {
-		fprintf(stderr, "bench: %s: %s\n", json, strerror(errno));
+	err = reset_instances();
+	if (err) {
+		fprintf(stderr, "bench: setting up the instances: %d\n", err);
 		return 1;
 	}
-	fprintf(f, "{\n  \"kernel\": \"%s\",\n  \"repeats\": %d,\n  \"iters\": %llu,\n  \"results\": [",
-		u.release, repeats, (unsigned long long)iters);
-	for (s = 0; s < (int)NR_SIZES; s++)
-		for (m = 0; m < NR_VARIANTS; m++)
-			for (n = 1; n <= 2; n++)
-				json_cell(f, variant_names[m], sizes[s], n,
-					  &cells[m][n - 1][s], &first);
-	fprintf(f, "\n  ]\n}\n");
-	fclose(f);
-	printf("\n  JSON: %s\n", json);
+	snprintf(path, sizeof(path), "%s/results.json", o.out_dir);
+	json = fopen(path, "w");
+	if (!json) {
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	uname(&u);
+	fprintf(json, "{\n  \"kernel\": \"%s\",\n  \"repeats\": %d,\n  \"pairs_per_run\": %llu,\n  \"cells\": [",
+		u.release, o.repeats, (unsigned long long)o.iters);
+	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
+	       o.quick ? " (quick)" : "", u.release, o.repeats);
+
+	steps = NR_SIZES * 2 * NR_ALLOCS - 2 * 4 - 2 * 5 + 4 + 2 + 2 + 1;
+	err = bench_pairs(&o, pairs) ?: reset_instances() ?: bench_larson(&o, larson) ?:
+	      reset_instances() ?: bench_prodcons(&o, pc) ?: reset_instances() ?:
+	      bench_freeall(&o, fa) ?: reset_instances() ?: bench_realloc(&o, &re);
+	if (err)
+		return 1;
+	write_json_and_tables(&o, pairs, larson, pc, fa, &re);
+	fclose(json);
+	printf("JSON: %s\n", path);
+	write_plots(&o, pairs, larson, fa);
 	bench__destroy(skel);
 	return 0;
 }

@@ -6,6 +6,9 @@
 #include <libarena/types.h>
 
 #define BENCH_MAX_CPUS	64
+#define BENCH_LIVE	1024	/* larson: live blocks per CPU */
+#define BENCH_FREEALL	16384	/* free-all: blocks allocated first */
+#define BENCH_RING	1024	/* producer/consumer ring */
 
 /* bpf_prog_test_run_opts() ctx of bench_pairs */
 struct bench_args {
@@ -18,8 +21,20 @@ struct bench_args {
 struct bench_result {
 	__u64 start_ns;
 	__u64 end_ns;
-	__u64 pairs;
+	__u64 pairs;		/* operations (pairs, blocks, reallocs) done */
 	__u64 locks;		/* lock acquisitions of the instance meanwhile */
+	/* free-all workload */
+	__u64 requested;	/* bytes asked for */
+	__u64 handed;		/* bytes of the blocks handed out */
+	__u64 populated;	/* arena bytes backed by pages at the peak */
+	__u64 populated_after;	/* after free-all and trim */
+};
+
+/* The producer/consumer ring (in the arena). */
+struct bench_ring {
+	__u64 head;
+	__u64 tail;
+	__u64 slots[BENCH_RING];
 };
 
 #endif /* __LIBARENA_BENCH_H */
