@@ -14,7 +14,7 @@
  *              4096-byte type returned NULL here)
  *   pages      bpf_arena_alloc_pages/bpf_arena_free_pages (4 KiB and up)
  *
- * Workloads: fixed-size pairs 16 B .. 512 KiB; larson (random sizes, 1024
+ * Workloads: fixed-size pairs of every size class 16 B .. 512 KiB; larson (random sizes, 1024
  * live blocks per CPU, free one and allocate one); producer/consumer
  * (allocated on CPU 0, freed on CPU 1); free-all (16384 live blocks, then
  * free them all: memory held and given back); realloc growth (16 B doubled
@@ -43,8 +43,19 @@ static const char *const alloc_names[NR_ALLOCS] = {
 	"cached", "exclusive", "seed", "obj_new", "pages",
 };
 
-static const __u64 sizes[] = { 16, 64, 256, 1024, 2048, 4096, 16384, 65536, 524288 };
-#define NR_SIZES	(sizeof(sizes) / sizeof(sizes[0]))
+/* Every size class in the full run, every other one in --quick. */
+#define NR_SIZES	16
+static __u64 sizes[NR_SIZES];
+static int nr_sizes;
+
+static void pick_sizes(int quick)
+{
+	int order;
+
+	for (order = 0; order < NR_SIZES; order++)
+		if (!quick || !(order & 1) || order == 7)
+			sizes[nr_sizes++] = 16ull << order;
+}
 
 struct opts {
 	int repeats;
@@ -278,7 +289,7 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 	int a, n, s, err;
 	__u64 iters;
 
-	for (s = 0; s < (int)NR_SIZES; s++) {
+	for (s = 0; s < nr_sizes; s++) {
 		for (a = 0; a < NR_ALLOCS; a++) {
 			for (n = 1; n <= 2; n++) {
 				struct cell *c = &cells[a][n - 1][s];
@@ -305,7 +316,7 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 	       o->repeats);
 	printf("    size |   cached exclusive      seed   obj_new     pages | 2 CPUs:  cached      seed   obj_new     pages\n");
 	printf("  -------+--------------------------------------------------+------------------------------------------\n");
-	for (s = 0; s < (int)NR_SIZES; s++) {
+	for (s = 0; s < nr_sizes; s++) {
 		printf("  %6llu |", (unsigned long long)sizes[s]);
 		for (a = 0; a < NR_ALLOCS; a++)
 			print_ns(&cells[a][0][s]);
@@ -464,7 +475,7 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 	char extra[256];
 	int a, n, s;
 
-	for (s = 0; s < (int)NR_SIZES; s++)
+	for (s = 0; s < nr_sizes; s++)
 		for (a = 0; a < NR_ALLOCS; a++)
 			for (n = 1; n <= 2; n++)
 				json_cell("pairs", a, sizes[s], n, &pairs[a][n - 1][s], NULL);
@@ -544,7 +555,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 	if (!f)
 		return;
 	fprintf(f, "# size cached exclusive seed obj_new pages (Mops/s, 1 CPU)\n");
-	for (s = 0; s < (int)NR_SIZES; s++) {
+	for (s = 0; s < nr_sizes; s++) {
 		fprintf(f, "%llu", (unsigned long long)sizes[s]);
 		for (a = 0; a < NR_ALLOCS; a++)
 			if (pairs[a][0][s].valid)
@@ -559,10 +570,12 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 	f = fopen(path, "w");
 	if (!f)
 		return;
+	for (s = 0; s < nr_sizes && sizes[s] != 64; s++)
+		;
 	fprintf(f, "# case 1CPU 2CPUs (Mops/s)\n");
-	fprintf(f, "\"cached 64 B\" %.3f %.3f\n", pairs[CACHED][0][1].mops, pairs[CACHED][1][1].mops);
-	fprintf(f, "\"seed 64 B\" %.3f %.3f\n", pairs[SEED][0][1].mops, pairs[SEED][1][1].mops);
-	fprintf(f, "\"obj_new 64 B\" %.3f %.3f\n", pairs[OBJNEW][0][1].mops, pairs[OBJNEW][1][1].mops);
+	fprintf(f, "\"cached 64 B\" %.3f %.3f\n", pairs[CACHED][0][s].mops, pairs[CACHED][1][s].mops);
+	fprintf(f, "\"seed 64 B\" %.3f %.3f\n", pairs[SEED][0][s].mops, pairs[SEED][1][s].mops);
+	fprintf(f, "\"obj_new 64 B\" %.3f %.3f\n", pairs[OBJNEW][0][s].mops, pairs[OBJNEW][1][s].mops);
 	fprintf(f, "\"cached larson\" %.3f %.3f\n", larson[CACHED][0].mops, larson[CACHED][1].mops);
 	fprintf(f, "\"seed larson\" %.3f %.3f\n", larson[SEED][0].mops, larson[SEED][1].mops);
 	fclose(f);
@@ -638,6 +651,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	pick_sizes(o.quick);
 	if (o.repeats < 1 || o.repeats > MAX_REPEATS) {
 		fprintf(stderr, "bench: --repeats must be 1..%d\n", MAX_REPEATS);
 		return 2;
@@ -669,7 +683,10 @@ int main(int argc, char **argv)
 	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
 	       o.quick ? " (quick)" : "", u.release, o.repeats);
 
-	steps = NR_SIZES * 2 * NR_ALLOCS - 2 * 4 - 2 * 5 + 4 + 2 + 2 + 1;
+	steps = 4 + 2 + 2 + 1;
+	for (i = 0; i < nr_sizes; i++)
+		for (err = 0; err < NR_ALLOCS; err++)
+			steps += pairs_na(err, sizes[i]) ? 0 : 2;
 	err = bench_pairs(&o, pairs) ?: reset_instances() ?: bench_larson(&o, larson) ?:
 	      reset_instances() ?: bench_prodcons(&o, pc) ?: reset_instances() ?:
 	      bench_freeall(&o, fa) ?: reset_instances() ?: bench_realloc(&o, &re);

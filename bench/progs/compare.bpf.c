@@ -23,7 +23,8 @@ static __always_inline struct bench_result __arena *result_of_this_cpu(void)
 
 /* bpf_obj_new of a type per size (a 4096-byte type returned NULL here). */
 #define OBJ_TYPE(n)	struct bench_obj_##n { char data[n]; }
-OBJ_TYPE(16); OBJ_TYPE(64); OBJ_TYPE(256); OBJ_TYPE(1024); OBJ_TYPE(2048);
+OBJ_TYPE(16); OBJ_TYPE(32); OBJ_TYPE(64); OBJ_TYPE(128); OBJ_TYPE(256);
+OBJ_TYPE(512); OBJ_TYPE(1024); OBJ_TYPE(2048);
 
 /*
  * One bpf_obj_new + bpf_obj_drop per bpf_loop() iteration: a can_loop loop
@@ -42,8 +43,8 @@ OBJ_TYPE(16); OBJ_TYPE(64); OBJ_TYPE(256); OBJ_TYPE(1024); OBJ_TYPE(2048);
 		bpf_obj_drop_impl(o, NULL);				\
 		return 0;						\
 	}
-OBJ_PAIR_CB(16) OBJ_PAIR_CB(64) OBJ_PAIR_CB(256) OBJ_PAIR_CB(1024)
-OBJ_PAIR_CB(2048)
+OBJ_PAIR_CB(16) OBJ_PAIR_CB(32) OBJ_PAIR_CB(64) OBJ_PAIR_CB(128)
+OBJ_PAIR_CB(256) OBJ_PAIR_CB(512) OBJ_PAIR_CB(1024) OBJ_PAIR_CB(2048)
 
 SEC("syscall")
 int bench_objnew(struct bench_args *args)
@@ -56,8 +57,11 @@ int bench_objnew(struct bench_args *args)
 	t0 = bpf_ktime_get_ns();
 	switch (args->size) {
 	case 16: done = bpf_loop(iters, obj_pair_16, NULL, 0); break;
+	case 32: done = bpf_loop(iters, obj_pair_32, NULL, 0); break;
 	case 64: done = bpf_loop(iters, obj_pair_64, NULL, 0); break;
+	case 128: done = bpf_loop(iters, obj_pair_128, NULL, 0); break;
 	case 256: done = bpf_loop(iters, obj_pair_256, NULL, 0); break;
+	case 512: done = bpf_loop(iters, obj_pair_512, NULL, 0); break;
 	case 1024: done = bpf_loop(iters, obj_pair_1024, NULL, 0); break;
 	case 2048: done = bpf_loop(iters, obj_pair_2048, NULL, 0); break;
 	default: return -EINVAL;
