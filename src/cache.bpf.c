@@ -66,10 +66,17 @@ static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
 	return arena_ptr(addr);
 }
 
+static __always_inline bool depot_lost_race(void)
+{
+	return fault_hit(FAULT_DEPOT, READ_ONCE(libarena_faults.depot_every));
+}
+
 static __always_inline bool depot_put(buddy_t *b, __u32 order, __u64 head)
 {
 	int i;
 
+	if (depot_lost_race())
+		return false;
 	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++)
 		if (!READ_ONCE(b->depot[order][i]) &&
 		    cmpxchg(&b->depot[order][i], 0, head) == 0)
@@ -87,6 +94,8 @@ static __always_inline __u64 depot_take(buddy_t *b, __u32 order)
 	__u64 head;
 	int i;
 
+	if (depot_lost_race())
+		return 0;
 	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
 		head = READ_ONCE(b->depot[order][i]);
 		if (head && cmpxchg(&b->depot[order][i], head, 0) == head)
@@ -225,7 +234,7 @@ static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 
 int buddy_trim(buddy_t *b __arg_arena)
 {
-	pcpu_cache_t *pc;
+	pcpu_cache_t *pc, *any = NULL;
 	__u64 head;
 	int total = 0, n, cpu, i;
 	__u32 order;
@@ -236,6 +245,7 @@ int buddy_trim(buddy_t *b __arg_arena)
 		pc = pcpu_of(b, cpu);
 		if (!pc)
 			continue;
+		any = pc;
 		head = pcpu_take_all(pc);
 		if (!head)
 			continue;
@@ -249,11 +259,11 @@ int buddy_trim(buddy_t *b __arg_arena)
 			head = depot_take(b, order);
 			if (!head)
 				break;
-			n = buddy_free_list(b, head, 0);
-			if (n < 0) {
-				depot_put(b, order, head);	/* keep it */
+			/* Depot batches come from caches: `any` exists.  If the
+			 * lock fails they wait on its deferred list. */
+			n = buddy_free_list(b, head, arena_addr(any));
+			if (n < 0)
 				return n;
-			}
 			total += n;
 		}
 	}

@@ -47,6 +47,8 @@ static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *e
 		if (pc)
 			pc->stats.nested++;
 		*err = -EDEADLK;
+	} else if (fault_hit(FAULT_LOCK, READ_ONCE(libarena_faults.lock_every))) {
+		*err = -ETIMEDOUT;
 	} else {
 		*err = platform_lock(l);
 	}

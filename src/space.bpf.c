@@ -10,6 +10,7 @@
 
 struct arena_space __arena libarena_space;
 volatile __u64 __arena libarena_opaque_zero;
+struct libarena_faults __arena libarena_faults;
 
 static __always_inline int space_setup(struct arena_space __arena *s)
 {
@@ -102,7 +103,8 @@ __u64 space_chunk_get(void)
 	if (idx < 0 || idx >= SPACE_MAX_SLICES)
 		return 0;
 	chunk = s->base + ((__u64)idx << CHUNK_SHIFT);
-	if (platform_populate(chunk, CHUNK_PAGES)) {
+	if (fault_hit(FAULT_POPULATE, READ_ONCE(libarena_faults.populate_every)) ||
+	    platform_populate(chunk, CHUNK_PAGES)) {
 		space_mark(s->returned, idx, true);
 		return 0;
 	}

@@ -108,6 +108,7 @@ static const char *const test_src_paths[TEST_NR_SRCS] = {
 	[TEST_SRC_BUDDY] = TESTS_DIR "/progs/buddy_tests.h",
 	[TEST_SRC_CACHE] = TESTS_DIR "/progs/cache_tests.h",
 	[TEST_SRC_STRESS] = TESTS_DIR "/progs/stress_tests.h",
+	[TEST_SRC_RELIABILITY] = TESTS_DIR "/progs/reliability_tests.h",
 	[TEST_SRC_HOST] = TESTS_DIR "/host/host_runner.c",
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* State of the multi-CPU tests, shared with the runner (skeleton types). */
+/* State of the multi-CPU and fault tests, shared with the runner
+ * (skeleton types). */
 #ifndef __LIBARENA_STRESS_TYPES_H
 #define __LIBARENA_STRESS_TYPES_H
 
@@ -20,6 +21,12 @@ struct pc_ring {
 	__u64 consumed;
 	__u64 peak_bytes;	/* buddy-level peak, for the runner to print */
 	__u64 slots[RING_SIZE];
+};
+
+/* What a fault-injection run saw (reliability_tests.h). */
+struct fault_run {
+	__u64 nulls;		/* allocations that failed */
+	__u64 free_errors;	/* frees refused (lock), retried later */
 };
 
 #endif /* __LIBARENA_STRESS_TYPES_H */

@@ -110,6 +110,22 @@ struct arena_space {
 	__u64 populated[SPACE_BITMAP_WORDS];	/* backed by pages now */
 };
 
+/*
+ * Fault injection, for tests (the arena global libarena_faults): a nonzero
+ * `every` makes every Nth call of that kind fail as the real failure would.
+ * Checked on slow paths only.
+ */
+struct libarena_faults {
+	__u32 populate_every;	/* bpf_arena_alloc_pages() returns NULL */
+	__u32 lock_every;	/* the lock times out (-ETIMEDOUT) */
+	__u32 depot_every;	/* a depot CAS loses its race */
+	__u32 pad;
+	__u64 calls[3];
+	__u64 injected[3];	/* populate, lock, depot */
+};
+
+enum libarena_fault { FAULT_POPULATE, FAULT_LOCK, FAULT_DEPOT };
+
 /* Why buddy_free() rejected a pointer; indexes buddy_stats.rejected[]. */
 enum buddy_reject {
 	BUDDY_REJECT_OUTSIDE,		/* -EFAULT: not in a populated slice */

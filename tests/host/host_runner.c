@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../progs/cache_tests.h"
-#include "../progs/stress_tests.h"
+#include "../progs/reliability_tests.h"
 #include "instance.h"
 #include "runner.h"
 
@@ -189,7 +189,11 @@ struct host_test {
 static const struct host_test tests[] = {
 	BUDDY_TESTS(SEED_ENTRY)
 	SEED_TESTS(SEED_ENTRY)
+	RELIABILITY_TESTS(SEED_ENTRY)
+	RELIABILITY_SEED_TESTS(SEED_ENTRY)
 	BUDDY_TESTS(CACHE_ENTRY)
+	RELIABILITY_TESTS(CACHE_ENTRY)
+	RELIABILITY_CACHE_TESTS(CACHE_ENTRY)
 	CACHE_TESTS(CACHE_ONLY_ENTRY)
 	{ "seed_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE },
 	{ "cache_two_cpu_stress", t_two_cpu_stress, 0 },

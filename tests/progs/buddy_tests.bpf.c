@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The shared allocator tests as SEC("syscall") programs, one per test. */
 #include "cache_tests.h"
-#include "stress_tests.h"
+#include "reliability_tests.h"
 
 #define DEFINE_CACHE_TEST(name)				\
 	SEC("syscall") int test_cache_##name(void *ctx)	\
@@ -24,7 +24,11 @@
 
 BUDDY_TESTS(DEFINE_SEED_TEST)
 SEED_TESTS(DEFINE_SEED_TEST)
+RELIABILITY_TESTS(DEFINE_SEED_TEST)
+RELIABILITY_SEED_TESTS(DEFINE_SEED_TEST)
 BUDDY_TESTS(DEFINE_CACHE_TEST)
+RELIABILITY_TESTS(DEFINE_CACHE_TEST)
+RELIABILITY_CACHE_TESTS(DEFINE_CACHE_TEST)
 CACHE_TESTS(DEFINE_CACHE_ONLY_TEST)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
