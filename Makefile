@@ -33,13 +33,16 @@ TEST_SKELS	:= $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/tests/%.skel.h)
 RUNNER		:= $(BUILD)/test_runner
 HOST_RUNNER	:= $(BUILD)/host_runner
 DEMO		:= $(BUILD)/demo
+FUZZ		:= $(BUILD)/fuzz_ops
+FUZZ_SECONDS	?= 60
+STRESS_SECONDS	?= 60
 BENCH		:= $(BUILD)/bench/bench
 
-.PHONY: all run test bench clean distclean setup FORCE
+.PHONY: all run test bench fuzz stress clean distclean setup FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO) $(BENCH)
+all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO) $(BENCH) $(FUZZ)
 
 setup:
 	@scripts/setup
@@ -75,11 +78,27 @@ $(RUNNER): tests/runner.c tests/runner.h $(TEST_SKELS) $(LIB_HDRS) | $(TOOLCHAIN
 		$< $(USER_LDLIBS) -o $@
 
 $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
-		$(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS)
+		tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
-		tests/host/host_runner.c src/host/platform.c $(HOST_SRCS) \
-		-lpthread -o $@
+	$(HOST_CC) $(HOST_CFLAGS) -Itests -Itests/fuzz -DTESTS_DIR='"$(CURDIR)/tests"' \
+		tests/host/host_runner.c tests/fuzz/fuzz_ops.c src/host/platform.c \
+		$(HOST_SRCS) -lpthread -o $@
+
+# libFuzzer over the host build; new inputs land in $(BUILD)/fuzz-corpus.
+$(FUZZ): tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h src/host/platform.c \
+		$(HOST_SRCS) $(LIB_HDRS) | $(TOOLCHAIN)
+	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=fuzzer -Itests/fuzz \
+		tests/fuzz/fuzz_ops.c src/host/platform.c $(HOST_SRCS) -lpthread -o $@
+
+fuzz: $(FUZZ)
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(BUILD)/fuzz-corpus tests/fuzz/corpus
+
+# The two-CPU tests for STRESS_SECONDS each, kernel then host.
+stress: $(RUNNER) $(HOST_RUNNER)
+	@tests/run_all "$(RUNNER) -f two_cpu --stress-seconds $(STRESS_SECONDS)" \
+		"$(HOST_RUNNER) -f two_cpu --stress-seconds $(STRESS_SECONDS)"
 
 # Benchmark/demo programs: same pipeline as the test programs.
 $(BUILD)/bench/%.o: bench/progs/%.bpf.c $(wildcard bench/*.h bench/progs/*.h) \
@@ -118,7 +137,7 @@ run: $(DEMO) $(BENCH)
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(LIBARENA_BPF) $(RUNNER) \
-		$(HOST_RUNNER) $(DEMO) $(BPF_LINK)
+		$(HOST_RUNNER) $(DEMO) $(BPF_LINK) $(FUZZ)
 
 distclean:
 	rm -rf $(BUILD)

@@ -127,6 +127,7 @@ struct cpu_job {
 	int rounds;		/* at most */
 	volatile __u64 *count;	/* or fewer, once *count reaches target */
 	__u64 target;
+	double deadline;	/* or until then, when nonzero */
 	pthread_barrier_t *start;
 	int err;
 	int ret;
@@ -144,6 +145,8 @@ static void *cpu_job_run(void *arg)
 	pthread_barrier_wait(job->start);
 	for (i = 0; i < job->rounds && !job->err && !job->ret; i++) {
 		if (job->count && *job->count >= job->target)
+			break;
+		if (job->deadline && test_now() >= job->deadline)
 			break;
 		job->err = run_prog(job->prog, &job->ret);
 	}
@@ -182,11 +185,12 @@ static enum test_status run_jobs(struct cpu_job *jobs, struct buddy_tests *skel)
 }
 
 static enum test_status run_on_two_cpus(struct bpf_program *a, struct bpf_program *b,
-					int rounds, struct buddy_tests *skel)
+					int rounds, int seconds, struct buddy_tests *skel)
 {
+	double deadline = seconds ? test_now() + seconds : 0;
 	struct cpu_job jobs[2] = {
-		{ .prog = a, .cpu = 0, .rounds = rounds },
-		{ .prog = b, .cpu = 1, .rounds = rounds },
+		{ .prog = a, .cpu = 0, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
+		{ .prog = b, .cpu = 1, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
 	};
 
 	return run_jobs(jobs, skel);
@@ -213,14 +217,20 @@ static enum test_status run_step(struct buddy_tests *skel, struct bpf_program *p
 
 /* Random alloc/free/realloc with stamps on two CPUs at once. */
 static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
-					    struct bpf_program *begin)
+					    struct bpf_program *begin, int seconds)
 {
 	struct bpf_program *worker = skel->progs.stress_worker;
+	struct stress_worker *w = skel->arena->stress_workers;
 
 	if (run_step(skel, begin) ||
-	    run_on_two_cpus(worker, worker, STRESS_ROUNDS, skel) ||
+	    run_on_two_cpus(worker, worker, STRESS_ROUNDS, seconds, skel) ||
 	    run_step(skel, skel->progs.stress_finish))
 		return TEST_FAIL;
+	if (seconds || getenv("LIBARENA_TEST_VERBOSE"))
+		test_why("%llu operations (%llu reallocs) on 2 CPUs in %s",
+			 (unsigned long long)(w[0].ops + w[1].ops),
+			 (unsigned long long)(w[0].reallocs + w[1].reallocs),
+			 seconds ? "the given time" : "the fixed rounds");
 	return TEST_OK;
 }
 
@@ -340,9 +350,11 @@ static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
 			continue;
 		}
 		if (i == 0)
-			status = test_two_cpu_stress(skel, skel->progs.stress_begin_seed);
+			status = test_two_cpu_stress(skel, skel->progs.stress_begin_seed,
+						     r->stress_seconds);
 		else if (i == 1)
-			status = test_two_cpu_stress(skel, skel->progs.stress_begin_cache);
+			status = test_two_cpu_stress(skel, skel->progs.stress_begin_cache,
+						     r->stress_seconds);
 		else
 			status = test_producer_consumer(skel);
 		test_result(r, names[i], status);

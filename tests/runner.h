@@ -5,7 +5,8 @@
  *   N passed, N failed, N skipped
  * Options: -f SUBSTR runs matching tests only; --first N numbers from N;
  * --counts FILE writes "passed failed skipped" there instead of the summary
- * (tests/run_all adds the runners up).
+ * (tests/run_all adds the runners up); --stress-seconds N runs the two-CPU
+ * stress for N seconds instead of a fixed number of rounds (make stress).
  */
 #ifndef __LIBARENA_RUNNER_H
 #define __LIBARENA_RUNNER_H
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "test_report.h"
 
 enum test_status { TEST_OK, TEST_FAIL, TEST_SKIP };
@@ -23,6 +25,7 @@ struct test_run {
 	int passed, failed, skipped;
 	const char *filter;
 	const char *counts_file;
+	int stress_seconds;	/* 0: the short, round-counted stress */
 };
 
 static void test_run_init(struct test_run *r, int argc, char **argv)
@@ -38,7 +41,17 @@ static void test_run_init(struct test_run *r, int argc, char **argv)
 			r->number = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--counts") && i + 1 < argc)
 			r->counts_file = argv[++i];
+		else if (!strcmp(argv[i], "--stress-seconds") && i + 1 < argc)
+			r->stress_seconds = atoi(argv[++i]);
 	}
+}
+
+static double test_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int test_selected(const struct test_run *r, const char *name)

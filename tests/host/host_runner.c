@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "../progs/cache_tests.h"
 #include "../progs/reliability_tests.h"
+#include "fuzz_ops.h"
 #include "instance.h"
 #include "runner.h"
 
@@ -106,6 +107,7 @@ struct host_job {
 	int rounds;
 	volatile __u64 *count;	/* stop early once *count reaches target */
 	__u64 target;
+	double deadline;	/* or at this time, when nonzero */
 	pthread_barrier_t *start;
 	int ret;
 };
@@ -122,6 +124,8 @@ static void *host_job_run(void *arg)
 	pthread_barrier_wait(job->start);
 	for (i = 0; i < job->rounds && !job->ret; i++) {
 		if (job->count && *job->count >= job->target)
+			break;
+		if (job->deadline && test_now() >= job->deadline)
 			break;
 		job->ret = job->fn(0);
 	}
@@ -145,11 +149,15 @@ static int host_run_jobs(struct host_job *jobs)
 	return jobs[0].ret || jobs[1].ret;
 }
 
+static int stress_seconds;	/* --stress-seconds */
+
 static int t_two_cpu_stress(__u64 flags)
 {
+	double deadline = stress_seconds ? test_now() + stress_seconds : 0;
+	int rounds = stress_seconds ? 1 << 30 : 100;
 	struct host_job jobs[2] = {
-		{ .fn = t_stress_worker, .cpu = 0, .rounds = 100 },
-		{ .fn = t_stress_worker, .cpu = 1, .rounds = 100 },
+		{ .fn = t_stress_worker, .cpu = 0, .rounds = rounds, .deadline = deadline },
+		{ .fn = t_stress_worker, .cpu = 1, .rounds = rounds, .deadline = deadline },
 	};
 
 	CHECK_OK(t_stress_begin(flags));
@@ -176,6 +184,16 @@ static int t_producer_consumer(__u64 flags)
 	return 0;
 }
 
+/* Every input of the fuzzing corpus through the fuzz target once. */
+static int t_fuzz_corpus_replay(__u64 flags)
+{
+	int files;
+
+	ASSERT_OK(fuzz_replay_dir(TESTS_DIR "/fuzz/corpus", &files));
+	ASSERT_GE(files, 1);
+	return 0;
+}
+
 struct host_test {
 	const char *name;
 	int (*fn)(__u64 flags);
@@ -198,6 +216,7 @@ static const struct host_test tests[] = {
 	{ "seed_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE },
 	{ "cache_two_cpu_stress", t_two_cpu_stress, 0 },
 	{ "cache_producer_consumer", t_producer_consumer, 0 },
+	{ "fuzz_corpus_replay", t_fuzz_corpus_replay, 0 },
 	{ "seed_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
 	  BUDDY_NO_PCPU_CACHE },
 	{ "seed_lock_timeout_reported", t_lock_timeout_reported,
@@ -251,6 +270,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	test_run_init(&r, argc, argv);
+	stress_seconds = r.stress_seconds;
 	srandom(time(NULL));
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		fprintf(stderr, "host_runner: the multi-CPU tests need two online CPUs\n");
