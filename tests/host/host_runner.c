@@ -162,6 +162,11 @@ static int t_two_cpu_stress(__u64 flags)
 
 	CHECK_OK(t_stress_begin(flags));
 	CHECK_OK(host_run_jobs(jobs));
+	if (stress_seconds)
+		test_why("%llu operations (%llu reallocs) on 2 CPUs in the given time",
+			 (unsigned long long)(stress_workers[0].ops + stress_workers[1].ops),
+			 (unsigned long long)(stress_workers[0].reallocs +
+					      stress_workers[1].reallocs));
 	return t_stress_finish(flags);
 }
 

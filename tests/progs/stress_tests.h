@@ -33,6 +33,7 @@ __u64 __arena stress_stamps[STRESS_WORKERS][STRESS_SLOTS];
 struct stress_worker __arena stress_workers[STRESS_WORKERS];
 
 struct pc_ring __arena pc_ring;
+__u64 __arena stress_baseline_chunks;	/* populated before the run */
 
 static __always_inline __u64 stress_size(void)
 {
@@ -65,6 +66,7 @@ static __always_inline int stamp_check(__u64 p, __u64 size, __u64 stamp)
 static __always_inline int t_stress_begin(__u64 flags)
 {
 	ASSERT_OK(test_begin(flags));
+	stress_baseline_chunks = libarena_space.populated_chunks;
 	ASSERT_TRUE(arena_zero(stress_ptrs, sizeof(stress_ptrs)));
 	ASSERT_TRUE(arena_zero(stress_workers, sizeof(stress_workers)));
 	ASSERT_TRUE(arena_zero(&pc_ring, sizeof(pc_ring)));
@@ -134,7 +136,10 @@ static __always_inline int t_stress_finish(__u64 flags)
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
 	ASSERT_EQ(buddy.stats.failed_allocs, 0);
-	return 0;
+	/* Every page back to the kernel: populated chunks at the baseline. */
+	ASSERT_OK(buddy_destroy(&buddy));
+	ASSERT_EQ(libarena_space.populated_chunks, stress_baseline_chunks);
+	return buddy_init_flags(&buddy, flags);
 }
 
 static __always_inline int t_pc_produce(__u64 flags)
