@@ -85,6 +85,17 @@ static enum test_status run_one(struct buddy_tests *skel, struct bpf_program *pr
 		test_print_check(&skel->arena->buddy.check);
 		return TEST_FAIL;
 	}
+	if (getenv("LIBARENA_TEST_VERBOSE") && strstr(bpf_program__name(prog), "faults")) {
+		struct libarena_faults *f = &skel->arena->libarena_faults;
+
+		test_why("injected: %llu population, %llu lock, %llu depot failures; "
+			 "seen: %llu NULL allocations, %llu refused frees (retried)",
+			 (unsigned long long)f->injected[FAULT_POPULATE],
+			 (unsigned long long)f->injected[FAULT_LOCK],
+			 (unsigned long long)f->injected[FAULT_DEPOT],
+			 (unsigned long long)skel->arena->fault_run.nulls,
+			 (unsigned long long)skel->arena->fault_run.free_errors);
+	}
 	return TEST_OK;
 }
 
