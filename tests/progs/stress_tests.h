@@ -3,7 +3,7 @@
  * Tests that need several CPUs at once.  The runners call these bodies from
  * threads pinned to different CPUs (BPF: one SEC("syscall") run per call):
  *
- *   stress:   every worker does random alloc/free/realloc of random sizes,
+ *   stress:   every worker does random alloc/calloc/free/realloc of random sizes,
  *             each block stamped (worker, sequence) at both ends and checked
  *             before it is freed or grown: an overlap or a lost write shows.
  *   producer/consumer: blocks allocated on one CPU travel through a ring in
@@ -96,8 +96,14 @@ static __always_inline int stress_op(__u32 w, __u32 j)
 		}
 	} else {
 		size = stress_size();
-		p = __arena_malloc(size);
-		ASSERT_NE(p, 0);
+		if (test_rand() % 8 == 0) {
+			p = __arena_calloc(1, size);
+			ASSERT_NE(p, 0);
+			ASSERT_EQ(*(__u64 __arena *)arena_ptr(p), 0);
+		} else {
+			p = __arena_malloc(size);
+			ASSERT_NE(p, 0);
+		}
 	}
 	stress_ptrs[w][j] = p;
 	stress_sizes[w][j] = size;
