@@ -365,6 +365,7 @@ __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 	if (!addr)
 		return buddy_fail_alloc(b);
 	atomic_add(&b->stats.allocs, 1);
+	atomic_add(&b->stats.bytes_requested, size);
 	return addr;
 }
 
@@ -459,6 +460,7 @@ int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 		if (slot >= LIBARENA_MAX_INSTANCES)
 			return -ENOSPC;
 		b->lock_slot = slot + 1;
+		libarena_space.instances[slot] = arena_addr(b);	/* for tools */
 	}
 	b->flags = flags;
 	b->chunks = 0;
@@ -466,6 +468,7 @@ int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	b->lock_cpu = 0;
 	arena_zero(&b->stats, sizeof(b->stats));
 	arena_zero(&b->check, sizeof(b->check));
+	b->stats.version = BUDDY_STATS_VERSION;
 	err = cache_init(b);
 	if (err)
 		return err;

@@ -54,9 +54,14 @@ static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *e
 	}
 	if (*err) {
 		atomic_add(&b->stats.lock_failures, 1);
+		if (*err == -ETIMEDOUT)
+			atomic_add(&b->stats.lock_timeouts, 1);
+		else
+			atomic_add(&b->stats.lock_deadlocks, 1);
 		return NULL;
 	}
 	WRITE_ONCE(b->lock_cpu, cpu + 1);
+	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* odd: updating */
 	b->stats.lock_acquisitions++;
 	pc = pcpu_of(b, cpu);
 	if (pc)
@@ -66,6 +71,7 @@ static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *e
 
 static __always_inline void buddy_unlock(buddy_t *b, struct libarena_lock *l)
 {
+	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* even: consistent */
 	WRITE_ONCE(b->lock_cpu, 0);
 	platform_unlock(l);
 }

@@ -7,6 +7,7 @@
  *   platform_populate(addr, pages)     reserved -> backed by zeroed pages
  *   platform_depopulate(addr, pages)   backed -> reserved again
  *   platform_random()                  32 random bits
+ *   platform_publish(space, instance)  tell tools where the allocator is
  *   platform_lock_of(slot)             an instance's lock
  *   platform_lock(l) / platform_unlock(l)
  *                                      bounded: 0, -EDEADLK (same CPU/thread

@@ -36,6 +36,29 @@ static __always_inline struct libarena_lock *platform_lock_of(__u32 slot)
 
 #define platform_random()	bpf_get_prandom_u32()
 
+/* Where tools such as arenactl find the allocator of this arena. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct libarena_info);
+} libarena_info SEC(".maps") __weak;
+
+static __always_inline void platform_publish(__u64 space, __u64 default_instance)
+{
+	struct libarena_info *info;
+	__u32 key = 0;
+
+	info = bpf_map_lookup_elem(&libarena_info, &key);
+	if (!info)
+		return;
+	info->space = space;
+	info->default_instance = default_instance;
+	info->arena_map_id = ((struct bpf_map *)&arena)->id;
+	info->version = LIBARENA_INFO_VERSION;
+	info->magic = SPACE_MAGIC;
+}
+
 static __always_inline void platform_window(__u64 *start, __u64 *end)
 {
 	struct bpf_arena *a = (void *)&arena;

@@ -6,11 +6,19 @@
  * lock.  A slice not populated stays reserved, so bpf_arena_alloc_pages()
  * calls elsewhere in the program cannot take it.
  */
+#define LIBARENA_NO_MALLOC_ALIASES
 #include "space.h"
+#include <libarena/malloc.h>
 
 struct arena_space __arena libarena_space;
 volatile __u64 __arena libarena_opaque_zero;
 struct libarena_faults __arena libarena_faults;
+
+/* Tell tools where the allocator is (struct libarena_info). */
+static __always_inline void space_publish(struct arena_space __arena *s)
+{
+	platform_publish(arena_addr(s), arena_addr(&buddy));
+}
 
 static __always_inline int space_setup(struct arena_space __arena *s)
 {
@@ -29,6 +37,8 @@ static __always_inline int space_setup(struct arena_space __arena *s)
 		return err;
 	s->base = base;
 	s->nr_slices = n;
+	s->magic = SPACE_MAGIC;
+	space_publish(s);
 	return 0;
 }
 

@@ -116,6 +116,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 			if (addr) {
 				*pcpu_tag(addr) = 0;
 				pc->stats.alloc_hits++;
+				pc->stats.bytes_requested += size;
 				return addr;
 			}
 		}

@@ -69,10 +69,10 @@
 
 #define SPACE_MAX_SLICES	1024u
 #define SPACE_BITMAP_WORDS	(SPACE_MAX_SLICES / 64)
-/* Arena bytes kept out of the window at each end (libbpf puts globals there). */
-#define SPACE_GUARD		(1ull << 20)
 /* Lock slots: the maximum number of allocator instances per arena. */
 #define LIBARENA_MAX_INSTANCES	64u
+/* Arena bytes kept out of the window at each end (libbpf puts globals there). */
+#define SPACE_GUARD		(1ull << 20)
 /* Entirely free chunks an instance keeps instead of returning them. */
 #define BUDDY_SPARE_CHUNKS	1u
 
@@ -101,6 +101,7 @@ enum space_state {
 
 struct arena_space {
 	__u64 state;
+	__u64 magic;		/* SPACE_MAGIC once set up */
 	__u64 base;		/* address of slice 0 */
 	__u32 nr_slices;
 	__u32 bump;		/* slices never handed out start here */
@@ -108,6 +109,22 @@ struct arena_space {
 	__u32 populated_chunks;
 	__u64 returned[SPACE_BITMAP_WORDS];	/* given back, still reserved */
 	__u64 populated[SPACE_BITMAP_WORDS];	/* backed by pages now */
+	__u64 instances[LIBARENA_MAX_INSTANCES];	/* by lock slot, for tools */
+};
+
+#define SPACE_MAGIC		0x6563617073616c6cull	/* "llaspace" */
+#define LIBARENA_INFO_VERSION	1
+
+/*
+ * The value of the one-entry array map `libarena_info`: how tools such as
+ * arenactl find the allocator inside an arena they were handed.
+ */
+struct libarena_info {
+	__u64 magic;		/* SPACE_MAGIC */
+	__u32 version;		/* LIBARENA_INFO_VERSION */
+	__u32 arena_map_id;	/* the arena this describes */
+	__u64 space;		/* address of struct arena_space in the arena */
+	__u64 default_instance;	/* address of `buddy` */
 };
 
 /*
@@ -137,7 +154,17 @@ enum buddy_reject {
 	BUDDY_NR_REJECTS,
 };
 
+#define BUDDY_STATS_VERSION	1
+
+/*
+ * Per-instance statistics.  seq is odd while the lock holder updates the
+ * fields it guards (bytes, chunks, locks): a reader copies the struct
+ * between two equal, even reads of seq.  Counters bumped outside the lock
+ * (allocs, frees, failures, rejections) are single atomic words.
+ */
 struct buddy_stats {
+	__u32 version;		/* BUDDY_STATS_VERSION */
+	__u32 seq;
 	__u64 bytes_in_use;	/* usable bytes of allocated blocks, cached ones too */
 	__u64 peak_bytes;
 	__u64 chunks;		/* chunks owned now */
@@ -147,8 +174,11 @@ struct buddy_stats {
 	__u64 frees;
 	__u64 failed_allocs;	/* NULL returns for any reason */
 	__u64 bad_sizes;	/* of which: size 0 or > 512 KiB */
+	__u64 bytes_requested;	/* asked for by slow-path allocations, ever */
 	__u64 lock_acquisitions;
-	__u64 lock_failures;
+	__u64 lock_failures;	/* timeouts + deadlocks */
+	__u64 lock_timeouts;	/* -ETIMEDOUT */
+	__u64 lock_deadlocks;	/* -EDEADLK: same CPU, nested */
 	__u64 cache_meta_bytes;	/* blocks holding per-CPU caches */
 	__u64 rejected[BUDDY_NR_REJECTS];
 };
@@ -214,6 +244,7 @@ struct pcpu_stats {
 	__u64 nested;		/* slow paths that found this CPU holding the lock */
 	__u64 deferred_frees;	/* frees queued until the lock is free */
 	__u64 null_returns;	/* allocations that failed on this CPU */
+	__u64 bytes_requested;	/* asked for by cache hits, ever */
 };
 
 struct pcpu_cache {

@@ -45,6 +45,11 @@ __u32 libarena_cpu(void)
 	return cpu < 0 ? 0 : cpu;
 }
 
+/* The host has no map to publish in; tools are a BPF-side matter. */
+void platform_publish(__u64 space, __u64 default_instance)
+{
+}
+
 __u32 platform_random(void)
 {
 	return (__u32)random();

@@ -16,6 +16,7 @@ int platform_lock(struct libarena_lock *l);
 void platform_unlock(struct libarena_lock *l);
 void platform_window(__u64 *start, __u64 *end);
 __u32 platform_random(void);
+void platform_publish(__u64 space, __u64 default_instance);
 int platform_reserve(__u64 addr, __u32 pages);
 int platform_populate(__u64 addr, __u32 pages);
 void platform_depopulate(__u64 addr, __u32 pages);
