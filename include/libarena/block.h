@@ -88,9 +88,9 @@ static __always_inline bool item_allocated(__u64 chunk, __u32 item)
 	return *allocbit_byte(chunk, item) & (1 << (item & 7));
 }
 
-static __always_inline bool space_is_populated(__u64 chunk)
+/* Is chunk a populated slice of the window of space s? */
+static __always_inline bool space_has_chunk(struct arena_space __arena *s, __u64 chunk)
 {
-	struct arena_space __arena *s = &libarena_space;
 	__u64 idx;
 
 	if (READ_ONCE(s->state) != SPACE_READY || chunk < s->base)
@@ -99,6 +99,11 @@ static __always_inline bool space_is_populated(__u64 chunk)
 	if (idx >= s->nr_slices || idx >= SPACE_MAX_SLICES)
 		return false;
 	return READ_ONCE(s->populated[idx / 64]) & (1ull << (idx % 64));
+}
+
+static __always_inline bool space_is_populated(__u64 chunk)
+{
+	return space_has_chunk(&libarena_space, chunk);
 }
 
 #endif /* __LIBARENA_BLOCK_H */

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The heap consistency walk: every chunk's blocks, order nibbles, allocated
+ * bits, freelists and counters must agree with each other and with the
+ * instance statistics.  Every loop is bounded by what a sane heap could hold,
+ * so corrupted links end the walk with a finding instead of a hang.  Used
+ * by buddy_check() in BPF and by the user-space library (arenactl check).
+ */
+#ifndef __LIBARENA_WALK_H
+#define __LIBARENA_WALK_H
+
+#include "chunk.h"
+
+/*
+ * Totals of one chunk's block walk.  Fields start opaque (see opaque()):
+ * a known constant carried through a can_loop loop makes the verifier
+ * visit every iteration.
+ */
+struct walk {
+	__u32 nr_free[BUDDY_NR_ORDERS];
+	__u32 nr_allocated;
+	__u64 free_bytes;
+};
+
+static __always_inline void walk_init(struct walk *w)
+{
+	int i;
+
+	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+		w->nr_free[i] = opaque(0);
+	w->nr_allocated = opaque(0);
+	w->free_bytes = opaque(0);
+}
+
+typedef struct buddy_check_report __arena report_t;
+
+static __always_inline int report(report_t *rep, enum buddy_check_err err,
+				  __u64 chunk, __u32 item, __u64 expected,
+				  __u64 found)
+{
+	rep->err = err;
+	rep->chunk = chunk;
+	rep->item = item;
+	rep->expected = expected;
+	rep->found = found;
+	return -EUCLEAN;
+}
+
+/* Walk the blocks of a chunk from the end of its metadata to its end. */
+static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *w)
+{
+	__u32 item = CHUNK_META_ITEMS, order, buddy_item;
+	int n;
+
+	for (n = opaque(0); item < CHUNK_ITEMS && n < CHUNK_ITEMS && can_loop; n++) {
+		order = item_order(chunk, item);
+		if ((item & ((1u << order) - 1)) || item + (1u << order) > CHUNK_ITEMS)
+			return report(rep, BUDDY_CHECK_BAD_BLOCK, chunk, item, 0, order);
+		if (item_allocated(chunk, item)) {
+			w->nr_allocated++;
+		} else {
+			w->nr_free[order & BUDDY_MAX_ORDER]++;
+			w->free_bytes += order_size(order);
+			buddy_item = item ^ (1u << order);
+			if (order < BUDDY_MAX_ORDER && buddy_item > item &&
+			    !item_allocated(chunk, buddy_item) &&
+			    item_order(chunk, buddy_item) == order)
+				return report(rep, BUDDY_CHECK_UNMERGED, chunk, item,
+					      0, order);
+		}
+		item += 1u << order;
+	}
+	if (item != CHUNK_ITEMS)
+		return report(rep, BUDDY_CHECK_INCOMPLETE, chunk, item, CHUNK_ITEMS, item);
+	return 0;
+}
+
+/* Each freelist: links consistent, members free blocks of its order, and as
+ * many of them as the block walk found. */
+static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct walk *w)
+{
+	chunk_t *h = chunk_hdr(chunk);
+	__u32 order, item, prev, count;
+	int n;
+
+	for (order = opaque(0); order < BUDDY_NR_ORDERS && can_loop; order++) {
+		item = h->free_head[order];
+		prev = ITEM_NONE;
+		count = opaque(0);
+		for (n = opaque(0); item != ITEM_NONE && n <= CHUNK_ITEMS && can_loop; n++) {
+			if (!item_valid(item) || item_allocated(chunk, item) ||
+			    item_order(chunk, item) != order ||
+			    free_links(chunk, item)->prev != prev)
+				return report(rep, BUDDY_CHECK_FREELIST, chunk, item,
+					      order, item_order(chunk, item));
+			count++;
+			prev = item;
+			item = free_links(chunk, item)->next;
+		}
+		if (item != ITEM_NONE || count != w->nr_free[order])
+			return report(rep, BUDDY_CHECK_FREELIST, chunk, item,
+				      w->nr_free[order], count);
+		if (!!(h->free_mask & (1u << order)) != !!count)
+			return report(rep, BUDDY_CHECK_FREELIST, chunk, order,
+				      !!count, h->free_mask);
+	}
+	return 0;
+}
+
+static __always_inline int check_chunk(buddy_t *b, struct arena_space __arena *s,
+				       report_t *rep, __u64 chunk, __u64 *in_use)
+{
+	chunk_t *h = chunk_hdr(chunk);
+	struct walk w;
+	int err;
+
+	walk_init(&w);
+	if (!space_has_chunk(s, chunk) || h->magic != CHUNK_MAGIC ||
+	    h->owner != arena_addr(b))
+		return report(rep, BUDDY_CHECK_BAD_CHUNK, chunk, 0, CHUNK_MAGIC,
+			      h->magic);
+	err = walk_blocks(rep, chunk, &w);
+	if (!err)
+		err = walk_freelists(rep, chunk, &w);
+	if (err)
+		return err;
+	if (w.nr_allocated != h->nr_allocated)
+		return report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.nr_allocated,
+			      h->nr_allocated);
+	if (w.free_bytes != h->free_bytes)
+		return report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.free_bytes,
+			      h->free_bytes);
+	*in_use += CHUNK_CAPACITY - w.free_bytes;
+	return 0;
+}
+
+/*
+ * Walk every chunk of b (in space s), report the first inconsistency in
+ * *rep.  The BPF side holds b's lock; user space (arenactl) reads a live
+ * heap and retries when the statistics' seqcount moved.
+ */
+static __always_inline int walk_instance(buddy_t *b, struct arena_space __arena *s,
+					 report_t *rep)
+{
+	__u64 chunk = b->chunks, in_use = 0;
+	int n, err;
+
+	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
+		err = check_chunk(b, s, rep, chunk, &in_use);
+		if (err)
+			return err;
+		chunk = chunk_hdr(chunk)->next;
+	}
+	if (chunk)
+		return report(rep, BUDDY_CHECK_INCOMPLETE, chunk, 0, 0, n);
+	if (n != b->stats.chunks)
+		return report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.chunks, n);
+	if (in_use != b->stats.bytes_in_use)
+		return report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.bytes_in_use,
+			      in_use);
+	rep->err = BUDDY_CHECK_OK;
+	return 0;
+}
+
+#endif /* __LIBARENA_WALK_H */
