@@ -33,6 +33,11 @@ TEST_SKELS	:= $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/tests/%.skel.h)
 RUNNER		:= $(BUILD)/test_runner
 HOST_RUNNER	:= $(BUILD)/host_runner
 DEMO		:= $(BUILD)/demo
+USER_SRCS	:= $(wildcard src/user/*.c)
+USER_OBJS	:= $(USER_SRCS:src/user/%.c=$(BUILD)/user/%.o)
+LIBARENA_A	:= $(BUILD)/libarena.a
+LIBARENA_SO	:= $(BUILD)/libarena.so
+ARENACTL	:= $(BUILD)/arenactl
 FUZZ		:= $(BUILD)/fuzz_ops
 FUZZ_SECONDS	?= 60
 STRESS_SECONDS	?= 60
@@ -42,7 +47,8 @@ BENCH		:= $(BUILD)/bench/bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(LIBARENA_BPF) $(RUNNER) $(HOST_RUNNER) $(DEMO) $(BENCH) $(FUZZ)
+all: $(LIBARENA_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(RUNNER) \
+	$(HOST_RUNNER) $(DEMO) $(BENCH) $(FUZZ)
 
 setup:
 	@scripts/setup
@@ -62,6 +68,22 @@ $(BUILD)/obj/%.bpf.o: src/%.bpf.c $(LIB_HDRS) | $(TOOLCHAIN)
 $(LIBARENA_BPF): $(LIB_OBJS) $(BPF_LINK)
 	$(BPF_LINK) $@ $(LIB_OBJS)
 
+# The user-space library (static and shared) and arenactl.
+$(BUILD)/user/%.o: src/user/%.c src/user/internal.h $(LIB_HDRS) | $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -fPIC -Isrc -Isrc/host -c $< -o $@
+
+$(LIBARENA_A): $(USER_OBJS)
+	ar rcs $@ $^
+
+# The shared library uses the system's libbpf.so (the static 1.7 build is
+# not position independent); it needs only the plain syscall wrappers.
+$(LIBARENA_SO): $(USER_OBJS)
+	$(CC) -shared -Wl,-soname,libarena.so.0 -o $@ $^ -lbpf
+
+$(ARENACTL): tools/arenactl/arenactl.c $(LIBARENA_A) $(LIB_HDRS) | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) $< $(LIBARENA_A) $(USER_LDLIBS) -o $@
+
 # Test programs: compile, link with the library, generate a skeleton.
 $(BUILD)/tests/%.o: tests/progs/%.bpf.c $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
 	@mkdir -p $(@D)
@@ -73,9 +95,9 @@ $(BUILD)/tests/%.linked.o: $(BUILD)/tests/%.o $(LIBARENA_BPF) $(BPF_LINK)
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(RUNNER): tests/runner.c tests/runner.h $(TEST_SKELS) $(LIB_HDRS) | $(TOOLCHAIN)
+$(RUNNER): tests/runner.c tests/runner.h $(TEST_SKELS) $(LIB_HDRS) $(ARENACTL) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
-		$< $(USER_LDLIBS) -o $@
+		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $< $(USER_LDLIBS) -o $@
 
 $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
 		tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS)

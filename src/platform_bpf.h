@@ -55,6 +55,7 @@ static __always_inline void platform_publish(__u64 space, __u64 default_instance
 	info->space = space;
 	info->default_instance = default_instance;
 	info->arena_map_id = ((struct bpf_map *)&arena)->id;
+	info->arena_start = ((struct bpf_arena *)&arena)->user_vm_start;
 	info->version = LIBARENA_INFO_VERSION;
 	info->magic = SPACE_MAGIC;
 }

@@ -10,6 +10,7 @@
 #define __LIBARENA_WALK_H
 
 #include "chunk.h"
+#include <libarena/buddy.h>
 
 /*
  * Totals of one chunk's block walk.  Fields start opaque (see opaque()):

@@ -15,6 +15,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stddef.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 #include <libarena/stats.h>
 #include "runner.h"
 #include "stress_types.h"
@@ -341,6 +344,202 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 	return TEST_OK;
 }
 
+/* Run arenactl with args; its output in out, its exit status returned. */
+static int arenactl(const char *args, char *out, size_t size)
+{
+	char cmd[768];
+	size_t n = 0;
+	FILE *f;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", ARENACTL, args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (n + 1 < size && fgets(out + n, size - n, f))
+		n += strlen(out + n);
+	out[n] = 0;
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The number after "key": in a JSON text, or ~0. */
+static __u64 json_u64(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(json, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 0) : ~0ull;
+}
+
+struct arenactl_env {
+	struct buddy_tests *skel;
+	char pin[128];
+	char args[256];		/* "pinned PATH --instance ADDR" */
+	char out[65536];
+};
+
+#define BPF_FS_MAGIC	0xcafe4a11
+#define BPF_FS		"/sys/fs/bpf"
+
+/* Pinning needs bpffs; mount it where it usually is if nobody did. */
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPF_FS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	return mount("bpf", BPF_FS, "bpf", 0, NULL) ? -errno : 0;
+}
+
+static enum test_status arenactl_setup(struct arenactl_env *e)
+{
+	int err, ret;
+
+	err = ensure_bpffs();
+	if (err) {
+		test_why("cannot mount bpffs on %s: %s", BPF_FS, strerror(-err));
+		return TEST_FAIL;
+	}
+	snprintf(e->pin, sizeof(e->pin), BPF_FS "/libarena_test_%d", getpid());
+	unlink(e->pin);
+	err = run_prog(e->skel->progs.arena_buddy_reset, &ret);
+	if (!err && !ret)
+		err = run_prog(e->skel->progs.fill_default, &ret);
+	if (err || ret != 100) {
+		test_why("fill_default: expected 100, got %d (err %d)", ret, err);
+		return TEST_FAIL;
+	}
+	if (bpf_obj_pin(bpf_map__fd(e->skel->maps.arena), e->pin)) {
+		test_why("pinning the arena at %s: %s", e->pin, strerror(errno));
+		return TEST_FAIL;
+	}
+	snprintf(e->args, sizeof(e->args), "pinned %s --instance %#llx", e->pin,
+		 (unsigned long long)(unsigned long)&e->skel->arena->buddy);
+	return TEST_OK;
+}
+
+/* arenactl's figures are exactly what the workload did. */
+static enum test_status test_arenactl_stats(struct arenactl_env *e)
+{
+	const struct buddy *b = &e->skel->arena->buddy;
+	struct buddy_totals t;
+	char args[384];
+	int rc;
+
+	snprintf(args, sizeof(args), "--json %s stats", e->args);
+	rc = arenactl(args, e->out, sizeof(e->out));
+	buddy_read_totals(b, &t);
+	if (rc || json_u64(e->out, "allocs") != 100 || t.allocs != 100 ||
+	    json_u64(e->out, "bytes_requested") != 6400 ||
+	    json_u64(e->out, "bytes_in_use") != b->stats.bytes_in_use ||
+	    json_u64(e->out, "chunks") != b->stats.chunks ||
+	    json_u64(e->out, "cached_bytes") != t.cached_bytes) {
+		test_why("arenactl stats (exit %d): expected 100 allocs, 6400 bytes asked, %llu in use, "
+			 "%llu chunks, %llu cached; got:\n%s", rc,
+			 (unsigned long long)b->stats.bytes_in_use,
+			 (unsigned long long)b->stats.chunks,
+			 (unsigned long long)t.cached_bytes, e->out);
+		return TEST_FAIL;
+	}
+	snprintf(args, sizeof(args), "%s stats", e->args);
+	if (arenactl(args, e->out, sizeof(e->out)) || !strstr(e->out, "100 allocs")) {
+		test_why("arenactl stats (human): expected '100 allocs', got:\n%s", e->out);
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
+/* check passes on a healthy heap, names the fault in a corrupted one. */
+static enum test_status test_arenactl_check(struct arenactl_env *e)
+{
+	struct buddy *b = &e->skel->arena->buddy;
+	struct chunk_hdr *h;
+	char args[384];
+	int rc;
+
+	snprintf(args, sizeof(args), "%s check", e->args);
+	rc = arenactl(args, e->out, sizeof(e->out));
+	if (rc || !strstr(e->out, "consistent")) {
+		test_why("arenactl check on a healthy heap: expected exit 0, got %d:\n%s", rc, e->out);
+		return TEST_FAIL;
+	}
+	h = (struct chunk_hdr *)(unsigned long)(b->chunks + CHUNK_HDR_OFF);
+	h->nr_allocated++;
+	rc = arenactl(args, e->out, sizeof(e->out));
+	h->nr_allocated--;
+	if (rc != 1 || !strstr(e->out, "allocated/free totals disagree")) {
+		test_why("arenactl check on a corrupted chunk: expected exit 1 naming the totals, "
+			 "got %d:\n%s", rc, e->out);
+		return TEST_FAIL;
+	}
+	if (arenactl(args, e->out, sizeof(e->out))) {
+		test_why("arenactl check after repair: %s", e->out);
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
+/* Every command, and not one arena page more afterwards. */
+static enum test_status test_arenactl_reads_only(struct arenactl_env *e)
+{
+	static const char *const cmds[] = { "stats", "chunks", "freelists", "check", "frag",
+					    "--json frag", "--json chunks" };
+	char args[640], png[256];
+	int before = 0, after = -1, err, rc;
+	size_t i;
+
+	err = run_prog(e->skel->progs.count_free_pages, &before);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && !err; i++) {
+		snprintf(args, sizeof(args), "%s %s", e->args, cmds[i]);
+		rc = arenactl(args, e->out, sizeof(e->out));
+		if (rc) {
+			test_why("arenactl %s: exit %d:\n%s", cmds[i], rc, e->out);
+			return TEST_FAIL;
+		}
+	}
+	snprintf(png, sizeof(png), "%s/../build/tests/frag.png", TESTS_DIR);
+	snprintf(args, sizeof(args), "%s frag --png %s", e->args, png);
+	rc = arenactl(args, e->out, sizeof(e->out));
+	if (rc || access(png, R_OK)) {
+		test_why("arenactl frag --png: exit %d:\n%s", rc, e->out);
+		return TEST_FAIL;
+	}
+	if (!err)
+		err = run_prog(e->skel->progs.count_free_pages, &after);
+	if (err || before <= 0 || after != before) {
+		test_why("free arena pages outside the window: expected %d after, got %d (err %d)",
+			 before, after, err);
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
+static void run_arenactl_tests(struct test_run *r, struct buddy_tests *skel)
+{
+	static struct arenactl_env e;
+	static const struct {
+		const char *name;
+		enum test_status (*fn)(struct arenactl_env *e);
+	} tests[] = {
+		{ "kernel/arenactl_stats_exact", test_arenactl_stats },
+		{ "kernel/arenactl_check_finds_corruption", test_arenactl_check },
+		{ "kernel/arenactl_reads_no_new_pages", test_arenactl_reads_only },
+	};
+	size_t i;
+
+	e.skel = skel;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (!test_selected(r, tests[i].name))
+			continue;
+		test_result(r, tests[i].name,
+			    arenactl_setup(&e) ?: tests[i].fn(&e));
+		unlink(e.pin);
+	}
+}
+
 static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
 {
 	static const char *const names[] = {
@@ -412,6 +611,7 @@ int main(int argc, char **argv)
 	if (test_selected(&r, name))
 		test_result(&r, name, test_reset_program(skel));
 	run_multi_cpu_tests(&r, skel);
+	run_arenactl_tests(&r, skel);
 	buddy_tests__destroy(skel);
 	return test_finish(&r);
 }

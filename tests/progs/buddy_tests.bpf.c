@@ -66,3 +66,40 @@ DEFINE_DRIVEN(stress_finish, 0)
 DEFINE_DRIVEN(pc_produce, 0)
 DEFINE_DRIVEN(pc_consume, 0)
 DEFINE_DRIVEN(pc_finish, 0)
+
+/* For the arenactl test: free pages of the arena outside libarena's window
+ * (the only pages a user-space read could allocate), counted by taking each
+ * one and giving it back.  bpf_loop(): a kfunc in a can_loop loop does not
+ * verify. */
+struct page_probe {
+	__u64 start;
+	__u64 count;
+};
+
+static long probe_page(__u64 i, void *ctx)
+{
+	struct page_probe *pp = ctx;
+	struct arena_space __arena *s = &libarena_space;
+	__u64 addr = pp->start + (i << ARENA_PAGE_SHIFT);
+	void __arena *p;
+
+	if (addr >= s->base && addr < s->base + ((__u64)s->nr_slices << CHUNK_SHIFT))
+		return 0;
+	p = bpf_arena_alloc_pages(&arena, arena_ptr(addr), 1, -1, 0);
+	if (!p)
+		return 0;
+	if (arena_addr(p) == addr)
+		pp->count++;
+	bpf_arena_free_pages(&arena, p, 1);
+	return 0;
+}
+
+SEC("syscall")
+int count_free_pages(void *ctx)
+{
+	struct bpf_arena *a = (void *)&arena;
+	struct page_probe pp = { .start = a->user_vm_start };
+
+	bpf_loop(a->map.max_entries, probe_page, &pp, 0);
+	return pp.count;
+}

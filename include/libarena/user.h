@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The user-space half of libarena: open an arena that a BPF program using
+ * libarena lives in (by map fd, pinned path or map id), and read its
+ * allocator from outside: instances, statistics, chunks, freelists, the
+ * heap walk.  Functions return 0 or a negative errno and print libbpf-style
+ * messages ("libarena: <what>: <errno text>") on stderr.
+ *
+ * Only pages the allocator populated are read: in the allocator's window a
+ * page that is not populated would fault (it is reserved), elsewhere in the
+ * arena touching a page from user space would allocate it.
+ *
+ * Reads race with the programs that use the heap.  Statistics are copied
+ * under their seqcount; walks retry while the heap changes and give up
+ * with -EAGAIN; a chunk freed under a walk is caught and retried.
+ */
+#ifndef __LIBARENA_USER_H
+#define __LIBARENA_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "types.h"
+
+struct libarena;
+
+int libarena__open(int arena_map_fd, struct libarena **out);
+int libarena__open_pinned(const char *path, struct libarena **out);
+int libarena__open_id(__u32 arena_map_id, struct libarena **out);
+void libarena__close(struct libarena *la);
+
+/* The arena-wide state (a private snapshot, refreshed on each call). */
+int libarena__space(struct libarena *la, struct arena_space *out);
+
+/* Addresses of the allocator instances ever initialised (up to max);
+ * returns how many.  The default instance (arena_malloc) comes first. */
+int libarena__instances(struct libarena *la, __u64 *addrs, int max);
+
+struct libarena_stats {
+	struct buddy_stats buddy;	/* consistent copy (seqcount) */
+	struct pcpu_stats pcpu;		/* summed over CPUs */
+	__u64 allocs;			/* slow path + cache hits */
+	__u64 frees;
+	__u64 bytes_requested;		/* ever asked for */
+	__u64 cached_bytes;		/* in per-CPU caches now */
+	__u32 nr_pcpu;			/* CPUs with a cache */
+	__u32 state;			/* enum buddy_state */
+	__u64 flags;
+};
+
+int libarena__stats(struct libarena *la, __u64 instance, struct libarena_stats *out);
+
+struct libarena_chunk {
+	__u64 addr;
+	__u64 free_bytes;
+	__u32 nr_allocated;
+	__u32 free_blocks[BUDDY_NR_ORDERS];	/* freelist lengths */
+};
+
+/* The instance's chunks (up to max, in list order); returns how many. */
+int libarena__chunks(struct libarena *la, __u64 instance,
+		     struct libarena_chunk *out, int max);
+
+/* One chunk's occupancy in `cells` equal parts: for each, the fraction
+ * (0..255) of its bytes in allocated blocks or metadata. */
+int libarena__chunk_map(struct libarena *la, __u64 chunk, __u8 *cells, int n);
+
+/* The heap walk: 0, -EUCLEAN with *rep filled, or -EAGAIN if the heap
+ * kept changing. */
+int libarena__check(struct libarena *la, __u64 instance,
+		    struct buddy_check_report *rep);
+
+const char *libarena__check_err_str(__u32 err);
+
+#endif /* __LIBARENA_USER_H */

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * arenactl: inspect the libarena allocator inside a live BPF arena.
+ * See `arenactl --help` and `arenactl COMMAND --help`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libarena/user.h>
+
+#define MAX_INSTANCES	LIBARENA_MAX_INSTANCES
+#define MAX_CHUNKS	SPACE_MAX_SLICES
+#define FRAG_CELLS	64
+
+struct ctx {
+	struct libarena *la;
+	int json;
+	__u64 only;		/* --instance, 0 = all */
+	const char *png;	/* frag --png */
+	__u64 instances[MAX_INSTANCES];
+	int nr_instances;
+};
+
+static const char usage_main[] =
+"NAME\n"
+"    arenactl - inspect the libarena allocator inside a live BPF arena\n"
+"\n"
+"SYNOPSIS\n"
+"    arenactl [--json] [--instance ADDR] (pinned PATH | id N) COMMAND [OPTIONS]\n"
+"    arenactl COMMAND --help\n"
+"\n"
+"DESCRIPTION\n"
+"    Opens the arena map (pinned in bpffs, or by map id), finds the allocator\n"
+"    through the libarena_info map its programs publish, maps the arena\n"
+"    read-only and reads only the pages the allocator populated.\n"
+"\n"
+"COMMANDS\n"
+"    stats       statistics of each instance, per-CPU caches summed\n"
+"    chunks      each instance's chunks: free bytes, blocks, largest free block\n"
+"    freelists   free blocks per order, summed over each instance's chunks\n"
+"    check       the heap consistency walk; exit status 1 on any finding\n"
+"    frag        occupancy of every chunk; --png FILE draws a heatmap\n"
+"\n"
+"OPTIONS\n"
+"    --json           machine-readable output\n"
+"    --instance ADDR  only the instance at this arena address (hex)\n"
+"\n"
+"EXIT STATUS\n"
+"    0 success, 1 an inconsistent heap (check), 2 usage, 3 cannot read\n"
+"\n"
+"EXAMPLES\n"
+"    bpftool map pin id 42 /sys/fs/bpf/myarena\n"
+"    arenactl pinned /sys/fs/bpf/myarena stats\n"
+"    arenactl --json id 42 check\n";
+
+static const struct {
+	const char *name;
+	const char *help;
+} command_help[] = {
+	{ "stats",
+"NAME\n    arenactl stats - allocator statistics\n\n"
+"SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) stats\n\n"
+"DESCRIPTION\n"
+"    For each instance: state, mode (per-CPU caches or seed), bytes in use and\n"
+"    peak, bytes asked for, chunks owned/populated/returned, allocations and\n"
+"    frees (slow path plus cache hits), failed allocations, lock acquisitions,\n"
+"    timeouts and deadlocks, rejected frees by reason, and the per-CPU cache\n"
+"    counters summed over CPUs.  The instance's own counters are copied under\n"
+"    their sequence counter, so they are consistent with each other.\n" },
+	{ "chunks",
+"NAME\n    arenactl chunks - the chunks of each instance\n\n"
+"SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) chunks\n\n"
+"DESCRIPTION\n"
+"    One line per 1 MiB chunk: address, bytes free, allocated blocks, free\n"
+"    blocks, and the largest free block.  41,216 bytes of each chunk are its\n"
+"    own metadata.\n" },
+	{ "freelists",
+"NAME\n    arenactl freelists - free blocks per order\n\n"
+"SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) freelists\n\n"
+"DESCRIPTION\n"
+"    For each instance, the number of free blocks of each order (16 B << order),\n"
+"    summed over its chunks: where the free memory is, and in what sizes.\n" },
+	{ "check",
+"NAME\n    arenactl check - the heap consistency walk\n\n"
+"SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) check\n\n"
+"DESCRIPTION\n"
+"    Walks every chunk of every instance from user space: block orders and\n"
+"    alignment, allocated bits, freelist links and lengths, coalescing, and\n"
+"    the totals against the statistics.  A heap that changes during the walk\n"
+"    is walked again.\n\n"
+"EXIT STATUS\n    0 consistent, 1 inconsistent (the finding is printed), 3 cannot read\n" },
+	{ "frag",
+"NAME\n    arenactl frag - occupancy of every chunk\n\n"
+"SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) frag [--png FILE]\n\n"
+"DESCRIPTION\n"
+"    One row per chunk, 64 cells of 16 KiB each: ' ' free, '.' up to a quarter\n"
+"    used, ':' up to half, '+' up to three quarters, '#' more (metadata counts\n"
+"    as used).  --png FILE draws the same as a heatmap with gnuplot.\n" },
+};
+
+static int usage(FILE *f, const char *command)
+{
+	size_t i;
+
+	for (i = 0; command && i < sizeof(command_help) / sizeof(command_help[0]); i++) {
+		if (!strcmp(command, command_help[i].name)) {
+			fputs(command_help[i].help, f);
+			return 0;
+		}
+	}
+	fputs(usage_main, f);
+	return 0;
+}
+
+static const char *const reject_names[BUDDY_NR_REJECTS] = {
+	"outside", "misaligned", "foreign", "interior", "not_allocated", "lock",
+};
+
+static const char *state_name(__u32 state)
+{
+	static const char *const names[] = { "uninitialised", "initialising", "ready", "destroyed" };
+
+	return state < 4 ? names[state] : "?";
+}
+
+static int cmd_stats(struct ctx *c)
+{
+	struct libarena_stats st;
+	int i, r;
+
+	if (c->json)
+		printf("{\"instances\": [");
+	for (i = 0; i < c->nr_instances; i++) {
+		struct buddy_stats *b = &st.buddy;
+
+		if (libarena__stats(c->la, c->instances[i], &st))
+			return 3;
+		if (c->json) {
+			printf("%s\n  {\"address\": \"%#llx\", \"state\": \"%s\", \"cache\": %s, "
+			       "\"stats_version\": %u, \"bytes_in_use\": %llu, \"peak_bytes\": %llu, "
+			       "\"bytes_requested\": %llu, \"chunks\": %llu, \"chunks_populated\": %llu, "
+			       "\"chunks_returned\": %llu, \"allocs\": %llu, \"frees\": %llu, "
+			       "\"failed_allocs\": %llu, \"bad_sizes\": %llu, \"lock_acquisitions\": %llu, "
+			       "\"lock_timeouts\": %llu, \"lock_deadlocks\": %llu, \"cached_bytes\": %llu, "
+			       "\"cache_meta_bytes\": %llu, \"cpus_with_cache\": %u, "
+			       "\"cache_hits\": %llu, \"cache_refills\": %llu, \"depot_hits\": %llu, "
+			       "\"cache_flushes\": %llu, \"deferred_frees\": %llu, \"rejected\": {",
+			       i ? "," : "", (unsigned long long)c->instances[i], state_name(st.state),
+			       st.flags & BUDDY_NO_PCPU_CACHE ? "false" : "true", b->version,
+			       (unsigned long long)b->bytes_in_use, (unsigned long long)b->peak_bytes,
+			       (unsigned long long)st.bytes_requested, (unsigned long long)b->chunks,
+			       (unsigned long long)b->chunks_populated,
+			       (unsigned long long)b->chunks_returned, (unsigned long long)st.allocs,
+			       (unsigned long long)st.frees, (unsigned long long)b->failed_allocs,
+			       (unsigned long long)b->bad_sizes,
+			       (unsigned long long)b->lock_acquisitions,
+			       (unsigned long long)b->lock_timeouts,
+			       (unsigned long long)b->lock_deadlocks,
+			       (unsigned long long)st.cached_bytes,
+			       (unsigned long long)b->cache_meta_bytes, st.nr_pcpu,
+			       (unsigned long long)st.pcpu.alloc_hits,
+			       (unsigned long long)st.pcpu.refills,
+			       (unsigned long long)st.pcpu.depot_hits,
+			       (unsigned long long)st.pcpu.flushes,
+			       (unsigned long long)st.pcpu.deferred_frees);
+			for (r = 0; r < BUDDY_NR_REJECTS; r++)
+				printf("%s\"%s\": %llu", r ? ", " : "", reject_names[r],
+				       (unsigned long long)b->rejected[r]);
+			printf("}}");
+			continue;
+		}
+		printf("instance %#llx: %s, %s\n", (unsigned long long)c->instances[i],
+		       state_name(st.state),
+		       st.flags & BUDDY_NO_PCPU_CACHE ? "seed mode (no per-CPU caches)" :
+							"per-CPU caches");
+		printf("  memory      %llu bytes in use (peak %llu), %llu asked for ever, "
+		       "%llu chunks (%llu populated, %llu returned)\n",
+		       (unsigned long long)b->bytes_in_use, (unsigned long long)b->peak_bytes,
+		       (unsigned long long)st.bytes_requested, (unsigned long long)b->chunks,
+		       (unsigned long long)b->chunks_populated,
+		       (unsigned long long)b->chunks_returned);
+		printf("  operations  %llu allocs, %llu frees, %llu failed allocs (%llu bad sizes)\n",
+		       (unsigned long long)st.allocs, (unsigned long long)st.frees,
+		       (unsigned long long)b->failed_allocs, (unsigned long long)b->bad_sizes);
+		printf("  lock        %llu acquisitions, %llu timeouts, %llu deadlocks\n",
+		       (unsigned long long)b->lock_acquisitions,
+		       (unsigned long long)b->lock_timeouts,
+		       (unsigned long long)b->lock_deadlocks);
+		printf("  caches      %u CPUs, %llu bytes cached, %llu hits, %llu refills "
+		       "(%llu from the depot), %llu flushes, %llu deferred frees\n",
+		       st.nr_pcpu, (unsigned long long)st.cached_bytes,
+		       (unsigned long long)st.pcpu.alloc_hits, (unsigned long long)st.pcpu.refills,
+		       (unsigned long long)st.pcpu.depot_hits, (unsigned long long)st.pcpu.flushes,
+		       (unsigned long long)st.pcpu.deferred_frees);
+		printf("  rejected    ");
+		for (r = 0; r < BUDDY_NR_REJECTS; r++)
+			printf("%s%s %llu", r ? ", " : "", reject_names[r],
+			       (unsigned long long)b->rejected[r]);
+		printf("\n");
+	}
+	if (c->json)
+		printf("\n]}\n");
+	return 0;
+}
+
+static __u64 largest_free(const struct libarena_chunk *ch)
+{
+	int order;
+
+	for (order = BUDDY_MAX_ORDER; order >= 0; order--)
+		if (ch->free_blocks[order])
+			return (BUDDY_MIN_SIZE << order);
+	return 0;
+}
+
+static int cmd_chunks(struct ctx *c, int freelists_only)
+{
+	static struct libarena_chunk chunks[MAX_CHUNKS];
+	__u64 sum[BUDDY_NR_ORDERS];
+	int i, j, n, order;
+
+	if (c->json)
+		printf("{\"instances\": [");
+	for (i = 0; i < c->nr_instances; i++) {
+		n = libarena__chunks(c->la, c->instances[i], chunks, MAX_CHUNKS);
+		if (n < 0)
+			return 3;
+		if (n > MAX_CHUNKS)
+			n = MAX_CHUNKS;
+		memset(sum, 0, sizeof(sum));
+		for (j = 0; j < n; j++)
+			for (order = 0; order < BUDDY_NR_ORDERS; order++)
+				sum[order] += chunks[j].free_blocks[order];
+		if (c->json) {
+			printf("%s\n  {\"address\": \"%#llx\", ", i ? "," : "",
+			       (unsigned long long)c->instances[i]);
+			if (freelists_only) {
+				printf("\"free_blocks\": [");
+				for (order = 0; order < BUDDY_NR_ORDERS; order++)
+					printf("%s%llu", order ? ", " : "", (unsigned long long)sum[order]);
+				printf("]}");
+				continue;
+			}
+			printf("\"chunks\": [");
+			for (j = 0; j < n; j++)
+				printf("%s{\"address\": \"%#llx\", \"free_bytes\": %llu, "
+				       "\"allocated_blocks\": %u, \"largest_free\": %llu}",
+				       j ? ", " : "", (unsigned long long)chunks[j].addr,
+				       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
+				       (unsigned long long)largest_free(&chunks[j]));
+			printf("]}");
+			continue;
+		}
+		printf("instance %#llx: %d chunk%s\n", (unsigned long long)c->instances[i], n,
+		       n == 1 ? "" : "s");
+		if (freelists_only) {
+			printf("  order      size  free blocks\n");
+			for (order = 0; order < BUDDY_NR_ORDERS; order++)
+				printf("  %5d %9llu  %11llu\n", order,
+				       (unsigned long long)(BUDDY_MIN_SIZE << order),
+				       (unsigned long long)sum[order]);
+			continue;
+		}
+		printf("  %-18s %10s %10s %12s\n", "chunk", "free", "allocated", "largest free");
+		for (j = 0; j < n; j++)
+			printf("  %#-18llx %10llu %10u %12llu\n", (unsigned long long)chunks[j].addr,
+			       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
+			       (unsigned long long)largest_free(&chunks[j]));
+	}
+	if (c->json)
+		printf("\n]}\n");
+	return 0;
+}
+
+static int cmd_check(struct ctx *c)
+{
+	struct buddy_check_report rep;
+	int i, err, bad = 0;
+
+	if (c->json)
+		printf("{\"instances\": [");
+	for (i = 0; i < c->nr_instances; i++) {
+		err = libarena__check(c->la, c->instances[i], &rep);
+		if (err && err != -EUCLEAN)
+			return 3;
+		bad |= !!err;
+		if (c->json) {
+			printf("%s\n  {\"address\": \"%#llx\", \"consistent\": %s", i ? "," : "",
+			       (unsigned long long)c->instances[i], err ? "false" : "true");
+			if (err)
+				printf(", \"finding\": \"%s\", \"chunk\": \"%#llx\", \"item\": %u, "
+				       "\"expected\": %llu, \"found\": %llu",
+				       libarena__check_err_str(rep.err), (unsigned long long)rep.chunk,
+				       rep.item, (unsigned long long)rep.expected,
+				       (unsigned long long)rep.found);
+			printf("}");
+			continue;
+		}
+		if (!err)
+			printf("instance %#llx: consistent\n", (unsigned long long)c->instances[i]);
+		else
+			printf("instance %#llx: INCONSISTENT: %s at chunk %#llx item %u "
+			       "(expected %llu, found %llu)\n",
+			       (unsigned long long)c->instances[i], libarena__check_err_str(rep.err),
+			       (unsigned long long)rep.chunk, rep.item,
+			       (unsigned long long)rep.expected, (unsigned long long)rep.found);
+	}
+	if (c->json)
+		printf("\n]}\n");
+	return bad ? 1 : 0;
+}
+
+static char frag_char(__u8 used)
+{
+	return used == 0 ? ' ' : used <= 64 ? '.' : used <= 128 ? ':' : used <= 192 ? '+' : '#';
+}
+
+/* The heatmap: a gnuplot matrix of rows (chunks) x FRAG_CELLS. */
+static int frag_png(const char *png, __u8 (*rows)[FRAG_CELLS], int n)
+{
+	char data[] = "/tmp/arenactl-frag-XXXXXX", cmd[1024];
+	FILE *f;
+	int fd, r, k, err;
+
+	fd = mkstemp(data);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "arenactl: frag --png: temporary file: %s\n", strerror(errno));
+		return 3;
+	}
+	for (r = 0; r < n; r++) {
+		for (k = 0; k < FRAG_CELLS; k++)
+			fprintf(f, "%s%.3f", k ? " " : "", rows[r][k] / 255.0);
+		fprintf(f, "\n");
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "gnuplot -e \"set terminal pngcairo size 900,%d noenhanced; set output '%s'; "
+		 "set title 'chunk occupancy (one row per 1 MiB chunk, 16 KiB per cell)'; "
+		 "set xlabel 'offset in chunk (KiB)'; set ylabel 'chunk'; "
+		 "set cbrange [0:1]; set cblabel 'used'; set palette defined (0 'white', 1 '#3060c0'); "
+		 "set xrange [-0.5:%d.5]; set yrange [%d.5:-0.5]; "
+		 "plot '%s' matrix using (\\$1*16):2:3 with image notitle\" 2>&1",
+		 n * 18 + 160, png, FRAG_CELLS * 16 - 1, n - 1, data);
+	err = system(cmd);
+	remove(data);
+	if (err) {
+		fprintf(stderr, "arenactl: frag --png: gnuplot failed (is gnuplot installed?)\n");
+		return 3;
+	}
+	fprintf(stderr, "arenactl: wrote %s\n", png);
+	return 0;
+}
+
+static int cmd_frag(struct ctx *c)
+{
+	static struct libarena_chunk chunks[MAX_CHUNKS];
+	static __u8 rows[MAX_CHUNKS][FRAG_CELLS];
+	int i, j, k, n, total = 0;
+
+	if (c->json)
+		printf("{\"cells_per_chunk\": %d, \"chunks\": [", FRAG_CELLS);
+	for (i = 0; i < c->nr_instances; i++) {
+		n = libarena__chunks(c->la, c->instances[i], chunks, MAX_CHUNKS);
+		if (n < 0)
+			return 3;
+		if (n > MAX_CHUNKS - total)
+			n = MAX_CHUNKS - total;
+		if (!c->json)
+			printf("instance %#llx (' ' free, '.' <= 1/4 used, ':' <= 1/2, '+' <= 3/4, '#' more)\n",
+			       (unsigned long long)c->instances[i]);
+		for (j = 0; j < n; j++, total++) {
+			if (libarena__chunk_map(c->la, chunks[j].addr, rows[total], FRAG_CELLS))
+				return 3;
+			if (c->json) {
+				printf("%s\n  {\"instance\": \"%#llx\", \"address\": \"%#llx\", \"used\": [",
+				       total ? "," : "", (unsigned long long)c->instances[i],
+				       (unsigned long long)chunks[j].addr);
+				for (k = 0; k < FRAG_CELLS; k++)
+					printf("%s%.3f", k ? ", " : "", rows[total][k] / 255.0);
+				printf("]}");
+				continue;
+			}
+			printf("  %#-16llx |", (unsigned long long)chunks[j].addr);
+			for (k = 0; k < FRAG_CELLS; k++)
+				putchar(frag_char(rows[total][k]));
+			printf("|\n");
+		}
+	}
+	if (c->json)
+		printf("\n]}\n");
+	return c->png && total ? frag_png(c->png, rows, total) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *command = NULL, *pinned = NULL;
+	struct ctx c = {};
+	long id = -1;
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return usage(stdout, command);
+		else if (!strcmp(argv[i], "--json"))
+			c.json = 1;
+		else if (!strcmp(argv[i], "--instance") && i + 1 < argc)
+			c.only = strtoull(argv[++i], NULL, 16);
+		else if (!strcmp(argv[i], "--png") && i + 1 < argc)
+			c.png = argv[++i];
+		else if (!strcmp(argv[i], "pinned") && i + 1 < argc)
+			pinned = argv[++i];
+		else if (!strcmp(argv[i], "id") && i + 1 < argc)
+			id = strtol(argv[++i], NULL, 0);
+		else if (!command)
+			command = argv[i];
+		else {
+			fprintf(stderr, "arenactl: unexpected argument '%s' (see arenactl --help)\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (!command || (!pinned && id < 0)) {
+		fprintf(stderr, "arenactl: name the arena (pinned PATH or id N) and a command "
+			"(stats, chunks, freelists, check, frag); see arenactl --help\n");
+		return 2;
+	}
+	err = pinned ? libarena__open_pinned(pinned, &c.la) : libarena__open_id(id, &c.la);
+	if (err)
+		return 3;
+	c.nr_instances = libarena__instances(c.la, c.instances, MAX_INSTANCES);
+	if (c.only) {
+		for (i = 0; i < c.nr_instances && c.instances[i] != c.only; i++)
+			;
+		if (i == c.nr_instances) {
+			fprintf(stderr, "arenactl: no instance at %#llx in this arena\n",
+				(unsigned long long)c.only);
+			libarena__close(c.la);
+			return 2;
+		}
+		c.instances[0] = c.only;
+		c.nr_instances = 1;
+	}
+	if (!strcmp(command, "stats"))
+		err = cmd_stats(&c);
+	else if (!strcmp(command, "chunks"))
+		err = cmd_chunks(&c, 0);
+	else if (!strcmp(command, "freelists"))
+		err = cmd_chunks(&c, 1);
+	else if (!strcmp(command, "check"))
+		err = cmd_check(&c);
+	else if (!strcmp(command, "frag"))
+		err = cmd_frag(&c);
+	else {
+		fprintf(stderr, "arenactl: unknown command '%s' (stats, chunks, freelists, check, frag)\n",
+			command);
+		err = 2;
+	}
+	libarena__close(c.la);
+	return err;
+}
