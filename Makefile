@@ -139,8 +139,9 @@ $(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h | $(TOOLCHAIN)
-	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@
+$(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h $(ARENACTL) | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench -DARENACTL='"$(CURDIR)/$(ARENACTL)"' \
+		$< $(USER_LDLIBS) -o $@
 
 $(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libarena/stats.h>
@@ -15,6 +18,7 @@
 #include "demo.skel.h"
 
 #define RUNS	5
+#define BPF_FS_MAGIC	0xcafe4a11
 
 static int run(struct bpf_program *prog, const char *what)
 {
@@ -29,6 +33,48 @@ static int run(struct bpf_program *prog, const char *what)
 		return -EIO;
 	}
 	return 0;
+}
+
+/*
+ * What the allocator looks like from outside while the burst is live:
+ * pin the arena and run arenactl on it (the same view any process gets).
+ */
+static void show_with_arenactl(struct demo *skel)
+{
+	char pin[64], cmd[256];
+	struct statfs st;
+
+	if ((statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+		fprintf(stderr, "demo: no bpffs at /sys/fs/bpf (%s): skipping arenactl\n",
+			strerror(errno));
+		return;
+	}
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/libarena_demo_%d", getpid());
+	if (bpf_obj_pin(bpf_map__fd(skel->maps.arena), pin)) {
+		fprintf(stderr, "demo: pinning the arena: %s\n", strerror(errno));
+		return;
+	}
+	printf("\n  While the burst is live, from another process:\n");
+	printf("  $ arenactl pinned %s --instance %#lx stats\n", pin,
+	       (unsigned long)&skel->arena->buddy);
+	fflush(stdout);
+	snprintf(cmd, sizeof(cmd), "%s pinned %s --instance %#lx stats | sed 's/^/  /'",
+		 ARENACTL, pin, (unsigned long)&skel->arena->buddy);
+	if (system(cmd))
+		fprintf(stderr, "demo: arenactl failed\n");
+	printf("  $ arenactl pinned %s frag | head -6\n", pin);
+	fflush(stdout);
+	snprintf(cmd, sizeof(cmd), "%s pinned %s --instance %#lx frag | head -6 | sed 's/^/  /'",
+		 ARENACTL, pin, (unsigned long)&skel->arena->buddy);
+	if (system(cmd))
+		fprintf(stderr, "demo: arenactl failed\n");
+	snprintf(cmd, sizeof(cmd), "%s pinned %s --instance %#lx frag --png build/bench/frag.png "
+		 ">/dev/null 2>&1", ARENACTL, pin, (unsigned long)&skel->arena->buddy);
+	if (!system(cmd))
+		printf("  (the same as a heatmap: build/bench/frag.png)\n");
+	printf("\n");
+	unlink(pin);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -95,6 +141,10 @@ int main(void)
 	       "memory at the peak:", mib(d->burst_requested), mib(d->burst_usable),
 	       100.0 * (d->burst_usable - d->burst_requested) / d->burst_requested,
 	       (unsigned long long)d->burst_chunks);
+	show_with_arenactl(skel);
+	err = run(skel->progs.demo_free, "demo_free");
+	if (err)
+		goto out;
 	printf("  %-36s %.1f us; %llu chunk(s) kept, %llu returned to the kernel\n",
 	       "free all, then trim the caches:", d->free_ns / 1e3,
 	       (unsigned long long)d->chunks_after,
