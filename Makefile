@@ -43,7 +43,13 @@ FUZZ_SECONDS	?= 60
 STRESS_SECONDS	?= 60
 BENCH		:= $(BUILD)/bench/bench
 
-.PHONY: all run test bench fuzz stress clean distclean setup FORCE
+VERSION		:= 0.1.0
+PREFIX		?= /usr/local
+LIBDIR		?= $(PREFIX)/lib
+DESTDIR		?=
+PUBLIC_HDRS	:= $(wildcard include/libarena/*.h)
+
+.PHONY: all run test bench fuzz stress install uninstall clean distclean setup FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -149,14 +155,37 @@ $(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h | $(TOOLCHAIN)
 bench: $(BENCH)
 	@$(BENCH)
 
-test: $(RUNNER) $(HOST_RUNNER)
-	@tests/run_all $(HOST_RUNNER) $(RUNNER)
+test: $(RUNNER) $(HOST_RUNNER) $(LIBARENA_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)
+	@tests/run_all $(HOST_RUNNER) $(RUNNER) tests/install_test
 
 # The main job: what the library does, then a short benchmark with plots.
 run: $(DEMO) $(BENCH)
 	@$(DEMO)
 	@echo
 	@$(BENCH) --quick
+
+# Headers, the BPF object, the user-space library, arenactl, the BPF
+# linker consumers need, and a pkg-config file that points at all of it.
+install: $(LIBARENA_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(BPF_LINK)
+	install -d $(DESTDIR)$(PREFIX)/include/libarena $(DESTDIR)$(LIBDIR)/bpf \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/libarena/
+	install -m 644 $(LIBARENA_BPF) $(DESTDIR)$(LIBDIR)/bpf/
+	install -m 644 $(LIBARENA_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIBARENA_SO) $(DESTDIR)$(LIBDIR)/libarena.so.0
+	ln -sf libarena.so.0 $(DESTDIR)$(LIBDIR)/libarena.so
+	install -m 755 $(ARENACTL) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BPF_LINK) $(DESTDIR)$(PREFIX)/bin/libarena-bpf-link
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		libarena.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libarena.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/libarena/,$(notdir $(PUBLIC_HDRS)))
+	-rmdir $(DESTDIR)$(PREFIX)/include/libarena
+	rm -f $(DESTDIR)$(LIBDIR)/bpf/libarena.bpf.o $(DESTDIR)$(LIBDIR)/libarena.a \
+		$(DESTDIR)$(LIBDIR)/libarena.so $(DESTDIR)$(LIBDIR)/libarena.so.0 \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/libarena.pc $(DESTDIR)$(PREFIX)/bin/arenactl \
+		$(DESTDIR)$(PREFIX)/bin/libarena-bpf-link
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(LIBARENA_BPF) $(RUNNER) \

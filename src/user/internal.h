@@ -12,6 +12,7 @@ struct libarena {
 	__u64 base;				/* where the arena is mapped */
 	size_t size;
 	__u32 map_id;
+	bool borrowed;				/* the loader's mapping, not ours */
 };
 
 /* Print "libarena: <what>: <errno text>" and return err (negative). */

@@ -4,7 +4,8 @@
  * describes it (the library publishes one per arena; matched by the arena's
  * map id) and map the arena read-only.  The kernel places every mapping of
  * an arena at the same address, so arena pointers read from it are valid
- * pointers here.
+ * pointers here.  In the process that loaded the arena, libbpf's mapping
+ * already sits there and is used as it is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +54,14 @@ static int find_info(__u32 id, struct libarena_info *out)
 	return -ENOENT;
 }
 
+/* Is the page at addr mapped in this process? */
+static bool mapped_here(__u64 addr)
+{
+	unsigned char vec;
+
+	return addr && !mincore((void *)(unsigned long)addr, 1, &vec);
+}
+
 int libarena__open(int arena_map_fd, struct libarena **out)
 {
 	struct bpf_map_info info = {};
@@ -79,7 +88,11 @@ int libarena__open(int arena_map_fd, struct libarena **out)
 	/* The kernel accepts a second mapping only at the arena's address. */
 	map = mmap((void *)(unsigned long)la->info.arena_start, la->size, PROT_READ,
 		   MAP_SHARED, arena_map_fd, 0);
-	if (map == MAP_FAILED) {
+	if (map == MAP_FAILED && mapped_here(la->info.arena_start)) {
+		/* The loader's own mapping (libbpf's), in this process. */
+		map = (void *)(unsigned long)la->info.arena_start;
+		la->borrowed = true;
+	} else if (map == MAP_FAILED) {
 		err = -errno;
 		free(la);
 		return libarena_err(err, "mapping arena map %u", info.id);
@@ -125,6 +138,7 @@ void libarena__close(struct libarena *la)
 {
 	if (!la)
 		return;
-	munmap((void *)(unsigned long)la->base, la->size);
+	if (!la->borrowed)
+		munmap((void *)(unsigned long)la->base, la->size);
 	free(la);
 }
