@@ -166,6 +166,9 @@ static __always_inline int hostile_verify(__u64 rejected)
 	return 0;
 }
 
+/* A live block a random free could legitimately hit: ours, or the block
+ * holding this CPU's cache (freeing a wild pointer that happens to be a
+ * live block is a valid free; see README). */
 static __always_inline bool is_live_test_ptr(__u64 addr)
 {
 	__u32 i;
@@ -173,7 +176,7 @@ static __always_inline bool is_live_test_ptr(__u64 addr)
 	for (i = 0; i < HOSTILE_LIVE; i++)
 		if (test_ptrs[i] == addr)
 			return true;
-	return false;
+	return addr == arena_addr(pcpu_of(&buddy, libarena_cpu()));
 }
 
 /* Random 64-bit values, and random addresses inside the window. */
