@@ -47,6 +47,20 @@ static int guarded(int (*fn)(struct libarena *, void *), struct libarena *la, vo
 	return ret;
 }
 
+/* guarded() again while the heap changes under the read, up to a bound. */
+static int guarded_retry(int (*fn)(struct libarena *, void *), struct libarena *la,
+			 void *arg)
+{
+	int ret = -EAGAIN, i;
+
+	for (i = 0; i < READ_RETRIES && ret == -EAGAIN; i++) {
+		ret = guarded(fn, la, arg);
+		if (ret == -EAGAIN)
+			sched_yield();
+	}
+	return ret;
+}
+
 static struct arena_space *space_of(struct libarena *la)
 {
 	return (struct arena_space *)la->space;
@@ -161,13 +175,8 @@ static int stats_read(struct libarena *la, void *arg)
 int libarena__stats(struct libarena *la, __u64 instance, struct libarena_stats *out)
 {
 	struct stats_req req = { instance, out };
-	int err, i;
+	int err = guarded_retry(stats_read, la, &req);
 
-	for (i = 0; i < READ_RETRIES; i++) {
-		err = guarded(stats_read, la, &req);
-		if (err != -EAGAIN)
-			break;
-	}
 	if (err)
 		return libarena_err(err, "reading the statistics of instance %#llx",
 				    (unsigned long long)instance);
@@ -222,13 +231,8 @@ int libarena__chunks(struct libarena *la, __u64 instance, struct libarena_chunk 
 		     int max)
 {
 	struct chunks_req req = { instance, out, max };
-	int n, i;
+	int n = guarded_retry(chunks_read, la, &req);
 
-	for (i = 0; i < READ_RETRIES; i++) {
-		n = guarded(chunks_read, la, &req);
-		if (n != -EAGAIN)
-			break;
-	}
 	if (n < 0)
 		return libarena_err(n, "listing the chunks of instance %#llx",
 				    (unsigned long long)instance);
@@ -318,14 +322,8 @@ static int check_read(struct libarena *la, void *arg)
 int libarena__check(struct libarena *la, __u64 instance, struct buddy_check_report *rep)
 {
 	struct check_req req = { instance, rep };
-	int err, i;
+	int err = guarded_retry(check_read, la, &req);
 
-	for (i = 0; i < READ_RETRIES; i++) {
-		err = guarded(check_read, la, &req);
-		if (err != -EAGAIN)
-			break;
-		sched_yield();
-	}
 	if (err && err != -EUCLEAN)
 		return libarena_err(err, "walking instance %#llx", (unsigned long long)instance);
 	return err;
