@@ -97,20 +97,24 @@ static __always_inline __u64 __arena *block_link(__u64 addr)
 	return arena_ptr(addr);
 }
 
-/* Queue a free until this CPU can take the lock; never fails. */
+/*
+ * Queue a free until this CPU can take the lock.  Only a nested program or
+ * a remote drain can make the CAS fail, and neither repeats forever, so
+ * this retries as long as the loop budget lasts.
+ */
 static __always_inline bool defer_free(buddy_t *b, pcpu_cache_t *pc, __u64 addr)
 {
 	__u64 head;
-	int i;
 
 	custody_tag(b, addr);
-	for (i = 0; i < PCPU_CAS_TRIES; i++) {
+	while (can_loop) {
 		head = READ_ONCE(pc->deferred);
 		*block_link(addr) = head;
 		if (cmpxchg(&pc->deferred, head, addr) == head) {
 			pc->stats.deferred_frees++;
 			return true;
 		}
+		pc->stats.cas_retries++;
 	}
 	*pcpu_tag(addr) = 0;
 	return false;
