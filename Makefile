@@ -19,10 +19,14 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 HOST_CFLAGS	:= -g -O1 -Wall -Werror -Iinclude -Isrc -Isrc/host $(SAN_FLAGS) \
 		   -x c
 
-LIB_SRCS	:= $(wildcard src/*.bpf.c)
+# src/debug.bpf.c is only in the debug build (LIBARENA_DEBUG).
+ALL_LIB_SRCS	:= $(wildcard src/*.bpf.c)
+LIB_SRCS	:= $(filter-out src/debug.bpf.c,$(ALL_LIB_SRCS))
 # SEC("syscall") programs exist only in BPF.
 HOST_SRCS	:= $(filter-out src/syscall.bpf.c,$(LIB_SRCS))
 LIB_OBJS	:= $(LIB_SRCS:src/%.bpf.c=$(BUILD)/obj/%.bpf.o)
+DEBUG_OBJS	:= $(ALL_LIB_SRCS:src/%.bpf.c=$(BUILD)/obj-debug/%.bpf.o)
+LIBARENA_DEBUG_BPF := $(BUILD)/libarena_debug.bpf.o
 LIB_HDRS	:= $(wildcard include/libarena/*.h src/*.h)
 LIBARENA_BPF	:= $(BUILD)/libarena.bpf.o
 BPF_LINK	:= $(BUILD)/bpf-link
@@ -53,7 +57,7 @@ PUBLIC_HDRS	:= $(wildcard include/libarena/*.h)
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(LIBARENA_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(RUNNER) \
+all: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(RUNNER) \
 	$(HOST_RUNNER) $(DEMO) $(BENCH) $(FUZZ)
 
 setup:
@@ -73,6 +77,14 @@ $(BUILD)/obj/%.bpf.o: src/%.bpf.c $(LIB_HDRS) | $(TOOLCHAIN)
 
 $(LIBARENA_BPF): $(LIB_OBJS) $(BPF_LINK)
 	$(BPF_LINK) $@ $(LIB_OBJS)
+
+# The debug build: the same sources with LIBARENA_DEBUG, plus debug.bpf.c.
+$(BUILD)/obj-debug/%.bpf.o: src/%.bpf.c $(LIB_HDRS) | $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DLIBARENA_DEBUG -c $< -o $@
+
+$(LIBARENA_DEBUG_BPF): $(DEBUG_OBJS) $(BPF_LINK)
+	$(BPF_LINK) $@ $(DEBUG_OBJS)
 
 # The user-space library (static and shared) and arenactl.
 $(BUILD)/user/%.o: src/user/%.c src/user/internal.h $(LIB_HDRS) | $(TOOLCHAIN)
@@ -97,6 +109,14 @@ $(BUILD)/tests/%.o: tests/progs/%.bpf.c $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
 
 $(BUILD)/tests/%.linked.o: $(BUILD)/tests/%.o $(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $< $(LIBARENA_BPF)
+
+# The debug-mode tests: built with LIBARENA_DEBUG, linked with the debug library.
+$(BUILD)/tests/debug_tests.o: tests/progs/debug_tests.bpf.c $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DLIBARENA_DEBUG -Itests -c $< -o $@
+
+$(BUILD)/tests/debug_tests.linked.o: $(BUILD)/tests/debug_tests.o $(LIBARENA_DEBUG_BPF) $(BPF_LINK)
+	$(BPF_LINK) $@ $< $(LIBARENA_DEBUG_BPF)
 
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
@@ -166,7 +186,7 @@ run: $(DEMO) $(BENCH)
 
 # Headers, the BPF object, the user-space library, arenactl, the BPF
 # linker consumers need, and a pkg-config file that points at all of it.
-install: $(LIBARENA_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(BPF_LINK)
+install: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(BPF_LINK)
 	install -d $(DESTDIR)$(PREFIX)/include/libarena $(DESTDIR)$(LIBDIR)/bpf \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/libarena/

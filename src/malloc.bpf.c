@@ -30,7 +30,11 @@ int buddy_default_ready(void)
 
 __u64 __arena_usable_size(__u64 addr)
 {
+#ifdef LIBARENA_DEBUG
+	return __dbg_usable_size(&buddy, addr);
+#else
 	return __buddy_usable_size(&buddy, addr);
+#endif
 }
 
 __u64 __arena_calloc(__u64 n, __u64 size)
@@ -46,9 +50,9 @@ __u64 __arena_calloc(__u64 n, __u64 size)
 		return 0;
 	}
 	bytes = n * size;
-	addr = buddy_alloc_fast(&buddy, bytes);
+	addr = __arena_malloc(bytes);
 	if (addr && !arena_zero(arena_ptr(addr), (bytes + 7) & ~7ull)) {
-		buddy_free_fast(&buddy, addr);
+		__arena_free(addr);
 		return 0;
 	}
 	return addr;
@@ -73,24 +77,24 @@ __u64 __arena_realloc(__u64 addr, __u64 size)
 	if (!addr)
 		return __arena_malloc(size);
 	if (!size) {
-		buddy_free_fast(&buddy, addr);
+		__arena_free(addr);
 		return 0;
 	}
-	old = __buddy_usable_size(&buddy, addr);
+	old = __arena_usable_size(addr);
 	if (!old || size > BUDDY_MAX_SIZE) {
 		atomic_add(&buddy.stats.failed_allocs, 1);
 		return 0;	/* not ours, or too big: the old block is untouched */
 	}
 	if (size <= old && size > old / 2)
 		return addr;	/* same order: keep it */
-	new = buddy_alloc_fast(&buddy, size);
+	new = __arena_malloc(size);
 	if (!new)
 		return 0;
 	if (!arena_copy(new, addr, size < old ? (size + 7) & ~7ull : old)) {
-		buddy_free_fast(&buddy, new);
+		__arena_free(new);
 		return 0;
 	}
-	buddy_free_fast(&buddy, addr);
+	__arena_free(addr);
 	return new;
 }
 
@@ -99,5 +103,13 @@ __u64 __arena_aligned_alloc(__u64 align, __u64 size)
 {
 	if (!align || (align & (align - 1)) || align > BUDDY_MAX_SIZE)
 		return 0;
+#ifdef LIBARENA_DEBUG
+	/* The debug header would break the alignment: a plain block. */
+	if (align > BUDDY_MIN_SIZE) {
+		if (buddy_default_ready())
+			return 0;
+		return __buddy_alloc(&buddy, size < align && size ? align : size);
+	}
+#endif
 	return __arena_malloc(size < align && size ? align : size);
 }

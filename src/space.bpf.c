@@ -20,6 +20,35 @@ static __always_inline void space_publish(struct arena_space __arena *s)
 	platform_publish(arena_addr(s), arena_addr(&buddy));
 }
 
+/*
+ * Debug builds shadow every chunk (one byte per 8, ASan's encoding): its
+ * shadow slice is populated with the chunk and starts as redzone, since
+ * nothing in a new chunk is allocated.
+ */
+#ifdef LIBARENA_DEBUG
+#define SHADOW_PAGES	(CHUNK_PAGES / 8)
+
+static __always_inline int shadow_populate(struct arena_space __arena *s, __u64 idx)
+{
+	__u64 shadow = s->shadow_base + idx * (SHADOW_PAGES << ARENA_PAGE_SHIFT);
+	volatile __u64 __arena *w = arena_ptr(shadow);
+	__u32 i;
+
+	if (platform_populate(shadow, SHADOW_PAGES))
+		return -ENOMEM;
+	for (i = opaque(0); i < (SHADOW_PAGES << ARENA_PAGE_SHIFT) / 8 && can_loop; i++)
+		w[i] = 0xfafafafafafafafaull;
+	return 0;
+}
+#else
+#define SHADOW_PAGES	0
+
+static __always_inline int shadow_populate(struct arena_space __arena *s, __u64 idx)
+{
+	return 0;
+}
+#endif
+
 static __always_inline int space_setup(struct arena_space __arena *s)
 {
 	__u64 start, end, base, n;
@@ -30,13 +59,17 @@ static __always_inline int space_setup(struct arena_space __arena *s)
 	if (end < base + SPACE_GUARD + CHUNK_SIZE)
 		return -ENOSPC;
 	n = (end - SPACE_GUARD - base) >> CHUNK_SHIFT;
+#ifdef LIBARENA_DEBUG
+	n = n * 8 / 9;		/* the rest is the shadow: 1/8 of the window */
+#endif
 	if (n > SPACE_MAX_SLICES)
 		n = SPACE_MAX_SLICES;
-	err = platform_reserve(base, n * CHUNK_PAGES);
+	err = platform_reserve(base, n * (CHUNK_PAGES + SHADOW_PAGES));
 	if (err)
 		return err;
 	s->base = base;
 	s->nr_slices = n;
+	s->shadow_base = SHADOW_PAGES ? base + (n << CHUNK_SHIFT) : 0;
 	s->magic = SPACE_MAGIC;
 	space_publish(s);
 	return 0;
@@ -118,6 +151,11 @@ __u64 space_chunk_get(void)
 		space_mark(s->returned, idx, true);
 		return 0;
 	}
+	if (shadow_populate(s, idx)) {
+		platform_depopulate(chunk, CHUNK_PAGES);
+		space_mark(s->returned, idx, true);
+		return 0;
+	}
 	space_mark(s->populated, idx, true);
 	__sync_fetch_and_add(&s->populated_chunks, 1);
 	return chunk;
@@ -135,6 +173,9 @@ int space_chunk_put(__u64 chunk)
 		return -EINVAL;
 	space_mark(s->populated, idx, false);
 	platform_depopulate(chunk, CHUNK_PAGES);
+	if (SHADOW_PAGES)
+		platform_depopulate(s->shadow_base + idx * (SHADOW_PAGES << ARENA_PAGE_SHIFT),
+				    SHADOW_PAGES);
 	__sync_fetch_and_sub(&s->populated_chunks, 1);
 	space_mark(s->returned, idx, true);
 	return 0;

@@ -21,7 +21,9 @@
 #include <libarena/stats.h>
 #include "runner.h"
 #include "stress_types.h"
+#include <libarena/debug.h>
 #include "buddy_tests.skel.h"
+#include "debug_tests.skel.h"
 
 /* 8 MiB of window plus the 1 MiB guards and alignment slack. */
 #define SMALL_ARENA_PAGES	((11u << 20) >> 12)
@@ -540,6 +542,74 @@ static void run_arenactl_tests(struct test_run *r, struct buddy_tests *skel)
 	}
 }
 
+static const char *report_kind(__u32 kind)
+{
+	static const char *const names[REPORT_NR_KINDS] = {
+		"none", "heap overflow", "heap underflow", "use after free", "double free",
+		"invalid free", "bad access",
+	};
+
+	return kind < REPORT_NR_KINDS ? names[kind] : "?";
+}
+
+/* Debug reports print under the test that caused them. */
+static int print_report(void *ctx, void *data, size_t size)
+{
+	const struct libarena_report *rep = data;
+
+	if (size < sizeof(*rep))
+		return 0;
+	test_why("report: %s at %#llx (block %#llx, %llu bytes): offset %lld, found %#llx",
+		 report_kind(rep->kind), (unsigned long long)rep->addr,
+		 (unsigned long long)rep->block, (unsigned long long)rep->size,
+		 (long long)rep->offset, (unsigned long long)rep->found);
+	return 0;
+}
+
+/* The debug-mode object: built with LIBARENA_DEBUG, its own arena. */
+static void run_debug_tests(struct test_run *r)
+{
+	struct debug_tests *skel = debug_tests__open_and_load();
+	struct ring_buffer *rb = NULL;
+	struct bpf_program *prog;
+	char name[128];
+	int err, ret;
+
+	if (skel)
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.libarena_reports), print_report,
+				      NULL, NULL);
+	bpf_object__for_each_program(prog, skel ? skel->obj : NULL) {
+		const char *pname = bpf_program__name(prog);
+		enum test_status status = TEST_OK;
+
+		if (strncmp(pname, "test_", 5))
+			continue;
+		snprintf(name, sizeof(name), "kernel/%s", pname + 5);
+		if (!test_selected(r, name))
+			continue;
+		memset(&skel->arena->test_report, 0, sizeof(skel->arena->test_report));
+		err = run_prog(prog, &ret);
+		if (rb)
+			ring_buffer__consume(rb);
+		if (err || ret) {
+			test_why("%s: err %d, retval %d", pname, err, ret);
+			if (ret == 1)
+				test_print_report(&skel->arena->test_report);
+			status = TEST_FAIL;
+		} else if (!skel->arena->test_report.nr_asserts) {
+			test_why("the test asserted nothing");
+			status = TEST_FAIL;
+		}
+		test_result(r, name, status);
+	}
+	if (!skel && test_selected(r, "kernel/debug_load")) {
+		test_why("cannot load the debug-mode test object: %s", strerror(errno));
+		test_result(r, "kernel/debug_load", TEST_FAIL);
+	}
+	ring_buffer__free(rb);
+	debug_tests__destroy(skel);
+}
+
 static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
 {
 	static const char *const names[] = {
@@ -612,6 +682,7 @@ int main(int argc, char **argv)
 		test_result(&r, name, test_reset_program(skel));
 	run_multi_cpu_tests(&r, skel);
 	run_arenactl_tests(&r, skel);
+	run_debug_tests(&r);
 	buddy_tests__destroy(skel);
 	return test_finish(&r);
 }

@@ -122,6 +122,7 @@ static const char *const test_src_paths[TEST_NR_SRCS] = {
 	[TEST_SRC_CACHE] = TESTS_DIR "/progs/cache_tests.h",
 	[TEST_SRC_STRESS] = TESTS_DIR "/progs/stress_tests.h",
 	[TEST_SRC_RELIABILITY] = TESTS_DIR "/progs/reliability_tests.h",
+	[TEST_SRC_DEBUG] = TESTS_DIR "/progs/debug_tests.h",
 	[TEST_SRC_HOST] = TESTS_DIR "/host/host_runner.c",
 };
 

@@ -11,6 +11,7 @@ enum test_src {
 	TEST_SRC_CACHE,		/* tests/progs/cache_tests.h */
 	TEST_SRC_STRESS,	/* tests/progs/stress_tests.h */
 	TEST_SRC_RELIABILITY,	/* tests/progs/reliability_tests.h */
+	TEST_SRC_DEBUG,		/* tests/progs/debug_tests.h */
 	TEST_SRC_HOST,		/* tests/host/host_runner.c */
 	TEST_NR_SRCS,
 };

@@ -52,8 +52,15 @@ static __always_inline int buddy_init(buddy_t *b)
 
 #include "cache.h"	/* the inline fast paths */
 
+#ifdef LIBARENA_DEBUG
+#include "debug.h"
+#define buddy_alloc(b, size)	((void __arena *)__dbg_alloc((b), (size)))
+#define buddy_free(b, p)	__dbg_free((b), arena_addr(p))
+#define buddy_usable_size(b, p)	__dbg_usable_size((b), arena_addr(p))
+#else
 #define buddy_alloc(b, size)	((void __arena *)buddy_alloc_fast((b), (size)))
 #define buddy_free(b, p)	buddy_free_fast((b), arena_addr(p))
 #define buddy_usable_size(b, p)	__buddy_usable_size((b), arena_addr(p))
+#endif
 
 #endif /* __LIBARENA_BUDDY_H */

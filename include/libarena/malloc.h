@@ -14,6 +14,17 @@ extern struct buddy __arena buddy;
 /* Initialise the default instance if needed: 0 or -errno. */
 int buddy_default_ready(void);
 
+#ifdef LIBARENA_DEBUG
+static __always_inline __u64 __arena_malloc(__u64 size)
+{
+	return __dbg_alloc(&buddy, size);
+}
+
+static __always_inline int __arena_free(__u64 addr)
+{
+	return __dbg_free(&buddy, addr);
+}
+#else
 static __always_inline __u64 __arena_malloc(__u64 size)
 {
 	return buddy_alloc_fast(&buddy, size);
@@ -23,6 +34,7 @@ static __always_inline int __arena_free(__u64 addr)
 {
 	return buddy_free_fast(&buddy, addr);
 }
+#endif
 
 __u64 __arena_calloc(__u64 n, __u64 size);	/* NULL if n * size overflows */
 __u64 __arena_realloc(__u64 addr, __u64 size);

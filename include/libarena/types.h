@@ -110,6 +110,7 @@ struct arena_space {
 	__u64 returned[SPACE_BITMAP_WORDS];	/* given back, still reserved */
 	__u64 populated[SPACE_BITMAP_WORDS];	/* backed by pages now */
 	__u64 instances[LIBARENA_MAX_INSTANCES];	/* by lock slot, for tools */
+	__u64 shadow_base;	/* debug builds: 1 byte per 8 of the window */
 };
 
 #define SPACE_MAGIC		0x6563617073616c6cull	/* "llaspace" */
