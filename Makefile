@@ -36,6 +36,7 @@ TEST_HDRS	:= $(wildcard tests/progs/*.h tests/*.h)
 TEST_SKELS	:= $(TEST_PROGS:tests/progs/%.bpf.c=$(BUILD)/tests/%.skel.h)
 RUNNER		:= $(BUILD)/test_runner
 HOST_RUNNER	:= $(BUILD)/host_runner
+HOST_DEBUG_RUNNER := $(BUILD)/host_debug_runner
 DEMO		:= $(BUILD)/demo
 USER_SRCS	:= $(wildcard src/user/*.c)
 USER_OBJS	:= $(USER_SRCS:src/user/%.c=$(BUILD)/user/%.o)
@@ -132,6 +133,13 @@ $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
 		tests/host/host_runner.c tests/fuzz/fuzz_ops.c src/host/platform.c \
 		$(HOST_SRCS) -lpthread -o $@
 
+$(HOST_DEBUG_RUNNER): tests/host/host_debug_runner.c tests/runner.h src/host/platform.c \
+		$(ALL_LIB_SRCS) $(LIB_HDRS) $(TEST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DLIBARENA_DEBUG -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
+		tests/host/host_debug_runner.c src/host/platform.c \
+		$(filter-out src/syscall.bpf.c,$(ALL_LIB_SRCS)) -lpthread -o $@
+
 # libFuzzer over the host build; new inputs land in $(BUILD)/fuzz-corpus.
 $(FUZZ): tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h src/host/platform.c \
 		$(HOST_SRCS) $(LIB_HDRS) | $(TOOLCHAIN)
@@ -175,8 +183,9 @@ $(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h | $(TOOLCHAIN)
 bench: $(BENCH)
 	@$(BENCH)
 
-test: $(RUNNER) $(HOST_RUNNER) $(LIBARENA_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)
-	@tests/run_all $(HOST_RUNNER) $(RUNNER) tests/install_test
+test: $(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) \
+		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)
+	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(RUNNER) tests/install_test
 
 # The main job: what the library does, then a short benchmark with plots.
 run: $(DEMO) $(BENCH)
@@ -209,7 +218,8 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(LIBARENA_BPF) $(RUNNER) \
-		$(HOST_RUNNER) $(DEMO) $(BPF_LINK) $(FUZZ)
+		$(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(DEMO) $(BPF_LINK) $(FUZZ) \
+		$(BUILD)/obj-debug $(LIBARENA_DEBUG_BPF)
 
 distclean:
 	rm -rf $(BUILD)

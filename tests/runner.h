@@ -28,7 +28,7 @@ struct test_run {
 	int stress_seconds;	/* 0: the short, round-counted stress */
 };
 
-static void test_run_init(struct test_run *r, int argc, char **argv)
+static inline void test_run_init(struct test_run *r, int argc, char **argv)
 {
 	int i;
 
@@ -46,7 +46,7 @@ static void test_run_init(struct test_run *r, int argc, char **argv)
 	}
 }
 
-static double test_now(void)
+static inline double test_now(void)
 {
 	struct timespec ts;
 
@@ -54,7 +54,7 @@ static double test_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int test_selected(const struct test_run *r, const char *name)
+static inline int test_selected(const struct test_run *r, const char *name)
 {
 	return !r->filter || strstr(name, r->filter);
 }
@@ -63,7 +63,7 @@ static int test_selected(const struct test_run *r, const char *name)
 static char test_why_buf[8192];
 static size_t test_why_len;
 
-static void test_why(const char *fmt, ...)
+static inline void test_why(const char *fmt, ...)
 {
 	size_t room = sizeof(test_why_buf) - test_why_len;
 	va_list ap;
@@ -83,7 +83,7 @@ static void test_why(const char *fmt, ...)
 }
 
 /* Reasons collected by test_why() print under the result line. */
-static void test_result(struct test_run *r, const char *name,
+static inline void test_result(struct test_run *r, const char *name,
 			enum test_status status)
 {
 	static const char *const words[] = { "OK", "FAIL", "SKIP" };
@@ -100,7 +100,7 @@ static void test_result(struct test_run *r, const char *name,
 	fflush(stdout);
 }
 
-static void test_print_source_line(const char *path, unsigned long line)
+static inline void test_print_source_line(const char *path, unsigned long line)
 {
 	char buf[512];
 	unsigned long n = 0;
@@ -127,7 +127,7 @@ static const char *const test_src_paths[TEST_NR_SRCS] = {
 };
 
 /* Explain a failed assertion: where, what was expected, what came. */
-static void test_print_report(const struct test_report *rep)
+static inline void test_print_report(const struct test_report *rep)
 {
 	static const char *const rel[] = { "", "!= ", ">= ", "<= " };
 	const char *src = rep->src < TEST_NR_SRCS ? test_src_paths[rep->src] : "?";
@@ -140,7 +140,7 @@ static void test_print_report(const struct test_report *rep)
 	test_print_source_line(src, rep->line);
 }
 
-static const char *check_err_name(__u32 err)
+static inline const char *check_err_name(__u32 err)
 {
 	static const char *const names[] = {
 		"ok", "bad chunk header", "bad block order/alignment",
@@ -152,14 +152,14 @@ static const char *check_err_name(__u32 err)
 	return err < sizeof(names) / sizeof(names[0]) ? names[err] : "?";
 }
 
-static void test_print_check(const struct buddy_check_report *c)
+static inline void test_print_check(const struct buddy_check_report *c)
 {
 	test_why("heap check: %s at chunk %#llx item %u: expected %llu, found %llu",
 		 check_err_name(c->err), (unsigned long long)c->chunk, c->item,
 		 (unsigned long long)c->expected, (unsigned long long)c->found);
 }
 
-static int test_finish(const struct test_run *r)
+static inline int test_finish(const struct test_run *r)
 {
 	FILE *f;
 

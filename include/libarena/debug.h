@@ -82,7 +82,12 @@ int __arena_check(__u64 addr);
 /* Release every quarantined block now (verifying each): how many. */
 int arena_debug_flush(void);
 
-/* Checked accesses: 0, or -EFAULT and a report. */
+/* Checked accesses: 0, or -EFAULT and a report.  On the host the compiler's
+ * ASan runtime owns the __asan_* names; ours get a prefix there. */
+#ifndef __BPF__
+#define __asan_loadN	libarena_asan_loadN
+#define __asan_storeN	libarena_asan_storeN
+#endif
 int __asan_loadN(__u64 addr, __u64 size);
 int __asan_storeN(__u64 addr, __u64 size);
 #define __asan_load1(a)		__asan_loadN((a), 1)

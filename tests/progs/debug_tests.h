@@ -163,7 +163,7 @@ static __always_inline int t_debug_clean_workload(void)
 	__u32 i;
 
 	for (i = opaque(0); i < 500 && can_loop; i++) {
-		size = 1 + bpf_get_prandom_u32() % 3000;
+		size = 1 + test_rand() % 3000;
 		p = __arena_malloc(size);
 		ASSERT_NE(p, 0);
 		poke(p, 0, 1);
