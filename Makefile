@@ -199,7 +199,7 @@ install: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(AR
 	install -d $(DESTDIR)$(PREFIX)/include/libarena $(DESTDIR)$(LIBDIR)/bpf \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/libarena/
-	install -m 644 $(LIBARENA_BPF) $(DESTDIR)$(LIBDIR)/bpf/
+	install -m 644 $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(DESTDIR)$(LIBDIR)/bpf/
 	install -m 644 $(LIBARENA_A) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBARENA_SO) $(DESTDIR)$(LIBDIR)/libarena.so.0
 	ln -sf libarena.so.0 $(DESTDIR)$(LIBDIR)/libarena.so
@@ -211,7 +211,8 @@ install: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(AR
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/libarena/,$(notdir $(PUBLIC_HDRS)))
 	-rmdir $(DESTDIR)$(PREFIX)/include/libarena
-	rm -f $(DESTDIR)$(LIBDIR)/bpf/libarena.bpf.o $(DESTDIR)$(LIBDIR)/libarena.a \
+	rm -f $(DESTDIR)$(LIBDIR)/bpf/libarena.bpf.o $(DESTDIR)$(LIBDIR)/bpf/libarena_debug.bpf.o \
+		$(DESTDIR)$(LIBDIR)/libarena.a \
 		$(DESTDIR)$(LIBDIR)/libarena.so $(DESTDIR)$(LIBDIR)/libarena.so.0 \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/libarena.pc $(DESTDIR)$(PREFIX)/bin/arenactl \
 		$(DESTDIR)$(PREFIX)/bin/libarena-bpf-link
