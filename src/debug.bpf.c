@@ -298,3 +298,20 @@ int __asan_storeN(__u64 addr, __u64 size)
 {
 	return shadow_check(addr, size);
 }
+
+#define DEFINE_ASAN_CHECK(kind, n)			\
+	int __asan_##kind##n(__u64 addr)		\
+	{						\
+		return shadow_check(addr, n);		\
+	}
+
+DEFINE_ASAN_CHECK(load, 1)
+DEFINE_ASAN_CHECK(load, 2)
+DEFINE_ASAN_CHECK(load, 4)
+DEFINE_ASAN_CHECK(load, 8)
+DEFINE_ASAN_CHECK(load, 16)
+DEFINE_ASAN_CHECK(store, 1)
+DEFINE_ASAN_CHECK(store, 2)
+DEFINE_ASAN_CHECK(store, 4)
+DEFINE_ASAN_CHECK(store, 8)
+DEFINE_ASAN_CHECK(store, 16)

@@ -82,24 +82,38 @@ int __arena_check(__u64 addr);
 /* Release every quarantined block now (verifying each): how many. */
 int arena_debug_flush(void);
 
-/* Checked accesses: 0, or -EFAULT and a report.  On the host the compiler's
- * ASan runtime owns the __asan_* names; ours get a prefix there. */
+/*
+ * Checked accesses: 0, or -EFAULT and a report.  Real global functions with
+ * the names ASan instrumentation calls (the address in the first argument).
+ * On the host the compiler's ASan runtime owns these names; ours get a
+ * prefix there.
+ */
 #ifndef __BPF__
 #define __asan_loadN	libarena_asan_loadN
 #define __asan_storeN	libarena_asan_storeN
+#define __asan_load1	libarena_asan_load1
+#define __asan_load2	libarena_asan_load2
+#define __asan_load4	libarena_asan_load4
+#define __asan_load8	libarena_asan_load8
+#define __asan_load16	libarena_asan_load16
+#define __asan_store1	libarena_asan_store1
+#define __asan_store2	libarena_asan_store2
+#define __asan_store4	libarena_asan_store4
+#define __asan_store8	libarena_asan_store8
+#define __asan_store16	libarena_asan_store16
 #endif
 int __asan_loadN(__u64 addr, __u64 size);
 int __asan_storeN(__u64 addr, __u64 size);
-#define __asan_load1(a)		__asan_loadN((a), 1)
-#define __asan_load2(a)		__asan_loadN((a), 2)
-#define __asan_load4(a)		__asan_loadN((a), 4)
-#define __asan_load8(a)		__asan_loadN((a), 8)
-#define __asan_load16(a)	__asan_loadN((a), 16)
-#define __asan_store1(a)	__asan_storeN((a), 1)
-#define __asan_store2(a)	__asan_storeN((a), 2)
-#define __asan_store4(a)	__asan_storeN((a), 4)
-#define __asan_store8(a)	__asan_storeN((a), 8)
-#define __asan_store16(a)	__asan_storeN((a), 16)
+int __asan_load1(__u64 addr);
+int __asan_load2(__u64 addr);
+int __asan_load4(__u64 addr);
+int __asan_load8(__u64 addr);
+int __asan_load16(__u64 addr);
+int __asan_store1(__u64 addr);
+int __asan_store2(__u64 addr);
+int __asan_store4(__u64 addr);
+int __asan_store8(__u64 addr);
+int __asan_store16(__u64 addr);
 
 #define arena_check(p)		__arena_check(arena_addr(p))
 
