@@ -13,7 +13,9 @@
 struct buddy_totals {
 	__u64 allocs;		/* allocations served, cache hits included */
 	__u64 frees;
+	__u64 bytes_requested;	/* ever asked for, cache hits included */
 	__u64 cached_bytes;	/* held by the per-CPU caches right now */
+	__u32 nr_pcpu;		/* CPUs with a cache */
 	struct pcpu_stats pcpu;	/* summed over CPUs */
 };
 
@@ -29,6 +31,7 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 
 		if (!pc)
 			continue;
+		t->nr_pcpu++;
 		src = (const __u64 *)&pc->stats;
 		dst = (__u64 *)&t->pcpu;
 		for (i = 0; i < sizeof(pc->stats) / sizeof(__u64); i++)
@@ -39,6 +42,7 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 	}
 	t->allocs = b->stats.allocs + t->pcpu.alloc_hits;
 	t->frees = b->stats.frees + t->pcpu.free_hits;
+	t->bytes_requested = b->stats.bytes_requested + t->pcpu.bytes_requested;
 }
 
 #endif /* __LIBARENA_STATS_H */

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sched.h>
+#include <libarena/stats.h>
 #include "internal.h"
 #include "walk.h"
 
@@ -136,14 +137,14 @@ struct stats_req {
 	struct libarena_stats *out;
 };
 
+/* Under guard: a cache block released mid-read faults into -EAGAIN. */
 static int stats_read(struct libarena *la, void *arg)
 {
 	struct stats_req *req = arg;
 	struct libarena_stats *st = req->out;
 	const struct buddy *b = instance_at(la, req->instance);
-	const __u64 *src;
-	__u64 *dst;
-	int cpu, i, order, err;
+	struct buddy_totals t;
+	int err;
 
 	if (!b)
 		return -ENOENT;
@@ -153,22 +154,13 @@ static int stats_read(struct libarena *la, void *arg)
 		return err;
 	st->state = b->state;
 	st->flags = b->flags;
-	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++) {
-		const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
-
-		if (!pc || !readable(la, (__u64)(unsigned long)pc, sizeof(*pc)))
-			continue;
-		st->nr_pcpu++;
-		src = (const __u64 *)&pc->stats;
-		dst = (__u64 *)&st->pcpu;
-		for (i = 0; i < (int)(sizeof(pc->stats) / sizeof(__u64)); i++)
-			dst[i] += src[i];
-		for (order = 0; order < PCPU_NR_CLASSES; order++)
-			st->cached_bytes += (__u32)pc->cls[order].hdr * order_size(order);
-	}
-	st->allocs = st->buddy.allocs + st->pcpu.alloc_hits;
-	st->frees = st->buddy.frees + st->pcpu.free_hits;
-	st->bytes_requested = st->buddy.bytes_requested + st->pcpu.bytes_requested;
+	buddy_read_totals(b, &t);
+	st->pcpu = t.pcpu;
+	st->allocs = t.allocs;
+	st->frees = t.frees;
+	st->bytes_requested = t.bytes_requested;
+	st->cached_bytes = t.cached_bytes;
+	st->nr_pcpu = t.nr_pcpu;
 	return 0;
 }
 
