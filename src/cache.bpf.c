@@ -177,7 +177,8 @@ __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 	pcpu_cache_t *pc;
 	__u64 addr;
 
-	order &= PCPU_MAX_ORDER;
+	if (order > PCPU_MAX_ORDER)
+		return buddy_alloc_batch(b, order, 1);
 	pc = pcpu_get(b, libarena_cpu());
 	if (!pc || b->class_cap[order] < 2)
 		return buddy_alloc_batch(b, order, 1);
@@ -197,7 +198,8 @@ int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
 	pcpu_cache_t *pc;
 	__u32 cap;
 
-	order &= PCPU_MAX_ORDER;
+	if (order > PCPU_MAX_ORDER)
+		return -EAGAIN;
 	pc = pcpu_get(b, libarena_cpu());
 	cap = b->class_cap[order];
 	if (!pc || cap < 2)

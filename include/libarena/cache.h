@@ -43,7 +43,7 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 /* Top of a class stack, or 0. */
 static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 order)
 {
-	struct pcpu_class __arena *c = &pc->cls[order & PCPU_MAX_ORDER];
+	struct pcpu_class __arena *c = &pc->cls[order];	/* order <= PCPU_MAX_ORDER */
 	__u64 hdr, addr;
 	__u32 n;
 	int i;
@@ -66,7 +66,7 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 order)
 static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 order, __u64 addr,
 				      __u32 cap)
 {
-	struct pcpu_class __arena *c = &pc->cls[order & PCPU_MAX_ORDER];
+	struct pcpu_class __arena *c = &pc->cls[order];	/* order <= PCPU_MAX_ORDER */
 	__u64 hdr;
 	__u32 n;
 	int i;
@@ -109,7 +109,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 	pcpu_cache_t *pc;
 	__u64 addr;
 
-	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 2 KiB */
+	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 4 KiB */
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc) {
 			addr = pcpu_pop(pc, size_to_order(size));

@@ -26,7 +26,7 @@
  *          singly linked list of chunks, one lock, and its statistics.
  *          Several instances share one arena and one window.
  *
- * cache    Per CPU, per size class 16 B .. 2 KiB: a stack of block addresses
+ * cache    Per CPU, per size class 16 B .. 4 KiB: a stack of block addresses
  *          (struct pcpu_class) whose {count, generation} header is committed
  *          with one compare-and-swap, so preemption and nested programs on
  *          the same CPU cannot hand a block out twice.  A block sitting in a
@@ -216,11 +216,11 @@ enum buddy_state {
 #define BUDDY_KNOWN_FLAGS	(BUDDY_NO_PCPU_CACHE)
 
 /* Per-CPU caches. */
-#define PCPU_MAX_ORDER		7			/* 16 B << 7 = 2 KiB */
+#define PCPU_MAX_ORDER		8			/* 16 B << 8 = 4 KiB */
 #define PCPU_NR_CLASSES		(PCPU_MAX_ORDER + 1)
 #define PCPU_MAX_SIZE		(BUDDY_MIN_SIZE << PCPU_MAX_ORDER)
-#define PCPU_SLOTS		60	/* a struct pcpu_cache fits 4 KiB */
-#define PCPU_CACHE_ORDER	8	/* its block: 4 KiB */
+#define PCPU_SLOTS		100	/* a struct pcpu_cache fits 8 KiB */
+#define PCPU_CACHE_ORDER	9	/* its block: 8 KiB */
 #define PCPU_CAS_TRIES		3	/* then the slow path */
 #define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
 #define PCPU_DEFAULT_BUDGET	(256u << 10)	/* cached bytes per CPU */

@@ -16,7 +16,7 @@ static __always_inline pcpu_cache_t *this_cache(buddy_t *b)
 
 static __always_inline __u32 class_count(pcpu_cache_t *pc, __u32 order)
 {
-	return (__u32)pc->cls[order & PCPU_MAX_ORDER].hdr;
+	return (__u32)pc->cls[order < PCPU_NR_CLASSES ? order : 0].hdr;
 }
 
 /* Steady state: the fast path serves, the lock is rarely taken. */
@@ -163,15 +163,16 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	__u64 p, q, small;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(4096);
-	q = __arena_malloc(4096);
+	/* Above the cached classes: these need the lock. */
+	p = __arena_malloc(2 * PCPU_MAX_SIZE);
+	q = __arena_malloc(2 * PCPU_MAX_SIZE);
 	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm the 64 B class */
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	ASSERT_NE(p && q, 0);
 
 	buddy.lock_cpu = libarena_cpu() + 1;
-	ASSERT_EQ(__arena_malloc(8192), 0);
+	ASSERT_EQ(__arena_malloc(4 * PCPU_MAX_SIZE), 0);
 	ASSERT_GE(pc->stats.nested, 1);
 	ASSERT_OK(__arena_free(p));		/* deferred, not lost */
 	ASSERT_EQ(pc->stats.deferred_frees, 1);
