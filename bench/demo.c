@@ -99,7 +99,14 @@ int main(void)
 	struct demo *skel;
 	int i, err;
 
-	skel = demo__open_and_load();
+	skel = demo__open();
+	/* Where arenactl, in its own process, can map the arena too. */
+	if (skel)
+		bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
+	if (skel && demo__load(skel)) {
+		demo__destroy(skel);
+		skel = NULL;
+	}
 	if (!skel) {
 		fprintf(stderr, "demo: cannot load the BPF programs: %s\n"
 			"      (needs root and a kernel with BPF arenas, Linux >= 6.12)\n",

@@ -48,6 +48,8 @@ static struct buddy_tests *load(unsigned int arena_pages)
 	}
 	if (arena_pages)
 		bpf_map__set_max_entries(skel->maps.arena, arena_pages);
+	else	/* the copy arenactl inspects: at an address free in any process */
+		bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
 	err = buddy_tests__load(skel);
 	if (err) {
 		fprintf(stderr, "runner: cannot load test object: %s\n", strerror(-err));

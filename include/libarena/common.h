@@ -132,6 +132,15 @@ extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
 __u32 libarena_cpu(void);	/* src/host/platform.c */
 #endif
 
+/*
+ * Every mapping of an arena must sit at the arena's one address, so a tool
+ * in another process (arenactl) can map it only if that range is free
+ * there.  Loaders that want to be inspected should place the arena away
+ * from where mmap puts things:
+ *   bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
+ */
+#define LIBARENA_ARENA_ADDR	0x100000000000ull	/* 16 TiB */
+
 /* Arena pointers travel through global functions as 64-bit addresses. */
 #define arena_ptr(addr)		((void __arena *)(__u64)(addr))
 #define arena_addr(ptr)		((__u64)(ptr))

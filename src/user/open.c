@@ -93,9 +93,12 @@ int libarena__open(int arena_map_fd, struct libarena **out)
 		map = (void *)(unsigned long)la->info.arena_start;
 		la->borrowed = true;
 	} else if (map == MAP_FAILED) {
-		err = -errno;
+		err = libarena_err(-errno, "mapping arena map %u at its address %#llx (taken in "
+				   "this process? have the loader place the arena with "
+				   "bpf_map__set_map_extra(map, LIBARENA_ARENA_ADDR))", info.id,
+				   (unsigned long long)la->info.arena_start);
 		free(la);
-		return libarena_err(err, "mapping arena map %u", info.id);
+		return err;
 	}
 	la->base = (__u64)(unsigned long)map;
 	if (la->info.space < la->base || la->info.space >= la->base + la->size) {
