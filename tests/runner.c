@@ -138,62 +138,31 @@ static void run_buddy_tests(struct test_run *r, struct buddy_tests *skel)
 	buddy_tests__destroy(small);
 }
 
-/* Two programs at once, each from a thread pinned to its own CPU. */
-struct cpu_job {
-	struct bpf_program *prog;
-	int cpu;
-	int rounds;		/* at most */
-	volatile __u64 *count;	/* or fewer, once *count reaches target */
-	__u64 target;
-	double deadline;	/* or until then, when nonzero */
-	pthread_barrier_t *start;
-	int err;
-	int ret;
-};
-
-static void *cpu_job_run(void *arg)
+/* One round of a job: run its program (job->arg); -errno or the retval. */
+static int prog_step(struct cpu_job *job)
 {
-	struct cpu_job *job = arg;
-	cpu_set_t set;
-	int i;
+	int ret, err = run_prog(job->arg, &ret);
 
-	CPU_ZERO(&set);
-	CPU_SET(job->cpu, &set);
-	job->err = sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-	pthread_barrier_wait(job->start);
-	for (i = 0; i < job->rounds && !job->err && !job->ret; i++) {
-		if (job->count && *job->count >= job->target)
-			break;
-		if (job->deadline && test_now() >= job->deadline)
-			break;
-		job->err = run_prog(job->prog, &job->ret);
-	}
-	return NULL;
+	return err ?: ret;
 }
 
+/* Two programs at once, each from a thread pinned to its own CPU. */
 static enum test_status run_jobs(struct cpu_job *jobs, struct buddy_tests *skel)
 {
-	pthread_barrier_t start;
-	pthread_t threads[2];
 	int i;
 
-	pthread_barrier_init(&start, NULL, 2);
 	for (i = 0; i < 2; i++)
-		jobs[i].start = &start;
-	for (i = 0; i < 2; i++)
-		pthread_create(&threads[i], NULL, cpu_job_run, &jobs[i]);
-	for (i = 0; i < 2; i++)
-		pthread_join(threads[i], NULL);
-	pthread_barrier_destroy(&start);
+		jobs[i].step = prog_step;
+	run_cpu_jobs(jobs);
 	for (i = 0; i < 2; i++) {
-		if (jobs[i].err) {
-			test_why("%s on CPU %d: %s", bpf_program__name(jobs[i].prog),
-				 jobs[i].cpu, strerror(-jobs[i].err));
+		const char *name = bpf_program__name(jobs[i].arg);
+
+		if (jobs[i].ret < 0) {
+			test_why("%s on CPU %d: %s", name, jobs[i].cpu, strerror(-jobs[i].ret));
 			return TEST_FAIL;
 		}
 		if (jobs[i].ret) {
-			test_why("%s on CPU %d returned %d", bpf_program__name(jobs[i].prog),
-				 jobs[i].cpu, jobs[i].ret);
+			test_why("%s on CPU %d returned %d", name, jobs[i].cpu, jobs[i].ret);
 			if (jobs[i].ret == 1)
 				test_print_report(&skel->arena->test_report);
 			return TEST_FAIL;
@@ -207,8 +176,8 @@ static enum test_status run_on_two_cpus(struct bpf_program *a, struct bpf_progra
 {
 	double deadline = seconds ? test_now() + seconds : 0;
 	struct cpu_job jobs[2] = {
-		{ .prog = a, .cpu = 0, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
-		{ .prog = b, .cpu = 1, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
+		{ .arg = a, .cpu = 0, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
+		{ .arg = b, .cpu = 1, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
 	};
 
 	return run_jobs(jobs, skel);
@@ -266,9 +235,9 @@ static enum test_status test_producer_consumer(struct buddy_tests *skel)
 	const struct buddy *b = &skel->arena->buddy;
 	struct pc_ring *ring = &skel->arena->pc_ring;
 	struct cpu_job jobs[2] = {
-		{ .prog = skel->progs.pc_produce, .cpu = 0, .rounds = PC_MAX_ROUNDS,
+		{ .arg = skel->progs.pc_produce, .cpu = 0, .rounds = PC_MAX_ROUNDS,
 		  .count = &ring->produced, .target = PC_BLOCKS },
-		{ .prog = skel->progs.pc_consume, .cpu = 1, .rounds = PC_MAX_ROUNDS,
+		{ .arg = skel->progs.pc_consume, .cpu = 1, .rounds = PC_MAX_ROUNDS,
 		  .count = &ring->consumed, .target = PC_BLOCKS },
 	};
 

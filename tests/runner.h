@@ -11,6 +11,8 @@
 #ifndef __LIBARENA_RUNNER_H
 #define __LIBARENA_RUNNER_H
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +159,60 @@ static inline void test_print_check(const struct buddy_check_report *c)
 	test_why("heap check: %s at chunk %#llx item %u: expected %llu, found %llu",
 		 check_err_name(c->err), (unsigned long long)c->chunk, c->item,
 		 (unsigned long long)c->expected, (unsigned long long)c->found);
+}
+
+/*
+ * A job for one of two threads pinned to their own CPUs (the multi-CPU
+ * tests): step() runs once per round until it returns nonzero, the rounds
+ * run out, *count reaches target, or the deadline passes.
+ */
+struct cpu_job {
+	int (*step)(struct cpu_job *job);
+	void *arg;
+	int cpu;
+	int rounds;		/* at most */
+	volatile __u64 *count;	/* or fewer, once *count reaches target */
+	__u64 target;
+	double deadline;	/* or until then, when nonzero */
+	pthread_barrier_t *start;
+	int ret;		/* step's nonzero result, or -errno from pinning */
+};
+
+static inline void *cpu_job_thread(void *arg)
+{
+	struct cpu_job *job = arg;
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(job->cpu, &set);
+	job->ret = sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+	pthread_barrier_wait(job->start);
+	for (i = 0; i < job->rounds && !job->ret; i++) {
+		if (job->count && *job->count >= job->target)
+			break;
+		if (job->deadline && test_now() >= job->deadline)
+			break;
+		job->ret = job->step(job);
+	}
+	return NULL;
+}
+
+/* Run jobs[0] and jobs[1] at once, started together. */
+static inline void run_cpu_jobs(struct cpu_job *jobs)
+{
+	pthread_barrier_t start;
+	pthread_t threads[2];
+	int i;
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		jobs[i].start = &start;
+		pthread_create(&threads[i], NULL, cpu_job_thread, &jobs[i]);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&start);
 }
 
 static inline int test_finish(const struct test_run *r)

@@ -99,53 +99,26 @@ static void pin_to_current_cpu(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* The multi-CPU bodies from threads pinned to CPUs 0 and 1, as the kernel
+/* The multi-CPU bodies as rounds of jobs on CPUs 0 and 1, as the kernel
  * runner does with BPF programs. */
-struct host_job {
-	int (*fn)(__u64 flags);
-	int cpu;
-	int rounds;
-	volatile __u64 *count;	/* stop early once *count reaches target */
-	__u64 target;
-	double deadline;	/* or at this time, when nonzero */
-	pthread_barrier_t *start;
-	int ret;
-};
-
-static void *host_job_run(void *arg)
+static int stress_step(struct cpu_job *job)
 {
-	struct host_job *job = arg;
-	cpu_set_t set;
-	int i;
-
-	CPU_ZERO(&set);
-	CPU_SET(job->cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	pthread_barrier_wait(job->start);
-	for (i = 0; i < job->rounds && !job->ret; i++) {
-		if (job->count && *job->count >= job->target)
-			break;
-		if (job->deadline && test_now() >= job->deadline)
-			break;
-		job->ret = job->fn(0);
-	}
-	return NULL;
+	return t_stress_worker(0);
 }
 
-static int host_run_jobs(struct host_job *jobs)
+static int produce_step(struct cpu_job *job)
 {
-	pthread_barrier_t start;
-	pthread_t threads[2];
-	int i;
+	return t_pc_produce(0);
+}
 
-	pthread_barrier_init(&start, NULL, 2);
-	for (i = 0; i < 2; i++) {
-		jobs[i].start = &start;
-		pthread_create(&threads[i], NULL, host_job_run, &jobs[i]);
-	}
-	for (i = 0; i < 2; i++)
-		pthread_join(threads[i], NULL);
-	pthread_barrier_destroy(&start);
+static int consume_step(struct cpu_job *job)
+{
+	return t_pc_consume(0);
+}
+
+static int host_run_jobs(struct cpu_job *jobs)
+{
+	run_cpu_jobs(jobs);
 	return jobs[0].ret || jobs[1].ret;
 }
 
@@ -155,9 +128,9 @@ static int t_two_cpu_stress(__u64 flags)
 {
 	double deadline = stress_seconds ? test_now() + stress_seconds : 0;
 	int rounds = stress_seconds ? 1 << 30 : 100;
-	struct host_job jobs[2] = {
-		{ .fn = t_stress_worker, .cpu = 0, .rounds = rounds, .deadline = deadline },
-		{ .fn = t_stress_worker, .cpu = 1, .rounds = rounds, .deadline = deadline },
+	struct cpu_job jobs[2] = {
+		{ .step = stress_step, .cpu = 0, .rounds = rounds, .deadline = deadline },
+		{ .step = stress_step, .cpu = 1, .rounds = rounds, .deadline = deadline },
 	};
 
 	CHECK_OK(t_stress_begin(flags));
@@ -172,10 +145,10 @@ static int t_two_cpu_stress(__u64 flags)
 
 static int t_producer_consumer(__u64 flags)
 {
-	struct host_job jobs[2] = {
-		{ .fn = t_pc_produce, .cpu = 0, .rounds = 50000000,
+	struct cpu_job jobs[2] = {
+		{ .step = produce_step, .cpu = 0, .rounds = 50000000,
 		  .count = &pc_ring.produced, .target = 100000 },
-		{ .fn = t_pc_consume, .cpu = 1, .rounds = 50000000,
+		{ .step = consume_step, .cpu = 1, .rounds = 50000000,
 		  .count = &pc_ring.consumed, .target = 100000 },
 	};
 	__u64 hits;
