@@ -9,6 +9,9 @@
  * buddy when the depot is full.  Caches are bounded by a per-CPU byte
  * budget (the slots of each class), the depot by DEPOT_SLOTS batches per
  * class.  buddy_trim() gives everything cached back to the buddy.
+ *
+ * This layer sits on the buddy core (buddy_take/buddy_give) and below the
+ * entry points (entry.bpf.c); like the core it never sleeps.
  */
 #include "instance.h"
 
@@ -42,6 +45,28 @@ int cache_init(buddy_t *b __arg_arena)
 	return 0;
 }
 
+/*
+ * A custody list back to the buddy: how many blocks were freed.  If the
+ * lock cannot be taken they wait on pc's deferred list (drained by the
+ * next lock holder on that CPU) and the lock's -errno is returned: nothing
+ * is lost either way.
+ */
+static __always_inline int give_or_defer(buddy_t *b, pcpu_cache_t *pc, __u64 head)
+{
+	__u64 next;
+	int n, err;
+
+	err = buddy_give(b, head);
+	if (err >= 0 || !pc)
+		return err;
+	for (n = opaque(0); head && n < CHUNK_ITEMS && can_loop; n++) {
+		next = *block_link(head);
+		defer_free(b, pc, head);
+		head = next;
+	}
+	return err;
+}
+
 /* This CPU's cache, created (from the buddy) on first use. */
 static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
 {
@@ -50,7 +75,7 @@ static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
 
 	if (pc || cpu >= LIBARENA_MAX_CPUS)
 		return pc;
-	addr = buddy_alloc_batch(b, PCPU_CACHE_ORDER, 1);
+	addr = buddy_take(b, PCPU_CACHE_ORDER, 1);
 	if (!addr)
 		return NULL;
 	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
@@ -58,7 +83,7 @@ static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
 		/* A nested call on this CPU won the race (or we ran dry); if
 		 * the lock is busy the block waits on the winner's list. */
 		*block_link(addr) = 0;
-		buddy_free_list(b, addr, b->pcpu[cpu]);
+		give_or_defer(b, pcpu_of(b, cpu), addr);
 		return pcpu_of(b, cpu);
 	}
 	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
@@ -132,7 +157,7 @@ static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
 		pc->stats.depot_puts++;
 		return;
 	}
-	buddy_free_list(b, head, arena_addr(pc));
+	give_or_defer(b, pc, head);
 }
 
 static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 order)
@@ -143,7 +168,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 or
 	if (head)
 		pc->stats.depot_hits++;
 	else
-		head = buddy_alloc_batch(b, order, b->class_cap[order] / 2);
+		head = buddy_take(b, order, b->class_cap[order] / 2);
 	if (!head)
 		return 0;
 	pc->stats.refills++;
@@ -178,10 +203,10 @@ __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 	__u64 addr;
 
 	if (order > PCPU_MAX_ORDER)
-		return buddy_alloc_batch(b, order, 1);
+		return buddy_take(b, order, 1);
 	pc = pcpu_get(b, libarena_cpu());
 	if (!pc || b->class_cap[order] < 2)
-		return buddy_alloc_batch(b, order, 1);
+		return buddy_take(b, order, 1);
 	pc->stats.alloc_misses++;
 	/* A nested call may have refilled meanwhile. */
 	addr = pcpu_pop(pc, order);
@@ -251,7 +276,7 @@ int buddy_trim(buddy_t *b __arg_arena)
 		head = pcpu_take_all(pc);
 		if (!head)
 			continue;
-		n = buddy_free_list(b, head, arena_addr(pc));
+		n = give_or_defer(b, pc, head);
 		if (n < 0)
 			return n;	/* deferred back to that CPU: nothing lost */
 		total += n;
@@ -263,7 +288,7 @@ int buddy_trim(buddy_t *b __arg_arena)
 				break;
 			/* Depot batches come from caches: `any` exists.  If the
 			 * lock fails they wait on its deferred list. */
-			n = buddy_free_list(b, head, arena_addr(any));
+			n = give_or_defer(b, any, head);
 			if (n < 0)
 				return n;
 			total += n;

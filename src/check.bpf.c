@@ -5,13 +5,12 @@
 
 int buddy_check(buddy_t *b __arg_arena)
 {
-	struct libarena_lock *l;
 	int err;
 
-	l = buddy_lock_ready(b, &err);
-	if (!l)
+	err = buddy_lock(b);
+	if (err)
 		return err;
 	err = walk_instance(b, &libarena_space, &b->check);
-	buddy_unlock(b, l);
+	buddy_unlock(b);
 	return err;
 }

@@ -160,14 +160,12 @@ static __always_inline int dbg_verify(__u64 raw)
 	return 0;
 }
 
-__u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
+/* A block with header and redzones around size bytes, from raw. */
+static __always_inline __u64 dbg_wrap(__u64 raw, __u64 size)
 {
-	__u64 raw, user, end;
+	__u64 user, end;
 	dbg_header_t *h;
 
-	if (!size || size > BUDDY_MAX_SIZE - DBG_HEADER - DBG_MIN_REDZONE)
-		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
-	raw = buddy_alloc_fast(b, size + DBG_HEADER + DBG_MIN_REDZONE);
 	if (!raw)
 		return 0;
 	h = arena_ptr(raw);
@@ -181,6 +179,25 @@ __u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
 	shadow_unpoison(user, size);
 	shadow_fill((user + size + 7) & ~7ull, end - ((user + size + 7) & ~7ull), SHADOW_REDZONE);
 	return user;
+}
+
+static __always_inline bool dbg_size_ok(__u64 size)
+{
+	return size && size <= BUDDY_MAX_SIZE - DBG_HEADER - DBG_MIN_REDZONE;
+}
+
+__u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
+{
+	if (!dbg_size_ok(size))
+		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
+	return dbg_wrap(buddy_alloc_fast(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
+}
+
+__u64 __dbg_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
+{
+	if (!dbg_size_ok(size))
+		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
+	return dbg_wrap(__buddy_alloc_sleepable(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
 }
 
 /* A quarantined block leaves: its poison verified, then really freed. */

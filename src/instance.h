@@ -20,60 +20,71 @@ static __always_inline bool cache_on(buddy_t *b)
 	return !(b->flags & BUDDY_NO_PCPU_CACHE);
 }
 
-static __always_inline struct libarena_lock *buddy_lock_of(buddy_t *b)
-{
-	return platform_lock_of(b->lock_slot - 1);
-}
-
 /*
- * Lock a ready instance: its lock, held, or NULL with *err set: -EINVAL
- * when not ready, -EDEADLK when this CPU already holds it (a program nested
- * inside the holder must not spin), or the lock's own -EDEADLK/-ETIMEDOUT.
+ * Lock a ready instance: 0, or -EINVAL (not ready), -EDEADLK (this CPU
+ * holds it: a program nested inside the holder must not spin) or
+ * -ETIMEDOUT.  Failures are counted.
  */
-static __always_inline struct libarena_lock *buddy_lock_ready(buddy_t *b, int *err)
+static __always_inline int buddy_lock(buddy_t *b)
 {
-	__u32 cpu = libarena_cpu();
-	struct libarena_lock *l;
-	pcpu_cache_t *pc;
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+	int err;
 
-	*err = -EINVAL;
 	if (!buddy_ready(b))
-		return NULL;
-	l = buddy_lock_of(b);
-	if (!l)
-		return NULL;
-	if (READ_ONCE(b->lock_cpu) == cpu + 1) {
-		pc = pcpu_of(b, cpu);
-		if (pc)
-			pc->stats.nested++;
-		*err = -EDEADLK;
-	} else if (fault_hit(FAULT_LOCK, READ_ONCE(libarena_faults.lock_every))) {
-		*err = -ETIMEDOUT;
-	} else {
-		*err = platform_lock(l);
-	}
-	if (*err) {
+		return -EINVAL;
+	if (fault_hit(FAULT_LOCK, READ_ONCE(libarena_faults.lock_every)))
+		err = -ETIMEDOUT;
+	else
+		err = platform_lock(&b->lock);
+	if (err) {
 		atomic_add(&b->stats.lock_failures, 1);
-		if (*err == -ETIMEDOUT)
+		if (err == -ETIMEDOUT) {
 			atomic_add(&b->stats.lock_timeouts, 1);
-		else
+		} else {
 			atomic_add(&b->stats.lock_deadlocks, 1);
-		return NULL;
+			if (pc)
+				pc->stats.nested++;
+		}
+		return err;
 	}
-	WRITE_ONCE(b->lock_cpu, cpu + 1);
 	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* odd: updating */
 	b->stats.lock_acquisitions++;
-	pc = pcpu_of(b, cpu);
 	if (pc)
 		pc->stats.lock_acquisitions++;
-	return l;
+	return 0;
 }
 
-static __always_inline void buddy_unlock(buddy_t *b, struct libarena_lock *l)
+static __always_inline void buddy_unlock(buddy_t *b)
 {
 	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* even: consistent */
-	WRITE_ONCE(b->lock_cpu, 0);
-	platform_unlock(l);
+	platform_unlock(&b->lock);
+}
+
+/* Free bytes in the instance's chunks (blocks in caches count as used). */
+static __always_inline __u64 reserve_free(buddy_t *b)
+{
+	return b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use;
+}
+
+/* Why a refill is wanted (b->refill_wanted keeps the most urgent). */
+enum refill_reason {
+	REFILL_LOW = 1,		/* free bytes under the low watermark */
+	REFILL_DRY = 2,		/* an allocation found no block: grow a chunk */
+};
+
+/* Ask sleepable code for more memory (counted once per request). */
+static __always_inline void reserve_want_refill(buddy_t *b, __u32 why)
+{
+	__u32 old = READ_ONCE(b->refill_wanted);
+
+	if (old < why && cmpxchg(&b->refill_wanted, old, why) == old && !old)
+		atomic_add(&b->stats.refill_requests, 1);
+}
+
+static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int err)
+{
+	atomic_add(&b->stats.rejected[why], 1);
+	return err;
 }
 
 /*
@@ -149,10 +160,16 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 	return i == bytes / 8;
 }
 
-/* Globals shared between buddy.bpf.c and cache.bpf.c. */
-int buddy_grow(buddy_t *b __arg_arena);
-__u64 buddy_alloc_batch(buddy_t *b __arg_arena, __u32 order, __u32 n);
-int buddy_free_list(buddy_t *b __arg_arena, __u64 head, __u64 defer_to);
+/* The buddy core (src/buddy.bpf.c): calls nothing above it, never sleeps. */
+__u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
+__u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size);
+int buddy_give(buddy_t *b __arg_arena, __u64 head);
+int buddy_free_block(buddy_t *b __arg_arena, __u64 addr);
+int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
+__u64 buddy_unlink_surplus(buddy_t *b __arg_arena);
+__u64 buddy_unlink_all(buddy_t *b __arg_arena);
+
+/* The per-CPU cache layer (src/cache.bpf.c), above the core. */
 __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order);
 int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order);
 int cache_init(buddy_t *b __arg_arena);

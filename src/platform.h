@@ -8,13 +8,15 @@
  *   platform_depopulate(addr, pages)   backed -> reserved again
  *   platform_random()                  32 random bits
  *   platform_publish(space, instance)  tell tools where the allocator is
- *   platform_lock_of(slot)             an instance's lock
- *   platform_lock(l) / platform_unlock(l)
- *                                      bounded: 0, -EDEADLK (same CPU/thread
- *                                      already holds it) or -ETIMEDOUT
+ *   platform_lock(word) / platform_unlock(word)
+ *                                      a lock word in the arena; bounded:
+ *                                      0, -EDEADLK (this CPU/thread holds
+ *                                      it already) or -ETIMEDOUT
+ *   platform_lock_held_here(word)      does this CPU/thread hold it?
  *
- * The BPF implementation uses the arena kfuncs and bpf_res_spin_lock; the
- * host one (src/host/) uses mmap and a spin lock with the same guarantees.
+ * The BPF implementation uses the arena kfuncs (sleepable: only the
+ * reserve's sleepable paths reach them) and an arena spin word; the host one
+ * (src/host/) uses mmap and a spin lock with the same guarantees.
  */
 #ifndef __LIBARENA_PLATFORM_H
 #define __LIBARENA_PLATFORM_H

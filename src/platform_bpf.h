@@ -1,38 +1,61 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The platform seam for BPF: arena kfuncs and the resilient spin lock. */
+/* The platform seam for BPF: arena kfuncs and the arena-resident lock. */
 #ifndef __LIBARENA_PLATFORM_BPF_H
 #define __LIBARENA_PLATFORM_BPF_H
 
 #define NUMA_NO_NODE	(-1)
 
-int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym;
-void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym;
-
 /*
- * bpf_res_spin_lock must sit in a map value; instances live in the arena, so
- * each takes a slot of this array at its first init.
+ * The instance lock is a word in the arena, not a bpf_res_spin_lock: a map
+ * holding a spin lock is refused in tracing programs and socket filters.
+ *
+ * Test-and-test-and-set with exponential backoff.  The owner is the CPU +
+ * 1: BPF programs do not migrate, so a program that finds its own CPU in
+ * the word interrupted (or preempted) the holder and must not spin; it gets
+ * -EDEADLK at once.  A waiter that finds the lock busy stays off its cache
+ * line for a while: the holder then runs several critical sections with
+ * its lines local, where a handoff per operation would pay the metadata's
+ * cache misses every time (that is what made throughput collapse on two
+ * CPUs).  The wait is bounded: -ETIMEDOUT after LOCK_TIMEOUT_NS.
  */
-struct libarena_lock {
-	struct bpf_res_spin_lock lock;
-};
+#define LOCK_TIMEOUT_NS		(10ull * 1000 * 1000)
+#define LOCK_BACKOFF_MIN	8192
+#define LOCK_BACKOFF_MAX	65536
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LIBARENA_MAX_INSTANCES);
-	__type(key, __u32);
-	__type(value, struct libarena_lock);
-} libarena_locks SEC(".maps") __weak;
-
-static __always_inline struct libarena_lock *platform_lock_of(__u32 slot)
+static __always_inline int platform_lock(__u32 __arena *word)
 {
-	__u32 key = slot;
+	__u32 me = libarena_cpu() + 1, cur, delay = LOCK_BACKOFF_MIN, i;
+	__u64 deadline = 0;
 
-	return bpf_map_lookup_elem(&libarena_locks, &key);
+	while (can_loop) {
+		cur = READ_ONCE(*word);
+		if (cur == me)
+			return -EDEADLK;
+		if (!cur && cmpxchg(word, 0, me) == 0)
+			return 0;
+		if (!deadline)
+			deadline = bpf_ktime_get_ns() + LOCK_TIMEOUT_NS;
+		else if (bpf_ktime_get_ns() > deadline)
+			return -ETIMEDOUT;
+		for (i = opaque(0); i < delay && can_loop; i++)
+			barrier_var(i);
+		if (delay < LOCK_BACKOFF_MAX)
+			delay *= 2;
+	}
+	return -ETIMEDOUT;
 }
 
-/* Timeout and AA-deadlock detection come from the kernel: -ETIMEDOUT/-EDEADLK. */
-#define platform_lock(l)	bpf_res_spin_lock(&(l)->lock)
-#define platform_unlock(l)	bpf_res_spin_unlock(&(l)->lock)
+/* clang 19 has no BPF store-release: an exchange orders the critical
+ * section's stores before the release on every architecture. */
+static __always_inline void platform_unlock(__u32 __arena *word)
+{
+	__sync_lock_test_and_set(word, 0);
+}
+
+static __always_inline bool platform_lock_held_here(__u32 __arena *word)
+{
+	return READ_ONCE(*word) == libarena_cpu() + 1;
+}
 
 #define platform_random()	bpf_get_prandom_u32()
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * SEC("syscall") programs that let user space drive the default instance
- * with bpf_prog_test_run_opts(): the return value is the result.
+ * SEC("syscall") programs that let user space drive the library with
+ * bpf_prog_test_run_opts(): the return value is the result.  They are
+ * sleepable, so they are where user space grows and shrinks instances
+ * (libarena_refill() runs arena_buddy_refill).
  *
  * The library defines no license section: the linker rejects objects whose
  * licenses differ, so the application's object provides it (it must be
@@ -34,4 +36,33 @@ SEC("syscall")
 int arena_buddy_destroy(void *ctx)
 {
 	return buddy_destroy(&buddy);
+}
+
+/*
+ * Initialise the default instance if needed, then service every
+ * registered instance that asked for a refill or a shrink.  Returns the
+ * number of chunks moved, or the first -errno.
+ */
+SEC("syscall")
+int arena_buddy_refill(void *ctx)
+{
+	struct arena_space __arena *s = &libarena_space;
+	int err = buddy_default_ready(), moved = 0, n;
+	buddy_t *b;
+	__u32 i;
+
+	if (err)
+		return err;
+	for (i = opaque(0); i < LIBARENA_MAX_INSTANCES && can_loop; i++) {
+		b = arena_ptr(s->instances[i]);
+		if (!b)
+			break;
+		if (!READ_ONCE(b->refill_wanted) && !READ_ONCE(b->shrink_wanted))
+			continue;
+		n = buddy_refill(b);
+		if (n < 0 && n != -EINVAL)	/* -EINVAL: destroyed since */
+			return n;
+		moved += n > 0 ? n : 0;
+	}
+	return moved;
 }

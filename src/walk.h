@@ -98,9 +98,10 @@ static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct wal
 			prev = item;
 			item = free_links(chunk, item)->next;
 		}
-		if (item != ITEM_NONE || count != w->nr_free[order])
+		barrier_var(order);
+		if (item != ITEM_NONE || count != w->nr_free[order & BUDDY_MAX_ORDER])
 			return report(rep, BUDDY_CHECK_FREELIST, chunk, item,
-				      w->nr_free[order], count);
+				      w->nr_free[order & BUDDY_MAX_ORDER], count);
 		if (!!(h->free_mask & (1u << order)) != !!count)
 			return report(rep, BUDDY_CHECK_FREELIST, chunk, order,
 				      !!count, h->free_mask);

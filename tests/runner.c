@@ -25,6 +25,10 @@
 #include "buddy_tests.skel.h"
 #include "debug_tests.skel.h"
 
+/* Chunks a new instance populates to meet the default low watermark. */
+#define DEFAULT_RESERVE_CHUNKS \
+	((BUDDY_DEFAULT_RESERVE_LOW + CHUNK_CAPACITY - 1) / CHUNK_CAPACITY)
+
 /* 8 MiB of window plus the 1 MiB guards and alignment slack. */
 #define SMALL_ARENA_PAGES	((11u << 20) >> 12)
 
@@ -295,9 +299,11 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 		test_why("arena_buddy_reset: expected 0, got %d (err %d)", ret, err);
 		return TEST_FAIL;
 	}
-	if (st->bytes_in_use || st->chunks || st->allocs ||
+	/* Empty, but with its reserve populated again. */
+	if (st->bytes_in_use || st->chunks != DEFAULT_RESERVE_CHUNKS || st->allocs ||
 	    skel->arena->buddy.state != BUDDY_READY) {
-		test_why("after reset: expected empty ready instance, got %llu bytes, %llu chunks, state %llu",
+		test_why("after reset: expected an empty ready instance with %llu reserve chunks, "
+			 "got %llu bytes, %llu chunks, state %llu", DEFAULT_RESERVE_CHUNKS,
 			 (unsigned long long)st->bytes_in_use,
 			 (unsigned long long)st->chunks,
 			 (unsigned long long)skel->arena->buddy.state);

@@ -4,6 +4,8 @@
  * instance, with per-CPU caches, and a seed-mode instance without), then a
  * burst of live blocks of mixed sizes freed again.
  */
+/* SEC("syscall") programs: sleepable, so the heap may grow inline. */
+#define LIBARENA_SLEEPABLE
 #include <libarena/libarena.h>
 #include "../demo.h"
 

@@ -3,6 +3,8 @@
 #ifndef __LIBARENA_BENCH_PAIRS_H
 #define __LIBARENA_BENCH_PAIRS_H
 
+/* SEC("syscall") programs: sleepable, so the heap may grow inline. */
+#define LIBARENA_SLEEPABLE
 #include <libarena/libarena.h>
 #include "../bench.h"
 

@@ -39,6 +39,11 @@ int main(void)
 	err = list__load(skel);
 	if (err)
 		return fprintf(stderr, "list: load: %s\n", strerror(-err)), 1;
+	/* Initialise the heap and fill its reserve (populating pages sleeps,
+	 * so it happens here, not in the programs that allocate). */
+	err = libarena__refill(skel->obj);
+	if (err < 0)
+		return 1;
 	err = run(skel->progs.list_push, &args, sizeof(args)) ?:
 	      run(skel->progs.list_sum, NULL, 0);
 	if (err)

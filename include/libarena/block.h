@@ -88,6 +88,21 @@ static __always_inline bool item_allocated(__u64 chunk, __u32 item)
 	return *allocbit_byte(chunk, item) & (1 << (item & 7));
 }
 
+/*
+ * Is addr the start of an allocated block of instance b?  (Blocks held by
+ * the per-CPU caches count as allocated: see custody tags.)  Unlocked
+ * reads suffice: only the owner of a live block changes its bits.
+ */
+static __always_inline bool block_is_live(struct buddy __arena *b, __u64 addr)
+{
+	__u64 chunk = chunk_of(addr);
+	__u32 item = item_of(addr);
+
+	return chunk_hdr(chunk)->magic == CHUNK_MAGIC &&
+	       chunk_hdr(chunk)->owner == arena_addr(b) &&
+	       item >= CHUNK_META_ITEMS && item_allocated(chunk, item);
+}
+
 /* Is chunk a populated slice of the window of space s? */
 static __always_inline bool space_has_chunk(struct arena_space __arena *s, __u64 chunk)
 {

@@ -9,6 +9,17 @@
  *   err = buddy_free(&b, p);       0, or -errno and nothing changed
  *   buddy_destroy(&b);             every page back to the kernel
  *
+ * Program types: buddy_alloc/buddy_free/buddy_usable_size and buddy_trim,
+ * buddy_set_reserve, buddy_check work in every program type that can use an
+ * arena: they serve from the reserve of populated memory and never sleep.
+ * Populating and releasing pages sleeps on this kernel, so these are for
+ * sleepable programs (syscall, iter.s, uprobe.s, a bpf_wq callback...):
+ * buddy_init*, buddy_destroy, buddy_reset, buddy_refill, buddy_reserve,
+ * buddy_shrink, and the *_sleepable entry points, which grow inline.
+ * Define LIBARENA_SLEEPABLE before including libarena.h to make
+ * buddy_alloc/buddy_free in that file use them (on kernels where the arena
+ * kfuncs work in any context, that switch works in any program).
+ *
  * buddy_free() errors: -EFAULT (not in a populated slice of the window),
  * -EINVAL (not 16-byte aligned), -EXDEV (owned by another instance),
  * -EADDRNOTAVAIL (inside a block or its chunk's metadata, not at a block
@@ -37,6 +48,23 @@ int buddy_reset(buddy_t *b __LIBARENA_ARG);
 __u64 __buddy_alloc(buddy_t *b __LIBARENA_ARG, __u64 size);
 int __buddy_free(buddy_t *b __LIBARENA_ARG, __u64 addr);
 __u64 __buddy_usable_size(buddy_t *b __LIBARENA_ARG, __u64 addr);
+/* Sleepable only: refill the reserve and retry / return surplus chunks. */
+__u64 __buddy_alloc_sleepable(buddy_t *b __LIBARENA_ARG, __u64 size);
+int __buddy_free_sleepable(buddy_t *b __LIBARENA_ARG, __u64 addr);
+
+/*
+ * The reserve (free bytes in populated chunks).  Alloc asks for a refill
+ * under `low` free bytes or when a request found no block; free asks for a
+ * shrink when empty chunks put it a chunk over `high`.  Defaults: 512 KiB
+ * and 4 MiB.  Any context: 0 or -EINVAL/-ERANGE.
+ */
+int buddy_set_reserve(buddy_t *b __LIBARENA_ARG, __u64 low, __u64 high);
+/* Sleepable: service what alloc/free asked for; chunks moved, or -errno. */
+int buddy_refill(buddy_t *b __LIBARENA_ARG);
+/* Sleepable: grow now until `bytes` are free; chunks added, or -errno. */
+int buddy_reserve(buddy_t *b __LIBARENA_ARG, __u64 bytes);
+/* Sleepable: trim the caches, return empty chunks over the high mark. */
+int buddy_shrink(buddy_t *b __LIBARENA_ARG);
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */
 int buddy_check(buddy_t *b __LIBARENA_ARG);
 /* Give every block held by the per-CPU caches and the depot back to the
@@ -54,7 +82,7 @@ static __always_inline int buddy_init(buddy_t *b)
 
 #ifdef LIBARENA_DEBUG
 #include "debug.h"
-#define buddy_alloc(b, size)	((void __arena *)__dbg_alloc((b), (size)))
+#define buddy_alloc(b, size)	((void __arena *)__dbg_alloc_slow((b), (size)))
 #define buddy_free(b, p)	__dbg_free((b), arena_addr(p))
 #define buddy_usable_size(b, p)	__dbg_usable_size((b), arena_addr(p))
 #else

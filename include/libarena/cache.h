@@ -104,6 +104,16 @@ static __always_inline bool fast_path_readable(__u64 chunk)
 #endif
 }
 
+/* The slow paths the inline fast paths fall back to (LIBARENA_SLEEPABLE:
+ * the ones that may grow and shrink the instance). */
+#ifdef LIBARENA_SLEEPABLE
+#define __buddy_alloc_slow	__buddy_alloc_sleepable
+#define __buddy_free_slow	__buddy_free_sleepable
+#else
+#define __buddy_alloc_slow	__buddy_alloc
+#define __buddy_free_slow	__buddy_free
+#endif
+
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)
 {
 	pcpu_cache_t *pc;
@@ -121,7 +131,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 			}
 		}
 	}
-	return __buddy_alloc(b, size);
+	return __buddy_alloc_slow(b, size);
 }
 
 static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
@@ -132,19 +142,18 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 
 	/* The checks of the slow path that a cache push must not skip. */
 	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !fast_path_readable(chunk) ||
-	    chunk_hdr(chunk)->owner != arena_addr(b) ||
-	    item < CHUNK_META_ITEMS || !item_allocated(chunk, item))
-		return __buddy_free(b, addr);
+	    !block_is_live(b, addr))
+		return __buddy_free_slow(b, addr);
 	order = item_order(chunk, item);
 	if (order > PCPU_MAX_ORDER || *pcpu_tag(addr) == tag)
-		return __buddy_free(b, addr);	/* large, or already cached */
+		return __buddy_free_slow(b, addr);	/* large, or already cached */
 	*pcpu_tag(addr) = tag;
 	if (pcpu_push(pc, order, addr, b->class_cap[order])) {
 		pc->stats.free_hits++;
 		return 0;
 	}
 	*pcpu_tag(addr) = 0;
-	return __buddy_free(b, addr);
+	return __buddy_free_slow(b, addr);
 }
 
 #endif /* __LIBARENA_CACHE_H */

@@ -115,6 +115,12 @@ extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
 #define opaque(x)	(x)
 #endif
 
+/* Make the compiler forget what it knows of var (so a mask it would drop as
+ * redundant stays for the verifier, which may have lost the bound). */
+#ifndef barrier_var
+#define barrier_var(var)	asm volatile("" : "+r"(var))
+#endif
+
 #ifndef READ_ONCE
 #define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
 #endif

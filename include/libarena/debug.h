@@ -75,6 +75,13 @@ struct dbg_quarantine {
 #endif
 
 __u64 __dbg_alloc(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 size);
+/* Sleepable callers: refills the reserve and retries when it runs dry. */
+__u64 __dbg_alloc_sleepable(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 size);
+#ifdef LIBARENA_SLEEPABLE
+#define __dbg_alloc_slow	__dbg_alloc_sleepable
+#else
+#define __dbg_alloc_slow	__dbg_alloc
+#endif
 int __dbg_free(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 addr);
 __u64 __dbg_usable_size(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 addr);
 /* 0 if the live block at addr is intact, else -EUCLEAN and a report. */

@@ -17,7 +17,7 @@ int buddy_default_ready(void);
 #ifdef LIBARENA_DEBUG
 static __always_inline __u64 __arena_malloc(__u64 size)
 {
-	return __dbg_alloc(&buddy, size);
+	return __dbg_alloc_slow(&buddy, size);
 }
 
 static __always_inline int __arena_free(__u64 addr)
@@ -36,10 +36,79 @@ static __always_inline int __arena_free(__u64 addr)
 }
 #endif
 
-__u64 __arena_calloc(__u64 n, __u64 size);	/* NULL if n * size overflows */
-__u64 __arena_realloc(__u64 addr, __u64 size);
-__u64 __arena_aligned_alloc(__u64 align, __u64 size);	/* align: 2^k <= 512 KiB */
+/* Out of line: the word loops, and usable size (debug-aware). */
 __u64 __arena_usable_size(__u64 addr);
+int __arena_memzero(__u64 addr, __u64 bytes);	/* 0, or -E2BIG: loop budget */
+int __arena_memcopy(__u64 dst, __u64 src, __u64 bytes);
+
+/*
+ * calloc/realloc/aligned_alloc are inline compositions of the calls above,
+ * so they inherit the caller's build: LIBARENA_SLEEPABLE (grow inline) or
+ * not, debug or not.
+ */
+static __always_inline __u64 __arena_calloc(__u64 n, __u64 size)
+{
+	__u64 bytes, addr;
+
+	/* Both factors <= 512 KiB cannot overflow; anything larger fails. */
+	if (n > BUDDY_MAX_SIZE || size > BUDDY_MAX_SIZE) {
+		__sync_fetch_and_add(&buddy.stats.bad_sizes, 1);
+		__sync_fetch_and_add(&buddy.stats.failed_allocs, 1);
+		return 0;
+	}
+	bytes = n * size;
+	addr = __arena_malloc(bytes);
+	if (addr && __arena_memzero(addr, bytes)) {
+		__arena_free(addr);
+		return 0;
+	}
+	return addr;
+}
+
+/* A failed realloc leaves the old block as it was. */
+static __always_inline __u64 __arena_realloc(__u64 addr, __u64 size)
+{
+	__u64 old, new;
+
+	if (!addr)
+		return __arena_malloc(size);
+	if (!size) {
+		__arena_free(addr);
+		return 0;
+	}
+	old = __arena_usable_size(addr);
+	if (!old || size > BUDDY_MAX_SIZE) {
+		__sync_fetch_and_add(&buddy.stats.failed_allocs, 1);
+		return 0;	/* not ours, or too big */
+	}
+	if (size <= old && size > old / 2)
+		return addr;	/* same order: keep it */
+	new = __arena_malloc(size);
+	if (!new)
+		return 0;
+	if (__arena_memcopy(new, addr, size < old ? size : old)) {
+		__arena_free(new);
+		return 0;
+	}
+	__arena_free(addr);
+	return new;
+}
+
+/* Blocks are aligned to their size, so alignment is a matter of size:
+ * align is a power of two <= 512 KiB. */
+static __always_inline __u64 __arena_aligned_alloc(__u64 align, __u64 size)
+{
+	__u64 bytes = size < align && size ? align : size;
+
+	if (!align || (align & (align - 1)) || align > BUDDY_MAX_SIZE)
+		return 0;
+#ifdef LIBARENA_DEBUG
+	/* The debug header would break the alignment: a plain block. */
+	if (align > BUDDY_MIN_SIZE)
+		return __buddy_alloc_slow(&buddy, bytes);
+#endif
+	return __arena_malloc(bytes);
+}
 
 #define arena_malloc(size)	((void __arena *)__arena_malloc(size))
 #define arena_free(p)		((void)__arena_free(arena_addr(p)))

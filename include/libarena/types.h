@@ -23,8 +23,15 @@
  *          a block's first item has its order and allocated bit set.
  *
  * buddy    An allocator instance (buddy_t, lives in the arena).  It owns a
- *          singly linked list of chunks, one lock, and its statistics.
- *          Several instances share one arena and one window.
+ *          singly linked list of chunks, one lock (a word in the instance,
+ *          see src/lock.h), a reserve and its statistics.  Several
+ *          instances share one arena and one window.
+ *
+ * reserve  Free bytes in the instance's chunks.  Allocation and free never
+ *          populate or release pages (those kfuncs sleep): they serve from
+ *          the reserve and raise `refill_wanted` when it falls under the low
+ *          watermark or runs dry, `shrink_wanted` when empty chunks push it
+ *          over the high one.  Sleepable code services both (buddy_refill).
  *
  * cache    Per CPU, per size class 16 B .. 4 KiB: a stack of block addresses
  *          (struct pcpu_class) whose {count, generation} header is committed
@@ -69,12 +76,13 @@
 
 #define SPACE_MAX_SLICES	1024u
 #define SPACE_BITMAP_WORDS	(SPACE_MAX_SLICES / 64)
-/* Lock slots: the maximum number of allocator instances per arena. */
+/* Registry slots: the maximum number of allocator instances per arena. */
 #define LIBARENA_MAX_INSTANCES	64u
 /* Arena bytes kept out of the window at each end (libbpf puts globals there). */
 #define SPACE_GUARD		(1ull << 20)
-/* Entirely free chunks an instance keeps instead of returning them. */
-#define BUDDY_SPARE_CHUNKS	1u
+/* Reserve watermarks (free bytes): refill below low, shrink above high. */
+#define BUDDY_DEFAULT_RESERVE_LOW	(512ull << 10)
+#define BUDDY_DEFAULT_RESERVE_HIGH	(4ull << 20)
 
 struct chunk_hdr {
 	__u64 magic;
@@ -105,11 +113,11 @@ struct arena_space {
 	__u64 base;		/* address of slice 0 */
 	__u32 nr_slices;
 	__u32 bump;		/* slices never handed out start here */
-	__u32 next_lock_slot;
+	__u32 next_slot;	/* instance registry: next free slot */
 	__u32 populated_chunks;
 	__u64 returned[SPACE_BITMAP_WORDS];	/* given back, still reserved */
 	__u64 populated[SPACE_BITMAP_WORDS];	/* backed by pages now */
-	__u64 instances[LIBARENA_MAX_INSTANCES];	/* by lock slot, for tools */
+	__u64 instances[LIBARENA_MAX_INSTANCES];	/* by registry slot, for tools */
 	__u64 shadow_base;	/* debug builds: 1 byte per 8 of the window */
 };
 
@@ -183,6 +191,10 @@ struct buddy_stats {
 	__u64 lock_deadlocks;	/* -EDEADLK: same CPU, nested */
 	__u64 cache_meta_bytes;	/* blocks holding per-CPU caches */
 	__u64 rejected[BUDDY_NR_REJECTS];
+	__u64 reserve_dry;	/* allocations that found no block: refill asked */
+	__u64 refill_requests;	/* times the reserve asked to be refilled */
+	__u64 refills;		/* services that grew the instance */
+	__u64 shrinks;		/* services that returned chunks */
 };
 
 /* What the consistency walk found first; see buddy_check(). */
@@ -255,18 +267,30 @@ struct pcpu_cache {
 	struct pcpu_stats stats;
 };
 
+/*
+ * Laid out by who writes what: fields every call reads first, then the
+ * lock alone on its cache line (waiters spin reading it; anything the
+ * holder wrote beside it would bounce between CPUs), then what the holder
+ * changes.
+ */
 struct buddy {
 	__u64 magic;
 	__u64 state;
 	__u64 flags;
-	__u64 chunks;		/* first chunk, 0 when none */
-	__u32 lock_slot;	/* 1-based, 0 = not assigned yet */
-	__u32 nr_empty;		/* entirely free chunks on the list */
-	__u32 lock_cpu;		/* CPU holding the lock + 1, 0 when free */
-	__u32 nr_pcpu;		/* per-CPU caches created */
 	__u64 cache_key;	/* tag = block address ^ cache_key */
 	__u64 cache_budget;	/* bytes per CPU */
+	__u32 slot;		/* registry slot + 1, 0 = not assigned yet */
+	__u32 nr_pcpu;		/* per-CPU caches created */
 	__u32 class_cap[PCPU_NR_CLASSES];	/* slots per class, from the budget */
+	__u32 lock __attribute__((aligned(64)));	/* holder's id, 0 when free */
+	__u32 lock_pad[15];
+	__u64 chunks;		/* first chunk, 0 when none */
+	__u32 nr_empty;		/* entirely free chunks on the list */
+	__u32 refill_wanted;	/* set by alloc, cleared by buddy_refill() */
+	__u32 shrink_wanted;	/* set by free, cleared by buddy_refill() */
+	__u32 pad;
+	__u64 reserve_low;	/* free bytes: under this, ask for a refill */
+	__u64 reserve_high;	/* free bytes: over this, empty chunks go back */
 	struct buddy_stats stats;
 	struct buddy_check_report check;
 	__u64 depot[PCPU_NR_CLASSES][DEPOT_SLOTS];	/* batch heads, 0 = empty */

@@ -71,4 +71,16 @@ int libarena__check(struct libarena *la, __u64 instance,
 
 const char *libarena__check_err_str(__u32 err);
 
+/*
+ * Service the reserve: run the library's arena_buddy_refill program in
+ * the loaded object obj, which initialises the default instance if needed
+ * and grows or shrinks every instance that asked (programs that are not
+ * sleepable cannot populate pages themselves).  Call it once after load
+ * and then whenever convenient (a timer, a loop, after a NULL).  Returns
+ * the number of chunks populated or released, or -errno.
+ */
+struct bpf_object;
+int libarena__refill(struct bpf_object *obj);
+int libarena__refill_fd(int prog_fd);	/* the program's fd */
+
 #endif /* __LIBARENA_USER_H */

@@ -16,7 +16,6 @@
 
 #define HOST_DEFAULT_ARENA	((1ull << 30) + (3ull << 20))
 
-static struct libarena_lock host_locks[LIBARENA_MAX_INSTANCES];
 static void *host_arena;
 static __u64 host_arena_size = HOST_DEFAULT_ARENA;
 static __u64 host_lock_timeout_ns = 250 * 1000 * 1000ull;
@@ -55,22 +54,16 @@ __u32 platform_random(void)
 	return (__u32)random();
 }
 
-struct libarena_lock *platform_lock_of(__u32 slot)
+int platform_lock(__u32 *word)
 {
-	return slot < LIBARENA_MAX_INSTANCES ? &host_locks[slot] : NULL;
-}
-
-int platform_lock(struct libarena_lock *l)
-{
-	int self = thread_id();
+	__u32 self = thread_id(), owner;
 	__u64 deadline = 0;
 
 	for (;;) {
-		int owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-
+		owner = __atomic_load_n(word, __ATOMIC_RELAXED);
 		if (owner == self)
 			return -EDEADLK;
-		if (!owner && __atomic_compare_exchange_n(&l->owner, &owner, self, false,
+		if (!owner && __atomic_compare_exchange_n(word, &owner, self, false,
 							  __ATOMIC_ACQUIRE,
 							  __ATOMIC_RELAXED))
 			return 0;
@@ -82,9 +75,14 @@ int platform_lock(struct libarena_lock *l)
 	}
 }
 
-void platform_unlock(struct libarena_lock *l)
+void platform_unlock(__u32 *word)
 {
-	__atomic_store_n(&l->owner, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(word, 0, __ATOMIC_RELEASE);
+}
+
+bool platform_lock_held_here(__u32 *word)
+{
+	return __atomic_load_n(word, __ATOMIC_RELAXED) == (__u32)thread_id();
 }
 
 void platform_window(__u64 *start, __u64 *end)

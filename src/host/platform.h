@@ -7,13 +7,10 @@
 #ifndef __LIBARENA_HOST_PLATFORM_H
 #define __LIBARENA_HOST_PLATFORM_H
 
-struct libarena_lock {
-	int owner;		/* thread id of the holder, 0 when free */
-};
-
-struct libarena_lock *platform_lock_of(__u32 slot);
-int platform_lock(struct libarena_lock *l);
-void platform_unlock(struct libarena_lock *l);
+/* The lock word holds the holder's thread id (host threads migrate). */
+int platform_lock(__u32 *word);
+void platform_unlock(__u32 *word);
+bool platform_lock_held_here(__u32 *word);
 void platform_window(__u64 *start, __u64 *end);
 __u32 platform_random(void);
 void platform_publish(__u64 space, __u64 default_instance);

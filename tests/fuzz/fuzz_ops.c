@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* The model is a sleepable caller: the heap grows inline. */
+#define LIBARENA_SLEEPABLE
 #include "instance.h"
 #include "fuzz_ops.h"
 

@@ -25,14 +25,13 @@
  * loses nothing (a nested BPF program on the holder's CPU gets the same). */
 static int t_lock_reentry_fails_fast(__u64 flags)
 {
-	struct libarena_lock *l;
+	__u32 *l = &test_b1.lock;
 	__u64 p;
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	p = __buddy_alloc(&test_b1, 64);
 	ASSERT_NE(p, 0);
-	l = buddy_lock_of(&test_b1);
 	ASSERT_OK(platform_lock(l));
 	ASSERT_EQ(__buddy_alloc(&test_b1, 64), 0);
 	ASSERT_EQ(__buddy_free(&test_b1, p), -EDEADLK);
@@ -49,7 +48,7 @@ static int t_lock_reentry_fails_fast(__u64 flags)
 
 static void *hold_lock(void *arg)
 {
-	struct libarena_lock *l = arg;
+	__u32 *l = arg;
 
 	if (platform_lock(l))
 		return (void *)1;
@@ -62,7 +61,7 @@ static void *hold_lock(void *arg)
  * -ETIMEDOUT after the timeout instead of hanging. */
 static int t_lock_timeout_reported(__u64 flags)
 {
-	struct libarena_lock *l;
+	__u32 *l = &test_b1.lock;
 	struct timespec t0, t1;
 	pthread_t holder;
 	void *ret;
@@ -71,7 +70,6 @@ static int t_lock_timeout_reported(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	p = __buddy_alloc(&test_b1, 64);
-	l = buddy_lock_of(&test_b1);
 	libarena_host_set_lock_timeout(20 * 1000 * 1000);
 	ASSERT_OK(pthread_create(&holder, NULL, hold_lock, l));
 	usleep(20 * 1000);

@@ -28,8 +28,8 @@ __u64 __arena test_sizes[TEST_MAX_PTRS];
 static __always_inline int test_begin(__u64 flags)
 {
 	/* A failed earlier test may have left these initialised, or the lock
-	 * marked held (cache_nested_in_lock fakes that). */
-	buddy.lock_cpu = 0;
+	 * held (cache_nested_in_lock takes it to fake a nested program). */
+	buddy.lock = 0;
 	buddy_destroy(&test_b1);
 	buddy_destroy(&test_b2);
 	buddy_destroy(&buddy);
@@ -148,15 +148,15 @@ static __always_inline int t_init_destroy_repeat(__u64 flags)
 	for (i = 0; i < 10; i++) {
 		ASSERT_OK(buddy_init_flags(&test_b1, flags));
 		ASSERT_EQ(buddy_init_flags(&test_b1, flags), -EBUSY);
-		p = __buddy_alloc(&test_b1, 100 + i);
+		p = __buddy_alloc_sleepable(&test_b1, 100 + i);
 		CHECK_OK(check_block(&test_b1, p, 100 + i));
 		ASSERT_OK(__buddy_free(&test_b1, p));
 		ASSERT_OK(buddy_check(&test_b1));
 		ASSERT_OK(buddy_destroy(&test_b1));
-		ASSERT_EQ(buddy_destroy(&test_b1), -EINVAL);
+		ASSERT_OK(buddy_destroy(&test_b1));	/* idempotent */
 	}
 	ASSERT_EQ(buddy_init_flags(&test_b1, 1ull << 40), -EINVAL);
-	ASSERT_EQ(__buddy_alloc(&test_b1, 16), 0);
+	ASSERT_EQ(__buddy_alloc_sleepable(&test_b1, 16), 0);
 	return 0;
 }
 
@@ -169,9 +169,9 @@ static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 	base = libarena_space.populated_chunks;
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	for (i = 0; i < 4; i++)
-		ASSERT_NE(__buddy_alloc(&test_b1, BUDDY_MAX_SIZE), 0);
+		ASSERT_NE(__buddy_alloc_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
 	for (i = 0; i < 64; i++)
-		ASSERT_NE(__buddy_alloc(&test_b1, 16 << (i % 12)), 0);
+		ASSERT_NE(__buddy_alloc_sleepable(&test_b1, 16 << (i % 12)), 0);
 	ASSERT_GE(test_b1.stats.chunks, 4);
 	ASSERT_EQ(libarena_space.populated_chunks, base + test_b1.stats.chunks);
 	ASSERT_OK(buddy_destroy(&test_b1));
@@ -179,7 +179,7 @@ static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 	ASSERT_EQ(test_b1.stats.chunks, 0);
 	/* The instance is reusable and the window slices too. */
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	ASSERT_NE(__buddy_alloc(&test_b1, BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(__buddy_alloc_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;
@@ -293,7 +293,7 @@ static __always_inline int alloc_all_free_all(buddy_t *b)
 	__u32 i;
 
 	for (i = opaque(0); i < 256 && can_loop; i++) {
-		test_ptrs[i] = __buddy_alloc(b, 16 << (i % 10));
+		test_ptrs[i] = __buddy_alloc_sleepable(b, 16 << (i % 10));
 		ASSERT_NE(test_ptrs[i], 0);
 	}
 	for (i = opaque(0); i < 256 && can_loop; i++)
@@ -382,7 +382,7 @@ static __always_inline int t_foreign_free_rejected(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init(&test_b2));
-	p = __buddy_alloc(&test_b1, 128);
+	p = __buddy_alloc_sleepable(&test_b1, 128);
 	ASSERT_NE(p, 0);
 	ASSERT_EQ(__buddy_free(&test_b2, p), -EXDEV);
 	ASSERT_EQ(__arena_free(p), -EXDEV);
@@ -526,17 +526,20 @@ static __always_inline int t_empty_chunks_returned(__u64 flags)
 	__u32 base, i;
 
 	ASSERT_OK(test_begin(flags));
-	base = libarena_space.populated_chunks;
-	/* Metadata fills the lower half: one 512 KiB block per chunk. */
+	/* Keep one empty chunk's worth free, return the rest at once. */
+	ASSERT_OK(buddy_set_reserve(&buddy, BUDDY_MAX_SIZE, CHUNK_CAPACITY));
+	base = libarena_space.populated_chunks - buddy.stats.chunks;
+	/* Metadata fills the lower half: one 512 KiB block per chunk, and
+	 * the third and later ones find no block and grow a chunk. */
 	for (i = 0; i < 6; i++)
 		ASSERT_NE(test_ptrs[i] = __arena_malloc(BUDDY_MAX_SIZE), 0);
 	ASSERT_EQ(buddy.stats.chunks, 6);
 	ASSERT_EQ(libarena_space.populated_chunks, base + 6);
 	for (i = 0; i < 6; i++)
 		ASSERT_OK(__arena_free(test_ptrs[i]));
-	ASSERT_EQ(buddy.stats.chunks, BUDDY_SPARE_CHUNKS);
-	ASSERT_EQ(buddy.stats.chunks_returned, 6 - BUDDY_SPARE_CHUNKS);
-	ASSERT_EQ(libarena_space.populated_chunks, base + BUDDY_SPARE_CHUNKS);
+	ASSERT_EQ(buddy.stats.chunks, 1);
+	ASSERT_EQ(buddy.stats.chunks_returned, 5);
+	ASSERT_EQ(libarena_space.populated_chunks, base + 1);
 	/* Returned slices are reused: no new window space is consumed. */
 	i = libarena_space.bump;
 	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
@@ -551,6 +554,8 @@ static __always_inline int t_coalescing_restores_large_blocks(__u64 flags)
 	__u32 i;
 
 	ASSERT_OK(test_begin(flags));
+	/* No low watermark: nothing asks for a second chunk. */
+	ASSERT_OK(buddy_set_reserve(&buddy, 0, BUDDY_DEFAULT_RESERVE_HIGH));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_NE(test_ptrs[i] = __arena_malloc(16 << (i % 6)), 0);
 	ASSERT_EQ(i, TEST_MAX_PTRS);
@@ -576,8 +581,8 @@ static __always_inline int t_instances_independent(__u64 flags)
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init_flags(&test_b2, BUDDY_NO_PCPU_CACHE));
 	for (i = opaque(0); i < 50 && can_loop; i++) {
-		p1 = __buddy_alloc(&test_b1, 64);
-		p2 = __buddy_alloc(&test_b2, 64);
+		p1 = __buddy_alloc_sleepable(&test_b1, 64);
+		p2 = __buddy_alloc_sleepable(&test_b2, 64);
 		p3 = __arena_malloc(64);
 		ASSERT_NE(p1 && p2 && p3, 0);
 		ASSERT_NE(chunk_of(p1), chunk_of(p2));
@@ -604,8 +609,8 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	p = __buddy_alloc(&test_b1, 256);
-	ASSERT_NE(__buddy_alloc(&test_b1, 64), 0);
+	p = __buddy_alloc_sleepable(&test_b1, 256);
+	ASSERT_NE(__buddy_alloc_sleepable(&test_b1, 64), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	chunk = chunk_of(p);
 	item = item_of(p);

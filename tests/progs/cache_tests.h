@@ -152,8 +152,8 @@ static __always_inline int t_cache_double_free_detected(__u64 flags)
 }
 
 /*
- * The nested-in-lock rule, simulated: lock_cpu says this CPU holds the
- * lock (as it would inside a program that interrupted the holder).  The
+ * The nested-in-lock rule, simulated: this CPU takes the lock and calls
+ * in again (as a program that interrupted the holder would).  The
  * slow path must not spin: an allocation it would serve fails, a free is
  * queued, the cache still serves; once "released", the queue drains.
  */
@@ -171,7 +171,7 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	ASSERT_NOT_NULL(pc);
 	ASSERT_NE(p && q, 0);
 
-	buddy.lock_cpu = libarena_cpu() + 1;
+	ASSERT_OK(platform_lock(&buddy.lock));
 	ASSERT_EQ(__arena_malloc(4 * PCPU_MAX_SIZE), 0);
 	ASSERT_GE(pc->stats.nested, 1);
 	ASSERT_OK(__arena_free(p));		/* deferred, not lost */
@@ -180,7 +180,7 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	ASSERT_EQ(__arena_free(p), -EALREADY);	/* still a double free */
 	small = __arena_malloc(64);		/* the cache does not need the lock */
 	ASSERT_NE(small, 0);
-	buddy.lock_cpu = 0;
+	platform_unlock(&buddy.lock);
 
 	ASSERT_OK(__arena_free(q));		/* takes the lock, drains the queue */
 	ASSERT_EQ(pc->deferred, 0);

@@ -233,7 +233,7 @@ static __always_inline int t_hostile_freelist_cycle(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	chunk = chunk_of(__buddy_alloc(&test_b1, 16));
+	chunk = chunk_of(__buddy_alloc_sleepable(&test_b1, 16));
 	ASSERT_NE(chunk, 0);
 	head = chunk_hdr(chunk)->free_head[0];
 	ASSERT_TRUE(item_valid(head));

@@ -7,6 +7,8 @@
 #ifndef __LIBARENA_TEST_COMMON_H
 #define __LIBARENA_TEST_COMMON_H
 
+/* Test programs are SEC("syscall"): sleepable, so they may grow inline. */
+#define LIBARENA_SLEEPABLE
 #include <libarena/libarena.h>
 #include "test_report.h"
 

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The entry points programs call: alloc, free and usable size for any
+ * program type (they reach the per-CPU caches and the buddy core, never a
+ * sleepable kfunc), their *_sleepable twins that also grow and shrink the
+ * instance inline, and the lifecycle (init, destroy, reset), which
+ * populates or releases pages and is therefore sleepable.
+ *
+ *   entry.bpf.c  ->  cache.bpf.c  ->  buddy.bpf.c (core, a leaf)
+ *                ->  reserve.bpf.c (sleepable) -> buddy.bpf.c, space.bpf.c
+ */
+#include "instance.h"
+#include <libarena/malloc.h>
+
+static __always_inline __u64 buddy_fail_alloc(buddy_t *b)
+{
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+
+	atomic_add(&b->stats.failed_allocs, 1);
+	if (pc)
+		pc->stats.null_returns++;
+	return 0;
+}
+
+static __always_inline bool cache_serves(buddy_t *b, __u32 order)
+{
+	return cache_on(b) && order <= PCPU_MAX_ORDER &&
+	       libarena_cpu() < LIBARENA_MAX_CPUS;
+}
+
+static __always_inline bool size_valid(buddy_t *b, __u64 size)
+{
+	if (size && size <= BUDDY_MAX_SIZE)
+		return true;
+	atomic_add(&b->stats.bad_sizes, 1);
+	return false;
+}
+
+/* An allocation of a valid size from what is populated, counted; 0 when
+ * there is none (a failure the caller counts: it may retry). */
+static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
+{
+	__u32 order = size_to_order(size);
+	__u64 addr;
+
+	if (!cache_serves(b, order))
+		return buddy_alloc_block(b, size);	/* counts under its lock */
+	addr = cache_alloc_slow(b, order);
+	if (!addr)
+		return 0;
+	atomic_add(&b->stats.allocs, 1);
+	atomic_add(&b->stats.bytes_requested, size);
+	return addr;
+}
+
+__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
+{
+	if (!buddy_ready(b))
+		return 0;	/* init runs in sleepable code (buddy_init) */
+	if (!size_valid(b, size))
+		return buddy_fail_alloc(b);
+	return alloc_counted(b, size) ?: buddy_fail_alloc(b);
+}
+
+/* Sleepable callers: when the reserve runs dry, refill it and retry. */
+__u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
+{
+	__u64 addr;
+
+	if (!buddy_ready(b) && (b != &buddy || buddy_default_ready()))
+		return 0;
+	if (!size_valid(b, size))
+		return buddy_fail_alloc(b);
+	addr = alloc_counted(b, size);
+	if (READ_ONCE(b->refill_wanted) && buddy_refill(b) > 0 && !addr)
+		addr = alloc_counted(b, size);
+	return addr ?: buddy_fail_alloc(b);
+}
+
+/*
+ * A free the inline fast path did not take.  Checks that need no lock come
+ * first; the buddy validates the rest under its lock.
+ */
+int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
+{
+	__u64 chunk = chunk_of(addr);
+	__u32 item = item_of(addr), order;
+	pcpu_cache_t *pc;
+	bool allocated;
+	int err;
+
+	if (!addr)
+		return 0;
+	if (!buddy_ready(b))
+		return -EINVAL;
+	if (!space_is_populated(chunk))
+		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
+	if (addr & (BUDDY_MIN_SIZE - 1))
+		return buddy_reject(b, BUDDY_REJECT_MISALIGNED, -EINVAL);
+	allocated = block_is_live(b, addr);
+	if (allocated && custody_tagged(b, addr))
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	order = allocated ? item_order(chunk, item) : BUDDY_NR_ORDERS;
+	if (cache_serves(b, order) && !cache_free_slow(b, addr, order))
+		goto freed;
+	err = buddy_free_block(b, addr);	/* counts under its lock */
+	if (err != -EDEADLK && err != -ETIMEDOUT)
+		return err;
+	/* Never spin or fail a valid free: queue it for later. */
+	pc = pcpu_of(b, libarena_cpu());
+	if (!cache_on(b) || !pc || !allocated || !defer_free(b, pc, addr))
+		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
+freed:
+	atomic_add(&b->stats.frees, 1);
+	return 0;
+}
+
+/* Sleepable callers: return surplus empty chunks at once. */
+int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr)
+{
+	int err = __buddy_free(b, addr);
+
+	if (!err && READ_ONCE(b->shrink_wanted))
+		buddy_refill(b);
+	return err;
+}
+
+__u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
+{
+	if (!addr || !buddy_ready(b) || !space_is_populated(chunk_of(addr)) ||
+	    (addr & (BUDDY_MIN_SIZE - 1)))
+		return 0;
+	if (!block_is_live(b, addr) || custody_tagged(b, addr))
+		return 0;	/* not a live block of the caller's */
+	return order_size(item_order(chunk_of(addr), item_of(addr)));
+}
+
+/* Take a registry slot (for tools) once per instance. */
+static __always_inline int buddy_register(buddy_t *b)
+{
+	__u32 slot;
+
+	if (b->magic == BUDDY_MAGIC && b->slot)
+		return 0;
+	slot = __sync_fetch_and_add(&libarena_space.next_slot, 1);
+	if (slot >= LIBARENA_MAX_INSTANCES)
+		return -ENOSPC;
+	b->slot = slot + 1;
+	libarena_space.instances[slot] = arena_addr(b);
+	return 0;
+}
+
+int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
+{
+	int err;
+
+	if (flags & ~BUDDY_KNOWN_FLAGS)
+		return -EINVAL;
+	if (buddy_ready(b))
+		return -EBUSY;
+	err = space_init() ?: buddy_register(b);
+	if (err)
+		return err;
+	b->flags = flags;
+	/* Volatile: clang 19 merges adjacent zero stores into one that loses
+	 * the arena address space. */
+	WRITE_ONCE(b->chunks, 0);
+	WRITE_ONCE(b->nr_empty, 0);
+	WRITE_ONCE(b->lock, 0);
+	WRITE_ONCE(b->refill_wanted, 0);
+	WRITE_ONCE(b->shrink_wanted, 0);
+	b->reserve_low = BUDDY_DEFAULT_RESERVE_LOW;
+	b->reserve_high = BUDDY_DEFAULT_RESERVE_HIGH;
+	arena_zero(&b->stats, sizeof(b->stats));
+	arena_zero(&b->check, sizeof(b->check));
+	b->stats.version = BUDDY_STATS_VERSION;
+	err = cache_init(b);
+	if (err)
+		return err;
+	b->magic = BUDDY_MAGIC;
+	WRITE_ONCE(b->state, BUDDY_READY);
+	/* Start with the reserve full; allocation can run in any context. */
+	err = buddy_refill(b);
+	return err < 0 ? err : 0;
+}
+
+/* Destroying an instance that is not initialised is a no-op. */
+int buddy_destroy(buddy_t *b __arg_arena)
+{
+	__u64 chunk, next;
+	int n;
+
+	if (!buddy_ready(b))
+		return 0;
+	chunk = buddy_unlink_all(b);
+	if (READ_ONCE(b->state) != BUDDY_DEAD)
+		return -EBUSY;	/* the lock could not be taken */
+	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
+		next = chunk_hdr(chunk)->next;
+		space_chunk_put(chunk);
+		b->stats.chunks_returned++;
+		chunk = next;
+	}
+	b->stats.chunks = 0;
+	b->stats.bytes_in_use = 0;
+	b->stats.cache_meta_bytes = 0;
+	b->nr_empty = 0;
+	/* The caches' blocks went with their chunks. */
+	n = cache_init(b);
+	return chunk ? -EUCLEAN : n;
+}
+
+int buddy_reset(buddy_t *b __arg_arena)
+{
+	__u64 flags = b->flags;
+	int err;
+
+	err = buddy_destroy(b);
+	if (err)
+		return err;
+	return buddy_init_flags(b, flags);
+}

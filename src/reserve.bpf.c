@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The reserve: populated, free memory that alloc and free serve from in
+ * any context.  Everything here populates or releases arena pages, kfuncs
+ * that sleep on this kernel, so it runs only in sleepable code: explicit
+ * calls, the library's SEC("syscall") programs that user space runs
+ * (libarena_refill()), the bpf_wq callback (wq.bpf.c), and the
+ * *_sleepable entry points.
+ *
+ * Alloc raises refill_wanted when the free bytes fall under the low
+ * watermark (REFILL_LOW) or a request found no block (REFILL_DRY: grow
+ * even if the free bytes look sufficient, they are too fragmented); free
+ * raises shrink_wanted when an emptied chunk pushes the free bytes a chunk
+ * over the high watermark.  buddy_refill() services both.
+ */
+#include "instance.h"
+#include <libarena/malloc.h>
+
+/* Populate one chunk (no lock held) and hand it to the core. */
+static __always_inline int reserve_grow_one(buddy_t *b)
+{
+	__u64 chunk = space_chunk_get();
+	int err;
+
+	if (!chunk)
+		return -ENOMEM;
+	err = buddy_add_chunk(b, chunk);
+	if (err)
+		space_chunk_put(chunk);
+	return err;
+}
+
+/* Grow until `bytes` are free, by at least one chunk if `one`; chunks
+ * added, or -errno if none could be. */
+static __always_inline int reserve_fill(buddy_t *b, __u64 bytes, bool one)
+{
+	int n, err = 0;
+
+	for (n = opaque(0); n < SPACE_MAX_SLICES && can_loop; n++) {
+		if (!one && reserve_free(b) >= bytes)
+			break;
+		err = reserve_grow_one(b);
+		if (err)
+			break;
+		one = false;
+	}
+	return n ? n : err;
+}
+
+/* Give back empty chunks while the reserve stays over the high mark. */
+static __always_inline int reserve_shrink(buddy_t *b)
+{
+	__u64 chunk;
+	int n;
+
+	for (n = opaque(0); n < SPACE_MAX_SLICES && can_loop; n++) {
+		chunk = buddy_unlink_surplus(b);
+		if (!chunk)
+			break;
+		space_chunk_put(chunk);
+	}
+	return n;
+}
+
+int buddy_refill(buddy_t *b __arg_arena)
+{
+	__u32 why;
+	int grown, shrunk = 0;
+
+	if (!buddy_ready(b))
+		return -EINVAL;
+	why = __sync_lock_test_and_set(&b->refill_wanted, 0);
+	grown = reserve_fill(b, b->reserve_low, why == REFILL_DRY);
+	if (grown < 0) {
+		reserve_want_refill(b, why);	/* still wanted */
+		return grown;
+	}
+	if (grown)
+		atomic_add(&b->stats.refills, 1);
+	else if (READ_ONCE(b->shrink_wanted))
+		shrunk = reserve_shrink(b);
+	if (shrunk)
+		atomic_add(&b->stats.shrinks, 1);
+	return grown + shrunk;
+}
+
+int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes)
+{
+	int grown;
+
+	if (!buddy_ready(b))
+		return -EINVAL;
+	grown = reserve_fill(b, bytes, false);
+	if (grown > 0)
+		atomic_add(&b->stats.refills, 1);
+	return grown;
+}
+
+int buddy_shrink(buddy_t *b __arg_arena)
+{
+	int trimmed = buddy_trim(b), shrunk;
+
+	if (trimmed < 0)
+		return trimmed;
+	WRITE_ONCE(b->shrink_wanted, 1);
+	shrunk = reserve_shrink(b);
+	if (shrunk)
+		atomic_add(&b->stats.shrinks, 1);
+	return shrunk;
+}
+
+/* Any context: only sets the marks; the next refill applies them. */
+int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
+{
+	__u64 window = (__u64)SPACE_MAX_SLICES * CHUNK_SIZE;
+
+	if (!buddy_ready(b))
+		return -EINVAL;
+	if (low > high || high > window)
+		return -ERANGE;
+	WRITE_ONCE(b->reserve_low, low);
+	WRITE_ONCE(b->reserve_high, high);
+	if (reserve_free(b) < low)
+		reserve_want_refill(b, REFILL_LOW);
+	if (reserve_free(b) >= high + CHUNK_CAPACITY)
+		WRITE_ONCE(b->shrink_wanted, 1);
+	return 0;
+}
