@@ -122,9 +122,11 @@ $(BUILD)/tests/debug_tests.linked.o: $(BUILD)/tests/debug_tests.o $(LIBARENA_DEB
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(RUNNER): tests/runner.c tests/runner.h $(TEST_SKELS) $(LIB_HDRS) $(ARENACTL) | $(TOOLCHAIN)
-	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
-		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $< $(USER_LDLIBS) -o $@
+# The kernel runner: runner.c plus one driver file per test family.
+RUNNER_SRCS	:= $(wildcard tests/*.c)
+$(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(ARENACTL) | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -Itests/progs -DTESTS_DIR='"$(CURDIR)/tests"' \
+		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $(RUNNER_SRCS) $(USER_LDLIBS) -o $@
 
 $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
 		tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS)

@@ -169,13 +169,13 @@ static __always_inline int free_list_locked(buddy_t *b, __u64 head)
 	return n;
 }
 
-/* With the lock held: free what nested calls on this CPU deferred. */
+/* With the lock held: free what could not take it earlier. */
 static __always_inline void drain_deferred_locked(buddy_t *b)
 {
-	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+	__u64 head = take_deferred(b);
 
-	if (pc && READ_ONCE(pc->deferred))
-		free_list_locked(b, take_deferred(pc));
+	if (head)
+		free_list_locked(b, head);
 }
 
 /*

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The per-CPU caches' slow paths (the fast paths are inline, in
- * <libarena/cache.h>, which also says why they are safe in any context).
+ * <libarena/cache.h>, which also says why they are safe in any context;
+ * the slow paths keep the same rule: stacks only inside the guard, and no
+ * call from inside it).
  *
  * A miss moves half a cache at a time: a refill takes a batch from the
  * depot (lock-free) or PCPU_SLOTS/2 blocks from the buddy under one lock
  * acquisition; a full cache flushes its top half to the depot, or to the
  * buddy when the depot is full.  Caches are bounded by a per-CPU byte
  * budget (the slots of each class), the depot by DEPOT_SLOTS batches per
- * class.  buddy_trim() gives everything cached back to the buddy.
+ * class.  buddy_trim() gives back what the calling CPU's cache and the
+ * depot hold, and asks every other CPU to do the same on its next slow
+ * path: only a cache's own CPU may touch it.
  *
  * This layer sits on the buddy core (buddy_take/buddy_give) and below the
  * entry points (entry.bpf.c); like the core it never sleeps.
@@ -47,21 +51,21 @@ int cache_init(buddy_t *b __arg_arena)
 
 /*
  * A custody list back to the buddy: how many blocks were freed.  If the
- * lock cannot be taken they wait on pc's deferred list (drained by the
- * next lock holder on that CPU) and the lock's -errno is returned: nothing
- * is lost either way.
+ * lock cannot be taken they wait on the instance's deferred list (drained
+ * by the next lock holder) and the lock's -errno is returned: nothing is
+ * lost either way.
  */
-static __always_inline int give_or_defer(buddy_t *b, pcpu_cache_t *pc, __u64 head)
+static __always_inline int give_or_defer(buddy_t *b, __u64 head)
 {
 	__u64 next;
 	int n, err;
 
 	err = buddy_give(b, head);
-	if (err >= 0 || !pc)
+	if (err >= 0)
 		return err;
 	for (n = opaque(0); head && n < CHUNK_ITEMS && can_loop; n++) {
 		next = *block_link(head);
-		defer_free(b, pc, head);
+		defer_free(b, head);
 		head = next;
 	}
 	return err;
@@ -80,10 +84,9 @@ static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
 		return NULL;
 	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
 	    cmpxchg(&b->pcpu[cpu], 0, addr) != 0) {
-		/* A nested call on this CPU won the race (or we ran dry); if
-		 * the lock is busy the block waits on the winner's list. */
+		/* A nested call on this CPU won the race (or we ran dry). */
 		*block_link(addr) = 0;
-		give_or_defer(b, pcpu_of(b, cpu), addr);
+		give_or_defer(b, addr);
 		return pcpu_of(b, cpu);
 	}
 	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
@@ -129,7 +132,18 @@ static __always_inline __u64 depot_take(buddy_t *b, __u32 order)
 	return 0;
 }
 
-/* Push a list into a class stack; returns what did not fit. */
+static __always_inline void tag_list(buddy_t *b, __u64 head)
+{
+	int i;
+
+	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
+		custody_tag(b, head);
+		head = *block_link(head);
+	}
+}
+
+/* Push a list into a class stack (inside the guard); returns what did
+ * not fit. */
 static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
 				       __u64 head)
 {
@@ -139,7 +153,6 @@ static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order
 
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		next = *block_link(head);
-		custody_tag(b, head);
 		if (!pcpu_push(pc, order, head, cap))
 			break;
 		head = next;
@@ -147,41 +160,11 @@ static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order
 	return head;
 }
 
-/* Park a list of custody blocks: the depot, else the buddy. */
-static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
-				      __u64 head)
+/* Pop up to n blocks of one class into a list (inside the guard). */
+static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 order, __u32 n)
 {
-	if (!head)
-		return;
-	if (depot_put(b, order, head)) {
-		pc->stats.depot_puts++;
-		return;
-	}
-	give_or_defer(b, pc, head);
-}
-
-static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 order)
-{
-	__u64 addr, head;
-
-	head = depot_take(b, order);
-	if (head)
-		pc->stats.depot_hits++;
-	else
-		head = buddy_take(b, order, b->class_cap[order] / 2);
-	if (!head)
-		return 0;
-	pc->stats.refills++;
-	addr = head;
-	park_list(b, pc, order, push_list(b, pc, order, *block_link(addr)));
-	return addr;
-}
-
-/* Move the top half of a full class stack out. */
-static __always_inline void cache_flush(buddy_t *b, pcpu_cache_t *pc, __u32 order)
-{
-	__u32 n = b->class_cap[order] / 2, i;
 	__u64 head = 0, addr;
+	__u32 i;
 
 	for (i = opaque(0); i < n && can_loop; i++) {
 		addr = pcpu_pop(pc, order);
@@ -190,60 +173,74 @@ static __always_inline void cache_flush(buddy_t *b, pcpu_cache_t *pc, __u32 orde
 		*block_link(addr) = head;
 		head = addr;
 	}
-	if (!head)
-		return;
-	pc->stats.flushes++;
-	park_list(b, pc, order, head);
+	return head;
 }
 
-/* An allocation the fast path could not serve; 0 on failure. */
-__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
+/* Park a list of custody blocks (no guard held): the depot, else the buddy. */
+static __always_inline void park_list(buddy_t *b, __u32 order, __u64 head)
 {
-	pcpu_cache_t *pc;
-	__u64 addr;
+	if (!head || depot_put(b, order, head))
+		return;
+	give_or_defer(b, head);
+}
 
-	if (order > PCPU_MAX_ORDER)
-		return buddy_take(b, order, 1);
-	pc = pcpu_get(b, libarena_cpu());
-	if (!pc || b->class_cap[order] < 2)
-		return buddy_take(b, order, 1);
-	pc->stats.alloc_misses++;
-	/* A nested call may have refilled meanwhile. */
-	addr = pcpu_pop(pc, order);
-	if (!addr)
-		addr = cache_refill(b, pc, order);
-	if (addr)
-		*pcpu_tag(addr) = 0;
+/*
+ * An empty class: a batch from the depot (lock-free) or the buddy, taken
+ * with no guard held.  Returns one block; the rest go into the stack, or
+ * back out if a nested program holds the cache now.
+ */
+static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 order)
+{
+	__u64 addr, rest, head;
+	bool from_depot;
+
+	head = depot_take(b, order);
+	from_depot = head;
+	if (!head)
+		head = buddy_take(b, order, b->class_cap[order] / 2);
+	if (!head)
+		return 0;
+	addr = head;
+	rest = *block_link(addr);
+	tag_list(b, rest);	/* custody, wherever they end up */
+	if (pcpu_enter(pc)) {
+		pc->stats.refills++;
+		pc->stats.depot_hits += from_depot;
+		rest = push_list(b, pc, order, rest);
+		pcpu_exit(pc);
+	}
+	park_list(b, order, rest);
+	*pcpu_tag(addr) = 0;
 	return addr;
 }
 
-/* A free the fast path did not take: 0, or -EAGAIN for the plain path. */
-int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
+/* A full class: its top half out, then room for addr.  0 if it went in. */
+static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 order,
+					    __u64 addr)
 {
-	pcpu_cache_t *pc;
-	__u32 cap;
+	__u32 cap = b->class_cap[order];
+	__u64 head;
+	bool pushed;
 
-	if (order > PCPU_MAX_ORDER)
+	if (!pcpu_enter(pc))
 		return -EAGAIN;
-	pc = pcpu_get(b, libarena_cpu());
-	cap = b->class_cap[order];
-	if (!pc || cap < 2)
-		return -EAGAIN;
-	pc->stats.free_misses++;
-	custody_tag(b, addr);
-	if (pcpu_push(pc, order, addr, cap))
-		return 0;
-	cache_flush(b, pc, order);
-	if (pcpu_push(pc, order, addr, cap))
-		return 0;
-	*pcpu_tag(addr) = 0;
-	return -EAGAIN;
+	head = pop_list(pc, order, cap / 2);
+	pushed = pcpu_push(pc, order, addr, cap);
+	if (pushed)
+		custody_tag(b, addr);
+	if (head)
+		pc->stats.flushes++;
+	pcpu_exit(pc);
+	if (head && depot_put(b, order, head))
+		atomic_add(&pc->stats.depot_puts, 1);
+	else if (head)
+		give_or_defer(b, head);
+	return pushed ? 0 : -EAGAIN;
 }
-
-/* Everything one CPU's cache holds, as one list. */
+/* Everything one CPU's cache holds, as one list (inside the guard). */
 static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 {
-	__u64 head = take_deferred(pc), addr;
+	__u64 head = 0, addr;
 	__u32 order;
 	int i;
 
@@ -259,26 +256,102 @@ static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 	return head;
 }
 
+/* Empty this CPU's own cache into the buddy: blocks freed, or -errno (the
+ * blocks then wait on the deferred list: nothing lost). */
+static __always_inline int pcpu_trim(buddy_t *b, pcpu_cache_t *pc)
+{
+	__u64 head;
+
+	if (!pcpu_enter(pc))
+		return 0;	/* a nested call: the request stays */
+	WRITE_ONCE(pc->trim_wanted, 0);
+	head = pcpu_take_all(pc);
+	pc->stats.trims++;
+	pcpu_exit(pc);
+	return head ? give_or_defer(b, head) : 0;
+}
+
+/* Serve another CPU's trim request on the way through a slow path. */
+static __always_inline void pcpu_trim_if_asked(buddy_t *b, pcpu_cache_t *pc)
+{
+	if (READ_ONCE(pc->trim_wanted))
+		pcpu_trim(b, pc);
+}
+
+/* An allocation the fast path could not serve; 0 on failure. */
+__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
+{
+	pcpu_cache_t *pc;
+	__u64 addr;
+
+	if (order > PCPU_MAX_ORDER)
+		return buddy_take(b, order, 1);
+	pc = pcpu_get(b, libarena_cpu());
+	if (!pc || b->class_cap[order] < 2)
+		return buddy_take(b, order, 1);
+	pcpu_trim_if_asked(b, pc);
+	if (!pcpu_enter(pc)) {
+		atomic_add(&pc->stats.busy, 1);
+		return buddy_take(b, order, 1);	/* nested: go around the cache */
+	}
+	pc->stats.alloc_misses++;
+	addr = pcpu_pop(pc, order);	/* a nested call may have refilled */
+	if (addr)
+		*pcpu_tag(addr) = 0;
+	pcpu_exit(pc);
+	return addr ?: cache_refill(b, pc, order);
+}
+
+/* A free the fast path did not take: 0, or -EAGAIN for the plain path. */
+int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
+{
+	pcpu_cache_t *pc;
+	__u32 cap;
+	bool pushed;
+
+	if (order > PCPU_MAX_ORDER)
+		return -EAGAIN;
+	pc = pcpu_get(b, libarena_cpu());
+	cap = b->class_cap[order];
+	if (!pc || cap < 2)
+		return -EAGAIN;
+	pcpu_trim_if_asked(b, pc);
+	if (!pcpu_enter(pc)) {
+		atomic_add(&pc->stats.busy, 1);
+		return -EAGAIN;
+	}
+	pc->stats.free_misses++;
+	pushed = pcpu_push(pc, order, addr, cap);
+	if (pushed)
+		custody_tag(b, addr);
+	pcpu_exit(pc);
+	return pushed ? 0 : cache_flush_push(b, pc, order, addr);
+}
+
+/*
+ * Give back what this CPU's cache and the depot hold; ask every other CPU
+ * to empty its own cache at its next slow path (only a cache's own CPU may
+ * touch it).  Returns the blocks freed now, or -errno.
+ */
 int buddy_trim(buddy_t *b __arg_arena)
 {
-	pcpu_cache_t *pc, *any = NULL;
-	__u64 head;
+	__u32 self = libarena_cpu(), order;
+	pcpu_cache_t *pc;
 	int total = 0, n, cpu, i;
-	__u32 order;
+	__u64 head;
 
 	if (!buddy_ready(b))
 		return -EINVAL;
 	for (cpu = opaque(0); cpu < LIBARENA_MAX_CPUS && can_loop; cpu++) {
 		pc = pcpu_of(b, cpu);
-		if (!pc)
-			continue;
-		any = pc;
-		head = pcpu_take_all(pc);
-		if (!head)
-			continue;
-		n = give_or_defer(b, pc, head);
+		if (pc && cpu != self)
+			WRITE_ONCE(pc->trim_wanted, 1);
+	}
+	pc = pcpu_of(b, self);
+	if (pc) {
+		n = pcpu_trim(b, pc);
 		if (n < 0)
-			return n;	/* deferred back to that CPU: nothing lost */
+			return n;
 		total += n;
 	}
 	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
@@ -286,9 +359,7 @@ int buddy_trim(buddy_t *b __arg_arena)
 			head = depot_take(b, order);
 			if (!head)
 				break;
-			/* Depot batches come from caches: `any` exists.  If the
-			 * lock fails they wait on its deferred list. */
-			n = give_or_defer(b, any, head);
+			n = give_or_defer(b, head);
 			if (n < 0)
 				return n;
 			total += n;

@@ -85,7 +85,6 @@ int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr);
 	__u32 item = item_of(addr), order;
-	pcpu_cache_t *pc;
 	bool allocated;
 	int err;
 
@@ -107,8 +106,7 @@ int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 	if (err != -EDEADLK && err != -ETIMEDOUT)
 		return err;
 	/* Never spin or fail a valid free: queue it for later. */
-	pc = pcpu_of(b, libarena_cpu());
-	if (!cache_on(b) || !pc || !allocated || !defer_free(b, pc, addr))
+	if (!allocated || !defer_free(b, addr))
 		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
 freed:
 	atomic_add(&b->stats.frees, 1);
@@ -169,6 +167,7 @@ int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	WRITE_ONCE(b->lock, 0);
 	WRITE_ONCE(b->refill_wanted, 0);
 	WRITE_ONCE(b->shrink_wanted, 0);
+	WRITE_ONCE(b->deferred, 0);
 	b->reserve_low = BUDDY_DEFAULT_RESERVE_LOW;
 	b->reserve_high = BUDDY_DEFAULT_RESERVE_HIGH;
 	arena_zero(&b->stats, sizeof(b->stats));
@@ -205,7 +204,8 @@ int buddy_destroy(buddy_t *b __arg_arena)
 	b->stats.bytes_in_use = 0;
 	b->stats.cache_meta_bytes = 0;
 	b->nr_empty = 0;
-	/* The caches' blocks went with their chunks. */
+	/* The caches' and the deferred list's blocks went with their chunks. */
+	WRITE_ONCE(b->deferred, 0);
 	n = cache_init(b);
 	return chunk ? -EUCLEAN : n;
 }

@@ -88,8 +88,8 @@ static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int e
 }
 
 /*
- * Blocks in the library's custody (per-CPU caches, depot, deferred frees)
- * are allocated as far as the buddy knows and carry a tag at byte 8, so
+ * Blocks in the library's custody (per-CPU caches, depot, deferred frees,
+ * in both modes) are allocated as far as the buddy knows and carry a tag at byte 8, so
  * that freeing one again is recognised as a double free.
  */
 static __always_inline void custody_tag(buddy_t *b, __u64 addr)
@@ -99,7 +99,7 @@ static __always_inline void custody_tag(buddy_t *b, __u64 addr)
 
 static __always_inline bool custody_tagged(buddy_t *b, __u64 addr)
 {
-	return cache_on(b) && *pcpu_tag(addr) == (addr ^ b->cache_key);
+	return *pcpu_tag(addr) == (addr ^ b->cache_key);
 }
 
 /* Lists of blocks (batches, deferred frees) link through byte 0. */
@@ -109,40 +109,32 @@ static __always_inline __u64 __arena *block_link(__u64 addr)
 }
 
 /*
- * Queue a free until this CPU can take the lock.  Only a nested program or
- * a remote drain can make the CAS fail, and neither repeats forever, so
- * this retries as long as the loop budget lasts.
+ * Queue a free until the lock can be taken (a program nested in the lock
+ * holder on this CPU, or a timeout): the next holder frees it.  Any CPU
+ * may push; the CAS can only lose to another push, which does not repeat
+ * forever, so this retries while the loop budget lasts.
  */
-static __always_inline bool defer_free(buddy_t *b, pcpu_cache_t *pc, __u64 addr)
+static __always_inline bool defer_free(buddy_t *b, __u64 addr)
 {
 	__u64 head;
 
 	custody_tag(b, addr);
 	while (can_loop) {
-		head = READ_ONCE(pc->deferred);
+		head = READ_ONCE(b->deferred);
 		*block_link(addr) = head;
-		if (cmpxchg(&pc->deferred, head, addr) == head) {
-			pc->stats.deferred_frees++;
+		if (cmpxchg(&b->deferred, head, addr) == head) {
+			atomic_add(&b->stats.deferred_frees, 1);
 			return true;
 		}
-		pc->stats.cas_retries++;
 	}
 	*pcpu_tag(addr) = 0;
 	return false;
 }
 
-/* Take the whole deferred list (pushes only add, so no ABA). */
-static __always_inline __u64 take_deferred(pcpu_cache_t *pc)
+/* Take the whole deferred list at once (an exchange: no ABA). */
+static __always_inline __u64 take_deferred(buddy_t *b)
 {
-	__u64 head;
-	int i;
-
-	for (i = 0; i < PCPU_CAS_TRIES; i++) {
-		head = READ_ONCE(pc->deferred);
-		if (!head || cmpxchg(&pc->deferred, head, 0) == head)
-			return head;
-	}
-	return 0;
+	return READ_ONCE(b->deferred) ? __sync_lock_test_and_set(&b->deferred, 0) : 0;
 }
 
 /*

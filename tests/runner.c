@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <libarena/stats.h>
 #include "runner.h"
+#include "nested.h"
 #include "stress_types.h"
 #include <libarena/debug.h>
 #include "buddy_tests.skel.h"
@@ -213,8 +214,11 @@ static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
 	struct bpf_program *worker = skel->progs.stress_worker;
 	struct stress_worker *w = skel->arena->stress_workers;
 
+	struct bpf_program *trim = skel->progs.trim_here;
+
 	if (run_step(skel, begin) ||
 	    run_on_two_cpus(worker, worker, STRESS_ROUNDS, seconds, skel) ||
+	    run_on_two_cpus(trim, trim, 1, 0, skel) ||
 	    run_step(skel, skel->progs.stress_finish))
 		return TEST_FAIL;
 	if (seconds || getenv("LIBARENA_TEST_VERBOSE"))
@@ -245,8 +249,10 @@ static enum test_status test_producer_consumer(struct buddy_tests *skel)
 		  .count = &ring->consumed, .target = PC_BLOCKS },
 	};
 
-	if (run_step(skel, skel->progs.stress_begin_cache) ||
-	    run_jobs(jobs, skel) || run_step(skel, skel->progs.pc_finish))
+	struct bpf_program *trim = skel->progs.trim_here;
+
+	if (run_step(skel, skel->progs.stress_begin_cache) || run_jobs(jobs, skel) ||
+	    run_on_two_cpus(trim, trim, 1, 0, skel) || run_step(skel, skel->progs.pc_finish))
 		return TEST_FAIL;
 	if (ring->consumed < PC_BLOCKS) {
 		test_why("expected %d blocks through the ring, got %llu", PC_BLOCKS,
@@ -658,6 +664,7 @@ int main(int argc, char **argv)
 	if (test_selected(&r, name))
 		test_result(&r, name, test_reset_program(skel));
 	run_multi_cpu_tests(&r, skel);
+	run_nested_tests(&r);
 	run_arenactl_tests(&r, skel);
 	run_debug_tests(&r);
 	buddy_tests__destroy(skel);

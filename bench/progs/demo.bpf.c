@@ -77,7 +77,7 @@ int demo_free(void *ctx)
 
 	for (i = opaque(0); i < n && i < DEMO_BURST && can_loop; i++)
 		__arena_free(demo_ptrs[i]);
-	arena_trim();
+	buddy_shrink(&buddy);	/* caches, then surplus chunks back */
 	demo.free_ns = bpf_ktime_get_ns() - t0;
 	demo.chunks_after = buddy.stats.chunks;
 	demo.check = buddy_check(&buddy);

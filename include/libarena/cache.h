@@ -2,22 +2,29 @@
 /*
  * The per-CPU cache fast paths, inlined into the caller: a global function
  * call costs more than the whole fast path.  Anything unusual (cache empty
- * or full, no cache yet, a pointer that fails a check, a CAS lost
- * PCPU_CAS_TRIES times) goes to the global slow path, which decides.
+ * or full, no cache yet, a pointer that fails a check, the cache busy) goes
+ * to the global slow path, which decides.
  *
- * Why this is safe in any BPF context: a program cannot migrate, so only
- * code on this CPU pushes to or pops from this CPU's stacks (trim from
- * another CPU only pops, and pops are CAS-committed too).  A program that
- * preempts or interrupts us between reading the header and the CAS changes
- * the generation, so our CAS fails and we retry with fresh values: a popped
- * slot is never handed out twice, and a pushed slot is written before the
- * CAS that makes it visible.
+ * Why this is safe in any BPF context.  A CPU's stacks are touched only by
+ * programs running on that CPU (BPF programs do not migrate; another CPU
+ * that wants a cache trimmed posts a request its owner serves), and only
+ * between libarena_guard_enter() and libarena_guard_exit() on the cache's
+ * busy flag, with plain loads and stores.  What can interleave on one CPU:
+ *  - a program nested in ours (hardirq, softirq, NMI: perf_event, tracing,
+ *    networking) runs to completion before ours resumes.  If it arrives
+ *    inside our section it finds the flag set and goes around the cache
+ *    (to the buddy, whose lock tells it that this CPU holds it if so: then
+ *    NULL or a deferred free, never a spin).  If it arrives before we set
+ *    the flag, it finishes its whole section first and we then read the
+ *    stack afresh.  Either way no slot is read or written by two users.
+ *  - another task, if the kernel preempts the program: the guard disables
+ *    preemption for the section where the kernel is preemptible.
+ * The slow paths follow the same rule and never call out of a section
+ * (no lock, no helper inside it), so sections are a few instructions long.
  *
  * Define LIBARENA_EXCLUSIVE_CONTEXT (before including libarena.h) only if
- * nothing can run libarena on a CPU while your program does: no preemption
- * of it, no program nesting into it, no buddy_trim() from another CPU while
- * it runs.  The header is then committed with a plain store, which saves
- * the two locked instructions a pair otherwise costs.
+ * nothing else can run libarena on a CPU while your program does: no
+ * preemption, no program nesting into it.  The guard then costs nothing.
  */
 #ifndef __LIBARENA_CACHE_H
 #define __LIBARENA_CACHE_H
@@ -28,9 +35,11 @@
 typedef struct pcpu_cache __arena pcpu_cache_t;
 
 #ifdef LIBARENA_EXCLUSIVE_CONTEXT
-#define pcpu_commit(c, old, new)	(WRITE_ONCE((c)->hdr, (new)), true)
+#define pcpu_enter(pc)	true
+#define pcpu_exit(pc)	do { } while (0)
 #else
-#define pcpu_commit(c, old, new)	(cmpxchg(&(c)->hdr, (old), (new)) == (old))
+#define pcpu_enter(pc)	libarena_guard_enter(&(pc)->busy)
+#define pcpu_exit(pc)	libarena_guard_exit(&(pc)->busy)
 #endif
 
 static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
@@ -40,49 +49,30 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 	return arena_ptr(b->pcpu[cpu]);
 }
 
-/* Top of a class stack, or 0. */
+/* Top of a class stack, or 0.  Inside the guard. */
 static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 order)
 {
 	struct pcpu_class __arena *c = &pc->cls[order];	/* order <= PCPU_MAX_ORDER */
-	__u64 hdr, addr;
-	__u32 n;
-	int i;
+	__u32 n = c->count;
 
-	for (i = 0; i < PCPU_CAS_TRIES; i++) {
-		hdr = READ_ONCE(c->hdr);
-		n = (__u32)hdr;
-		if (!n || n > PCPU_SLOTS)
-			return 0;
-		addr = c->slots[n - 1];
-		/* count - 1, generation + 1 */
-		if (pcpu_commit(c, hdr, hdr + (1ull << 32) - 1))
-			return addr;
-		pc->stats.cas_retries++;
-	}
-	return 0;
+	if (!n || n > PCPU_SLOTS)
+		return 0;
+	c->count = n - 1;
+	return c->slots[n - 1];
 }
 
-/* Push unless the stack holds cap blocks already. */
+/* Push unless the stack holds cap blocks already.  Inside the guard. */
 static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 order, __u64 addr,
 				      __u32 cap)
 {
 	struct pcpu_class __arena *c = &pc->cls[order];	/* order <= PCPU_MAX_ORDER */
-	__u64 hdr;
-	__u32 n;
-	int i;
+	__u32 n = c->count;
 
-	for (i = 0; i < PCPU_CAS_TRIES; i++) {
-		hdr = READ_ONCE(c->hdr);
-		n = (__u32)hdr;
-		if (n >= cap || n >= PCPU_SLOTS)
-			return false;
-		c->slots[n] = addr;
-		/* count + 1, generation + 1 */
-		if (pcpu_commit(c, hdr, hdr + (1ull << 32) + 1))
-			return true;
-		pc->stats.cas_retries++;
-	}
-	return false;
+	if (n >= cap || n >= PCPU_SLOTS)
+		return false;
+	c->slots[n] = addr;
+	c->count = n + 1;
+	return true;
 }
 
 static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
@@ -117,18 +107,20 @@ static __always_inline bool fast_path_readable(__u64 chunk)
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)
 {
 	pcpu_cache_t *pc;
-	__u64 addr;
+	__u64 addr = 0;
 
 	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 4 KiB */
 		pc = pcpu_of(b, libarena_cpu());
-		if (pc) {
+		if (pc && pcpu_enter(pc)) {
 			addr = pcpu_pop(pc, size_to_order(size));
 			if (addr) {
 				*pcpu_tag(addr) = 0;
 				pc->stats.alloc_hits++;
 				pc->stats.bytes_requested += size;
-				return addr;
 			}
+			pcpu_exit(pc);
+			if (addr)
+				return addr;
 		}
 	}
 	return __buddy_alloc_slow(b, size);
@@ -138,22 +130,23 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 chunk = chunk_of(addr), tag = addr ^ b->cache_key;
-	__u32 item = item_of(addr), order;
+	__u32 order;
+	bool pushed;
 
 	/* The checks of the slow path that a cache push must not skip. */
 	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !fast_path_readable(chunk) ||
 	    !block_is_live(b, addr))
 		return __buddy_free_slow(b, addr);
-	order = item_order(chunk, item);
-	if (order > PCPU_MAX_ORDER || *pcpu_tag(addr) == tag)
-		return __buddy_free_slow(b, addr);	/* large, or already cached */
-	*pcpu_tag(addr) = tag;
-	if (pcpu_push(pc, order, addr, b->class_cap[order])) {
+	order = item_order(chunk, item_of(addr));
+	if (order > PCPU_MAX_ORDER || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
+		return __buddy_free_slow(b, addr);	/* large, cached already, busy */
+	pushed = pcpu_push(pc, order, addr, b->class_cap[order]);
+	if (pushed) {
+		*pcpu_tag(addr) = tag;
 		pc->stats.free_hits++;
-		return 0;
 	}
-	*pcpu_tag(addr) = 0;
-	return __buddy_free_slow(b, addr);
+	pcpu_exit(pc);
+	return pushed ? 0 : __buddy_free_slow(b, addr);
 }
 
 #endif /* __LIBARENA_CACHE_H */

@@ -139,6 +139,53 @@ __u32 libarena_cpu(void);	/* src/host/platform.c */
 #endif
 
 /*
+ * A per-CPU busy flag guarding data only its own CPU touches (the per-CPU
+ * caches).  In BPF a plain load and store suffice against programs that
+ * nest on this CPU (an interrupt runs to completion before we resume), and
+ * preemption is switched off around the section where the kernel could
+ * preempt us at all (.kconfig: resolved at load, the branch dropped by the
+ * verifier when false).  Host threads migrate and run truly in parallel,
+ * so there the flag is taken with compare-and-swap.
+ */
+#ifdef __BPF__
+void bpf_preempt_disable(void) __ksym __weak;
+void bpf_preempt_enable(void) __ksym __weak;
+extern bool CONFIG_PREEMPTION __kconfig __weak;
+
+static __always_inline bool libarena_guard_enter(__u32 __arena *busy)
+{
+	if (CONFIG_PREEMPTION)
+		bpf_preempt_disable();
+	if (!*(volatile __u32 __arena *)busy) {
+		*(volatile __u32 __arena *)busy = 1;
+		asm volatile("" ::: "memory");
+		return true;
+	}
+	if (CONFIG_PREEMPTION)
+		bpf_preempt_enable();
+	return false;
+}
+
+static __always_inline void libarena_guard_exit(__u32 __arena *busy)
+{
+	asm volatile("" ::: "memory");
+	*(volatile __u32 __arena *)busy = 0;
+	if (CONFIG_PREEMPTION)
+		bpf_preempt_enable();
+}
+#else
+static inline bool libarena_guard_enter(__u32 *busy)
+{
+	return __sync_bool_compare_and_swap(busy, 0, 1);
+}
+
+static inline void libarena_guard_exit(__u32 *busy)
+{
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+}
+#endif
+
+/*
  * Every mapping of an arena must sit at the arena's one address, so a tool
  * in another process (arenactl) can map it only if that range is free
  * there.  Loaders that want to be inspected should place the arena away

@@ -37,7 +37,7 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 		for (i = 0; i < sizeof(pc->stats) / sizeof(__u64); i++)
 			dst[i] += src[i];
 		for (order = 0; order < PCPU_NR_CLASSES; order++)
-			t->cached_bytes += (__u32)pc->cls[order].hdr *
+			t->cached_bytes += pc->cls[order].count *
 					   (BUDDY_MIN_SIZE << order);
 	}
 	t->allocs = b->stats.allocs + t->pcpu.alloc_hits;

@@ -34,9 +34,9 @@
  *          over the high one.  Sleepable code services both (buddy_refill).
  *
  * cache    Per CPU, per size class 16 B .. 4 KiB: a stack of block addresses
- *          (struct pcpu_class) whose {count, generation} header is committed
- *          with one compare-and-swap, so preemption and nested programs on
- *          the same CPU cannot hand a block out twice.  A block sitting in a
+ *          (struct pcpu_class) that only its own CPU touches, with plain
+ *          loads and stores, inside a busy flag (see <libarena/cache.h>
+ *          for why nesting and preemption cannot break it).  A block in a
  *          cache is allocated as far as the buddy knows; its word at byte 8
  *          holds a tag (address ^ instance key) that exposes a double free.
  *          Half a cache moves at a time, through a lock-free depot of
@@ -189,6 +189,7 @@ struct buddy_stats {
 	__u64 lock_failures;	/* timeouts + deadlocks */
 	__u64 lock_timeouts;	/* -ETIMEDOUT */
 	__u64 lock_deadlocks;	/* -EDEADLK: same CPU, nested */
+	__u64 deferred_frees;	/* frees queued until the lock could be taken */
 	__u64 cache_meta_bytes;	/* blocks holding per-CPU caches */
 	__u64 rejected[BUDDY_NR_REJECTS];
 	__u64 reserve_dry;	/* allocations that found no block: refill asked */
@@ -233,14 +234,14 @@ enum buddy_state {
 #define PCPU_MAX_SIZE		(BUDDY_MIN_SIZE << PCPU_MAX_ORDER)
 #define PCPU_SLOTS		100	/* a struct pcpu_cache fits 8 KiB */
 #define PCPU_CACHE_ORDER	9	/* its block: 8 KiB */
-#define PCPU_CAS_TRIES		3	/* then the slow path */
 #define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
 #define PCPU_DEFAULT_BUDGET	(256u << 10)	/* cached bytes per CPU */
 #define DEPOT_SLOTS		16	/* batches per class */
 #define LIBARENA_MAX_CPUS	512	/* higher CPU ids use the buddy directly */
 
 struct pcpu_class {
-	__u64 hdr;		/* count (low 32 bits) | generation (high 32) */
+	__u32 count;		/* blocks in slots[0..count) */
+	__u32 pad;
 	__u64 slots[PCPU_SLOTS];
 };
 
@@ -254,16 +255,19 @@ struct pcpu_stats {
 	__u64 flushes;		/* batches moved out */
 	__u64 depot_puts;	/* of which to the depot, without the lock */
 	__u64 lock_acquisitions;	/* by this CPU */
-	__u64 cas_retries;	/* header CAS lost to a nested or remote user */
+	__u64 busy;		/* entries that found the cache in use: a nested
+				 * program, which went around it */
 	__u64 nested;		/* slow paths that found this CPU holding the lock */
-	__u64 deferred_frees;	/* frees queued until the lock is free */
+	__u64 trims;		/* trim requests this CPU served */
 	__u64 null_returns;	/* allocations that failed on this CPU */
 	__u64 bytes_requested;	/* asked for by cache hits, ever */
 };
 
+/* Only its own CPU touches a cache, and only while `busy` is set. */
 struct pcpu_cache {
+	__u32 busy;		/* set while this CPU works on the stacks */
+	__u32 trim_wanted;	/* another CPU asked for a trim */
 	struct pcpu_class cls[PCPU_NR_CLASSES];
-	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
 	struct pcpu_stats stats;
 };
 
@@ -289,6 +293,7 @@ struct buddy {
 	__u32 refill_wanted;	/* set by alloc, cleared by buddy_refill() */
 	__u32 shrink_wanted;	/* set by free, cleared by buddy_refill() */
 	__u32 pad;
+	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
 	__u64 reserve_low;	/* free bytes: under this, ask for a refill */
 	__u64 reserve_high;	/* free bytes: over this, empty chunks go back */
 	struct buddy_stats stats;

@@ -34,12 +34,16 @@ static int t_lock_reentry_fails_fast(__u64 flags)
 	ASSERT_NE(p, 0);
 	ASSERT_OK(platform_lock(l));
 	ASSERT_EQ(__buddy_alloc(&test_b1, 64), 0);
-	ASSERT_EQ(__buddy_free(&test_b1, p), -EDEADLK);
+	ASSERT_OK(__buddy_free(&test_b1, p));		/* deferred, not lost */
+	ASSERT_EQ(__buddy_free(&test_b1, p), -EALREADY);	/* still a double free */
 	platform_unlock(l);
 	ASSERT_EQ(test_b1.stats.lock_failures, 2);
 	ASSERT_EQ(test_b1.stats.failed_allocs, 1);
-	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 1);
-	ASSERT_EQ(__buddy_usable_size(&test_b1, p), 64);	/* still allocated */
+	ASSERT_EQ(test_b1.stats.deferred_frees, 1);
+	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 0);
+	ASSERT_EQ(__buddy_usable_size(&test_b1, p), 0);	/* waiting for the lock */
+	ASSERT_NE(p = __buddy_alloc(&test_b1, 64), 0);	/* the holder drains */
+	ASSERT_EQ(test_b1.deferred, 0);
 	ASSERT_OK(__buddy_free(&test_b1, p));
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
@@ -57,8 +61,8 @@ static void *hold_lock(void *arg)
 	return NULL;
 }
 
-/* A lock held too long by another thread: the caller gives up with
- * -ETIMEDOUT after the timeout instead of hanging. */
+/* A lock held too long by another thread: the caller gives up after the
+ * timeout instead of hanging; the free is queued, not lost. */
 static int t_lock_timeout_reported(__u64 flags)
 {
 	__u32 *l = &test_b1.lock;
@@ -74,15 +78,21 @@ static int t_lock_timeout_reported(__u64 flags)
 	ASSERT_OK(pthread_create(&holder, NULL, hold_lock, l));
 	usleep(20 * 1000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(__buddy_free(&test_b1, p), -ETIMEDOUT);
+	ASSERT_OK(__buddy_free(&test_b1, p));		/* deferred */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_join(holder, &ret);
 	libarena_host_set_lock_timeout(250 * 1000 * 1000);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ASSERT_EQ((long)ret, 0);
+	ASSERT_GE(ms, 15);
 	ASSERT_LE(ms, 150);
-	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 1);
+	ASSERT_EQ(test_b1.stats.lock_timeouts, 1);
+	ASSERT_EQ(test_b1.stats.deferred_frees, 1);
+	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 0);
+	ASSERT_NE(p = __buddy_alloc(&test_b1, 64), 0);	/* drains the queue */
+	ASSERT_EQ(test_b1.deferred, 0);
 	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;
 }
@@ -114,10 +124,26 @@ static int consume_step(struct cpu_job *job)
 	return t_pc_consume(0);
 }
 
+static int trim_step(struct cpu_job *job)
+{
+	return t_trim_here(0);
+}
+
 static int host_run_jobs(struct cpu_job *jobs)
 {
 	run_cpu_jobs(jobs);
 	return jobs[0].ret || jobs[1].ret;
+}
+
+/* Each CPU trims its own cache, as the kernel runner does. */
+static int trim_both_cpus(void)
+{
+	struct cpu_job jobs[2] = {
+		{ .step = trim_step, .cpu = 0, .rounds = 1 },
+		{ .step = trim_step, .cpu = 1, .rounds = 1 },
+	};
+
+	return host_run_jobs(jobs);
 }
 
 static int stress_seconds;	/* --stress-seconds */
@@ -138,6 +164,7 @@ static int t_two_cpu_stress(__u64 flags)
 			 (unsigned long long)(stress_workers[0].ops + stress_workers[1].ops),
 			 (unsigned long long)(stress_workers[0].reallocs +
 					      stress_workers[1].reallocs));
+	CHECK_OK(trim_both_cpus());
 	return t_stress_finish(flags);
 }
 
@@ -153,6 +180,7 @@ static int t_producer_consumer(__u64 flags)
 
 	CHECK_OK(t_stress_begin(flags));
 	CHECK_OK(host_run_jobs(jobs));
+	CHECK_OK(trim_both_cpus());
 	CHECK_OK(t_pc_finish(flags));
 	hits = pcpu_of(&buddy, 0) ? pcpu_of(&buddy, 0)->stats.depot_hits : 0;
 	ASSERT_GE(hits, 1);

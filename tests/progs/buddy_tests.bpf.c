@@ -63,6 +63,7 @@ SEC("syscall") int stress_begin_cache(void *ctx)
 
 DEFINE_DRIVEN(stress_worker, 0)
 DEFINE_DRIVEN(stress_finish, 0)
+DEFINE_DRIVEN(trim_here, 0)
 DEFINE_DRIVEN(pc_produce, 0)
 DEFINE_DRIVEN(pc_consume, 0)
 DEFINE_DRIVEN(pc_finish, 0)

@@ -16,7 +16,7 @@ static __always_inline pcpu_cache_t *this_cache(buddy_t *b)
 
 static __always_inline __u32 class_count(pcpu_cache_t *pc, __u32 order)
 {
-	return (__u32)pc->cls[order < PCPU_NR_CLASSES ? order : 0].hdr;
+	return pc->cls[order < PCPU_NR_CLASSES ? order : 0].count;
 }
 
 /* Steady state: the fast path serves, the lock is rarely taken. */
@@ -175,7 +175,7 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	ASSERT_EQ(__arena_malloc(4 * PCPU_MAX_SIZE), 0);
 	ASSERT_GE(pc->stats.nested, 1);
 	ASSERT_OK(__arena_free(p));		/* deferred, not lost */
-	ASSERT_EQ(pc->stats.deferred_frees, 1);
+	ASSERT_EQ(buddy.stats.deferred_frees, 1);
 	ASSERT_EQ(__arena_usable_size(p), 0);
 	ASSERT_EQ(__arena_free(p), -EALREADY);	/* still a double free */
 	small = __arena_malloc(64);		/* the cache does not need the lock */
@@ -183,7 +183,7 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	platform_unlock(&buddy.lock);
 
 	ASSERT_OK(__arena_free(q));		/* takes the lock, drains the queue */
-	ASSERT_EQ(pc->deferred, 0);
+	ASSERT_EQ(buddy.deferred, 0);
 	ASSERT_OK(__arena_free(small));
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	return 0;

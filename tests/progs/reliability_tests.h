@@ -108,7 +108,7 @@ static __always_inline int run_with_faults(__u64 flags, __u32 populate, __u32 lo
 	ASSERT_EQ(buddy.stats.failed_allocs - failed0, fault_run.nulls);
 	if (populate || lock)
 		ASSERT_GE(fault_run.nulls + fault_run.free_errors +
-			  pcpu_sum(&buddy, deferred_frees), 1);
+			  buddy.stats.deferred_frees, 1);
 	CHECK_OK(fault_settle());
 	/* Serving again. */
 	for (i = opaque(0); i < 500 && can_loop; i++)

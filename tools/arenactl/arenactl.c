@@ -163,7 +163,7 @@ static int cmd_stats(struct ctx *c)
 			       (unsigned long long)st.pcpu.refills,
 			       (unsigned long long)st.pcpu.depot_hits,
 			       (unsigned long long)st.pcpu.flushes,
-			       (unsigned long long)st.pcpu.deferred_frees);
+			       (unsigned long long)st.buddy.deferred_frees);
 			for (r = 0; r < BUDDY_NR_REJECTS; r++)
 				printf("%s\"%s\": %llu", r ? ", " : "", reject_names[r],
 				       (unsigned long long)b->rejected[r]);
@@ -192,7 +192,7 @@ static int cmd_stats(struct ctx *c)
 		       st.nr_pcpu, (unsigned long long)st.cached_bytes,
 		       (unsigned long long)st.pcpu.alloc_hits, (unsigned long long)st.pcpu.refills,
 		       (unsigned long long)st.pcpu.depot_hits, (unsigned long long)st.pcpu.flushes,
-		       (unsigned long long)st.pcpu.deferred_frees);
+		       (unsigned long long)st.buddy.deferred_frees);
 		printf("  rejected    ");
 		for (r = 0; r < BUDDY_NR_REJECTS; r++)
 			printf("%s%s %llu", r ? ", " : "", reject_names[r],

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Driver of tests/progs/nested.bpf.c: a syscall-program loop on one CPU,
+ * interrupted there by a perf_event (cpu-clock, hardirq) program that
+ * allocates and frees too.  Passes if no block was handed out twice, none
+ * was lost, the heap walk agrees, and the interrupts really landed inside
+ * the library (collisions counted, or the test tested nothing).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libarena/types.h>
+#include "runner.h"
+#include "nested_types.h"
+#include "nested.skel.h"
+#include "nested.h"
+
+#define NESTED_SECONDS	2.0
+#define NESTED_CPU	0
+#define NESTED_FREQ	20000	/* samples per second asked for */
+
+static int nested_run(struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	return opts.retval;
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static int cpu_clock_event(int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_freq = NESTED_FREQ,
+		.freq = 1,
+	};
+	int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Run the outer loop for NESTED_SECONDS with the interrupt armed. */
+static int nested_hammer(struct nested *skel, struct bpf_link *link)
+{
+	double end = test_now() + NESTED_SECONDS;
+	int ret = 0;
+
+	skel->arena->nested_ctl.armed = 1;
+	while (test_now() < end && !ret)
+		ret = nested_run(skel->progs.nested_outer);
+	skel->arena->nested_ctl.armed = 0;
+	return ret;
+}
+
+static __u64 cpu_stat(struct nested *skel, size_t offset)
+{
+	__u64 pc = skel->arena->buddy.pcpu[NESTED_CPU];
+
+	return pc ? *(__u64 *)(pc + offsetof(struct pcpu_cache, stats) + offset) : 0;
+}
+
+static enum test_status nested_verdict(struct nested *skel, int drained)
+{
+	struct nested_side *o = &skel->arena->nested_outer_side;
+	struct nested_side *q = &skel->arena->nested_irq_side;
+	struct buddy_stats *st = &skel->arena->buddy.stats;
+	__u64 lost = st->bytes_in_use - st->cache_meta_bytes;
+
+	test_why("outer: %llu allocations in %llu runs, %llu NULL; irq: %llu allocations in %llu interrupts, %llu NULL",
+		 (unsigned long long)o->ops, (unsigned long long)o->runs, (unsigned long long)o->nulls,
+		 (unsigned long long)q->ops, (unsigned long long)q->runs, (unsigned long long)q->nulls);
+	test_why("collisions: %llu entries found the cache busy, %llu found the lock held by the interrupted program, %llu frees deferred",
+		 (unsigned long long)cpu_stat(skel, offsetof(struct pcpu_stats, busy)),
+		 (unsigned long long)st->lock_deadlocks,
+		 (unsigned long long)st->deferred_frees);
+	if (o->clobbered + q->clobbered || o->not_live + q->not_live) {
+		test_why("expected no block handed out twice, got %llu clobbered and %llu not-live blocks",
+			 (unsigned long long)(o->clobbered + q->clobbered),
+			 (unsigned long long)(o->not_live + q->not_live));
+		return TEST_FAIL;
+	}
+	if (drained) {
+		test_why("drain and heap walk: expected 0, got %d", drained);
+		return TEST_FAIL;
+	}
+	if (lost) {
+		test_why("expected every block back after the drain, %llu bytes are lost",
+			 (unsigned long long)lost);
+		return TEST_FAIL;
+	}
+	if (!q->ops || !o->ops || !(cpu_stat(skel, offsetof(struct pcpu_stats, busy)) +
+				    st->lock_deadlocks)) {
+		test_why("the interrupt never landed inside the library: nothing was tested");
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
+static enum test_status test_nested(struct nested *skel, __u64 flags)
+{
+	struct bpf_link *link;
+	int fd, err, drained;
+
+	memset(&skel->arena->nested_outer_side, 0, sizeof(struct nested_side));
+	memset(&skel->arena->nested_irq_side, 0, sizeof(struct nested_side));
+	skel->arena->nested_ctl.cpu = NESTED_CPU;
+	skel->arena->nested_ctl.flags = flags;
+	err = nested_run(skel->progs.nested_setup);
+	if (err) {
+		test_why("nested_setup: %d", err);
+		return TEST_FAIL;
+	}
+	fd = cpu_clock_event(NESTED_CPU);
+	if (fd < 0) {
+		test_why("perf_event_open(cpu-clock): %s", strerror(-fd));
+		return TEST_FAIL;
+	}
+	link = bpf_program__attach_perf_event(skel->progs.nested_irq, fd);
+	if (!link) {
+		test_why("attach perf_event: %s", strerror(errno));
+		close(fd);
+		return TEST_FAIL;
+	}
+	err = nested_hammer(skel, link);
+	bpf_link__destroy(link);
+	close(fd);
+	if (err) {
+		test_why("nested_outer: %d", err);
+		return TEST_FAIL;
+	}
+	drained = nested_run(skel->progs.nested_drain);
+	return nested_verdict(skel, drained);
+}
+
+void run_nested_tests(struct test_run *r)
+{
+	static const struct { const char *name; __u64 flags; } modes[] = {
+		{ "kernel/nested_perf_event_cache", 0 },
+		{ "kernel/nested_perf_event_uncached", BUDDY_NO_PCPU_CACHE },
+	};
+	struct nested *skel = NULL;
+	cpu_set_t saved;
+	unsigned int i;
+
+	sched_getaffinity(0, sizeof(saved), &saved);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!test_selected(r, modes[i].name))
+			continue;
+		if (!skel && !(skel = nested__open_and_load())) {
+			test_why("cannot load nested.bpf.o: %s", strerror(errno));
+			test_result(r, modes[i].name, TEST_FAIL);
+			continue;
+		}
+		if (pin_to(NESTED_CPU)) {
+			test_why("cannot pin to CPU %d", NESTED_CPU);
+			test_result(r, modes[i].name, TEST_FAIL);
+			continue;
+		}
+		test_result(r, modes[i].name, test_nested(skel, modes[i].flags));
+		sched_setaffinity(0, sizeof(saved), &saved);
+	}
+	nested__destroy(skel);
+}

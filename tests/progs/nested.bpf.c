@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Same-CPU nesting: a syscall program allocates and frees in a loop while
+ * a perf_event program (hardirq, a cpu-clock event on the same CPU)
+ * interrupts it and allocates and frees too.  Each side keeps a ring of
+ * live blocks stamped with its own tag and a sequence number; a block
+ * handed out twice is caught when its first owner finds someone else's
+ * stamp in it.  Not LIBARENA_SLEEPABLE: both sides use the any-context
+ * entry points, as a tracing program would.
+ */
+#include <libarena/libarena.h>
+#include "nested_types.h"
+
+struct nested_side __arena nested_outer_side;
+struct nested_side __arena nested_irq_side;
+struct nested_ctl __arena nested_ctl;
+
+static __always_inline __u64 stamp_of(__u64 tag, __u64 seq)
+{
+	return tag << 48 | seq;
+}
+
+/* Check the block a ring slot holds, free it, put a new one there. */
+static __always_inline void ring_step(struct nested_side __arena *s, __u64 tag)
+{
+	__u32 slot = s->seq % NESTED_RING;
+	__u64 old = s->ring[slot], size, p;
+
+	if (old) {
+		if (*(__u64 __arena *)arena_ptr(old) != s->stamp[slot] ||
+		    *(__u64 __arena *)arena_ptr(old + 8) != s->stamp[slot])
+			s->clobbered++;
+		if (arena_usable_size(arena_ptr(old)) == 0)
+			s->not_live++;
+		arena_free(arena_ptr(old));
+		s->ring[slot] = 0;
+	}
+	size = 16 << (s->seq % 5);	/* 16 B .. 256 B: cached classes */
+	p = __arena_malloc(size);
+	s->seq++;
+	if (!p) {
+		s->nulls++;
+		return;
+	}
+	s->stamp[slot] = stamp_of(tag, s->seq);
+	*(__u64 __arena *)arena_ptr(p) = s->stamp[slot];
+	*(__u64 __arena *)arena_ptr(p + 8) = s->stamp[slot];
+	s->ring[slot] = p;
+	s->ops++;
+}
+
+SEC("syscall")
+int nested_outer(void *ctx)
+{
+	struct nested_side __arena *s = &nested_outer_side;
+	__u32 i;
+
+	for (i = opaque(0); i < NESTED_OUTER_STEPS && can_loop; i++)
+		ring_step(s, 1);
+	s->runs++;
+	return i == NESTED_OUTER_STEPS ? 0 : -1;
+}
+
+SEC("perf_event")
+int nested_irq(void *ctx)
+{
+	struct nested_side __arena *s = &nested_irq_side;
+	__u32 i;
+
+	if (bpf_get_smp_processor_id() != nested_ctl.cpu || !nested_ctl.armed)
+		return 0;
+	for (i = opaque(0); i < NESTED_IRQ_STEPS && can_loop; i++)
+		ring_step(s, 2);
+	s->runs++;
+	return 0;
+}
+
+/* A fresh default instance in the mode under test (ctl.flags). */
+SEC("syscall")
+int nested_setup(void *ctx)
+{
+	buddy_destroy(&buddy);
+	return buddy_init_flags(&buddy, nested_ctl.flags);
+}
+
+static __always_inline void drain_side(struct nested_side __arena *s)
+{
+	__u32 i;
+
+	for (i = opaque(0); i < NESTED_RING && can_loop; i++) {
+		if (!s->ring[i])
+			continue;
+		arena_free(arena_ptr(s->ring[i]));
+		s->ring[i] = 0;
+	}
+}
+
+/* Free what both rings still hold (run after the perf event is gone),
+ * then empty the caches: every block should be back in the buddy. */
+SEC("syscall")
+int nested_drain(void *ctx)
+{
+	drain_side(&nested_outer_side);
+	drain_side(&nested_irq_side);
+	return buddy_trim(&buddy) < 0 ? -1 : buddy_check(&buddy);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
