@@ -40,8 +40,12 @@ static __always_inline __u32 lowest_order(__u32 mask)
 	return mask ? __builtin_ctz(mask) : BUDDY_NR_ORDERS;
 }
 
-/* First fit over the chunk list; 0 when no chunk has a large enough block. */
-static __always_inline __u64 alloc_locked(buddy_t *b, __u32 order)
+/*
+ * First fit over the chunk list, lock held; 0 when no chunk has a large
+ * enough block.  Global, like the other pieces below: the verifier checks
+ * it once, and each caller's frame stays small (the stack budget).
+ */
+__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u32 order)
 {
 	__u64 chunk = b->chunks;
 	__u32 mask;
@@ -93,15 +97,16 @@ static __always_inline void chunk_unlink(buddy_t *b, __u64 chunk)
 }
 
 /*
- * Return an allocated block (the caller checked it is one) to its freelist,
- * merging with free buddies.  An emptied chunk stays linked: releasing
+ * Return an allocated block (lock held, the caller checked it is one) to
+ * its freelist, merging with free buddies.  An emptied chunk stays linked: releasing
  * pages may sleep, so a surplus only raises shrink_wanted for
  * buddy_refill().
  */
-static __always_inline void free_block_locked(buddy_t *b, __u64 chunk, __u32 item)
+__noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 {
+	__u64 chunk = chunk_of(addr);
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 order = item_order(chunk, item), buddy_item;
+	__u32 item = item_of(addr), order = item_order(chunk, item), buddy_item;
 	int i;
 
 	set_item_allocated(chunk, item, false);
@@ -127,6 +132,7 @@ static __always_inline void free_block_locked(buddy_t *b, __u64 chunk, __u32 ite
 		if (reserve_free(b) >= b->reserve_high + CHUNK_CAPACITY)
 			WRITE_ONCE(b->shrink_wanted, 1);
 	}
+	return 0;
 }
 
 /* A user's free: validate fully, then release.  0 or -errno (counted). */
@@ -147,12 +153,12 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	}
-	free_block_locked(b, chunk, item);
-	return 0;
+	return buddy_release(b, addr);
 }
 
-/* Free a list of custody blocks (linked at byte 0); returns how many. */
-static __always_inline int free_list_locked(buddy_t *b, __u64 head)
+/* Free a list of custody blocks (linked at byte 0), lock held; returns
+ * how many. */
+static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
 {
 	__u64 next;
 	int n;
@@ -161,7 +167,7 @@ static __always_inline int free_list_locked(buddy_t *b, __u64 head)
 		next = *block_link(head);
 		*pcpu_tag(head) = 0;	/* leaves custody: no stale tag */
 		if (block_is_live(b, head))
-			free_block_locked(b, chunk_of(head), item_of(head));
+			buddy_release(b, head);
 		else
 			atomic_add(&b->stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
 		head = next;
@@ -175,7 +181,7 @@ static __always_inline void drain_deferred_locked(buddy_t *b)
 	__u64 head = take_deferred(b);
 
 	if (head)
-		free_list_locked(b, head);
+		buddy_release_list(b, head);
 }
 
 /*
@@ -184,7 +190,7 @@ static __always_inline void drain_deferred_locked(buddy_t *b)
  * the caller decides what they are.  Running dry, or under the low
  * watermark, asks for a refill.
  */
-__u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
+__noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 {
 	__u64 head = 0, addr;
 	__u32 got;
@@ -192,7 +198,7 @@ __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 	if (buddy_lock(b))
 		return 0;
 	for (got = opaque(0); got < n && can_loop; got++) {
-		addr = alloc_locked(b, order);
+		addr = buddy_carve(b, order);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
@@ -214,13 +220,13 @@ __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
  * here under the lock rather than with atomics that would bounce between
  * CPUs; 0 when no block (refill asked for).
  */
-__u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
 
 	if (buddy_lock(b))
 		return 0;
-	addr = alloc_locked(b, size_to_order(size));
+	addr = buddy_carve(b, size_to_order(size));
 	if (addr) {
 		b->stats.allocs++;
 		b->stats.bytes_requested += size;
@@ -237,14 +243,14 @@ __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 
 /* Custody blocks (linked at byte 0) back to the buddy: how many, or the
  * lock's -errno with nothing freed. */
-int buddy_give(buddy_t *b __arg_arena, __u64 head)
+__noinline int buddy_give(buddy_t *b __arg_arena, __u64 head)
 {
 	int err, n;
 
 	err = buddy_lock(b);
 	if (err)
 		return err;
-	n = free_list_locked(b, head);
+	n = buddy_release_list(b, head);
 	drain_deferred_locked(b);
 	buddy_unlock(b);
 	return n;
@@ -252,7 +258,7 @@ int buddy_give(buddy_t *b __arg_arena, __u64 head)
 
 /* A user's free: validated under the lock.  0 or -errno (counted either
  * way, under the lock). */
-int buddy_free_block(buddy_t *b __arg_arena, __u64 addr)
+__noinline int buddy_free_block(buddy_t *b __arg_arena, __u64 addr)
 {
 	int err;
 
@@ -268,7 +274,7 @@ int buddy_free_block(buddy_t *b __arg_arena, __u64 addr)
 }
 
 /* Link a freshly populated chunk (laid out here, outside the lock). */
-int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
+__noinline int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
 {
 	int err;
 
@@ -287,7 +293,7 @@ int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
 
 /* An empty chunk whose release keeps the reserve at or above the high
  * watermark, unlinked; 0 if none. */
-__u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
+__noinline __u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
 {
 	__u64 chunk, found = 0;
 	int n;
@@ -317,7 +323,7 @@ __u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
 }
 
 /* Destroy: mark the instance dead and hand over its whole chunk list. */
-__u64 buddy_unlink_all(buddy_t *b __arg_arena)
+__noinline __u64 buddy_unlink_all(buddy_t *b __arg_arena)
 {
 	__u64 chunks;
 

@@ -38,7 +38,7 @@ static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)
 }
 
 /* Forget every cache: for a new or just destroyed instance. */
-int cache_init(buddy_t *b __arg_arena)
+__noinline int cache_init(buddy_t *b __arg_arena)
 {
 	b->cache_key = ((__u64)platform_random() << 32 | platform_random()) | 1;
 	b->nr_pcpu = 0;
@@ -71,28 +71,30 @@ static __always_inline int give_or_defer(buddy_t *b, __u64 head)
 	return err;
 }
 
-/* This CPU's cache, created (from the buddy) on first use. */
-static __always_inline pcpu_cache_t *pcpu_get(buddy_t *b, __u32 cpu)
+/* This CPU's cache, from the buddy, on its first slow path (the entry
+ * points call it, so that no chain of calls gets deeper for it). */
+__noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 {
-	pcpu_cache_t *pc = pcpu_of(b, cpu);
+	__u32 cpu = libarena_cpu();
 	__u64 addr;
 
-	if (pc || cpu >= LIBARENA_MAX_CPUS)
-		return pc;
+	if (cpu >= LIBARENA_MAX_CPUS)
+		return 0;
 	addr = buddy_take(b, PCPU_CACHE_ORDER, 1);
 	if (!addr)
-		return NULL;
+		return 0;
 	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
 	    cmpxchg(&b->pcpu[cpu], 0, addr) != 0) {
 		/* A nested call on this CPU won the race (or we ran dry). */
 		*block_link(addr) = 0;
 		give_or_defer(b, addr);
-		return pcpu_of(b, cpu);
+		return b->pcpu[cpu];
 	}
 	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
 	__sync_fetch_and_add(&b->nr_pcpu, 1);
-	return arena_ptr(addr);
+	return addr;
 }
+
 
 static __always_inline bool depot_lost_race(void)
 {
@@ -258,11 +260,12 @@ static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 
 /* Empty this CPU's own cache into the buddy: blocks freed, or -errno (the
  * blocks then wait on the deferred list: nothing lost). */
-static __always_inline int pcpu_trim(buddy_t *b, pcpu_cache_t *pc)
+__noinline int pcpu_trim(buddy_t *b __arg_arena)
 {
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 head;
 
-	if (!pcpu_enter(pc))
+	if (!pc || !pcpu_enter(pc))
 		return 0;	/* a nested call: the request stays */
 	WRITE_ONCE(pc->trim_wanted, 0);
 	head = pcpu_take_all(pc);
@@ -271,25 +274,17 @@ static __always_inline int pcpu_trim(buddy_t *b, pcpu_cache_t *pc)
 	return head ? give_or_defer(b, head) : 0;
 }
 
-/* Serve another CPU's trim request on the way through a slow path. */
-static __always_inline void pcpu_trim_if_asked(buddy_t *b, pcpu_cache_t *pc)
+/*
+ * An allocation the fast path could not serve (the entry point made sure
+ * this CPU has a cache and the class is cached); 0 on failure.
+ */
+__noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 {
-	if (READ_ONCE(pc->trim_wanted))
-		pcpu_trim(b, pc);
-}
-
-/* An allocation the fast path could not serve; 0 on failure. */
-__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
-{
-	pcpu_cache_t *pc;
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 addr;
 
-	if (order > PCPU_MAX_ORDER)
-		return buddy_take(b, order, 1);
-	pc = pcpu_get(b, libarena_cpu());
-	if (!pc || b->class_cap[order] < 2)
-		return buddy_take(b, order, 1);
-	pcpu_trim_if_asked(b, pc);
+	if (!pc || order > PCPU_MAX_ORDER)
+		return 0;
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
 		return buddy_take(b, order, 1);	/* nested: go around the cache */
@@ -302,20 +297,17 @@ __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 	return addr ?: cache_refill(b, pc, order);
 }
 
-/* A free the fast path did not take: 0, or -EAGAIN for the plain path. */
-int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
+/* A free the fast path did not take (as for cache_alloc_slow, the entry
+ * point checked the cache exists): 0, or -EAGAIN for the plain path. */
+__noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
 {
-	pcpu_cache_t *pc;
+	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u32 cap;
 	bool pushed;
 
-	if (order > PCPU_MAX_ORDER)
+	if (!pc || order > PCPU_MAX_ORDER)
 		return -EAGAIN;
-	pc = pcpu_get(b, libarena_cpu());
 	cap = b->class_cap[order];
-	if (!pc || cap < 2)
-		return -EAGAIN;
-	pcpu_trim_if_asked(b, pc);
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
@@ -333,7 +325,7 @@ int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
  * to empty its own cache at its next slow path (only a cache's own CPU may
  * touch it).  Returns the blocks freed now, or -errno.
  */
-int buddy_trim(buddy_t *b __arg_arena)
+__noinline int buddy_trim(buddy_t *b __arg_arena)
 {
 	__u32 self = libarena_cpu(), order;
 	pcpu_cache_t *pc;
@@ -347,13 +339,10 @@ int buddy_trim(buddy_t *b __arg_arena)
 		if (pc && cpu != self)
 			WRITE_ONCE(pc->trim_wanted, 1);
 	}
-	pc = pcpu_of(b, self);
-	if (pc) {
-		n = pcpu_trim(b, pc);
-		if (n < 0)
-			return n;
-		total += n;
-	}
+	n = pcpu_trim(b);
+	if (n < 0)
+		return n;
+	total += n;
 	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
 		for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
 			head = depot_take(b, order);
@@ -368,7 +357,7 @@ int buddy_trim(buddy_t *b __arg_arena)
 	return total;
 }
 
-int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes)
+__noinline int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes)
 {
 	if (!buddy_ready(b))
 		return -EINVAL;

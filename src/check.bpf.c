@@ -1,9 +1,22 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* buddy_check(): the heap walk of walk.h under the instance lock. */
 #include "instance.h"
+
+struct arena_space;
+long buddy_check_chunk(buddy_t *b __arg_arena, struct arena_space __arena *s __arg_arena,
+		       struct buddy_check_report __arena *rep __arg_arena, __u64 chunk);
+#define WALK_CHUNK	buddy_check_chunk
 #include "walk.h"
 
-int buddy_check(buddy_t *b __arg_arena)
+/* One chunk's walk, out of line: its totals fill a frame of their own. */
+__noinline long buddy_check_chunk(buddy_t *b __arg_arena,
+				  struct arena_space __arena *s __arg_arena,
+				  report_t *rep __arg_arena, __u64 chunk)
+{
+	return check_chunk(b, s, rep, chunk);
+}
+
+__noinline int buddy_check(buddy_t *b __arg_arena)
 {
 	int err;
 

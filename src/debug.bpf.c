@@ -186,14 +186,14 @@ static __always_inline bool dbg_size_ok(__u64 size)
 	return size && size <= BUDDY_MAX_SIZE - DBG_HEADER - DBG_MIN_REDZONE;
 }
 
-__u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!dbg_size_ok(size))
 		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
 	return dbg_wrap(buddy_alloc_fast(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
 }
 
-__u64 __dbg_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 __dbg_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!dbg_size_ok(size))
 		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
@@ -220,7 +220,7 @@ static __always_inline bool dbg_block(__u64 addr)
 	       chunk_of(addr - DBG_HEADER) == chunk_of(addr);
 }
 
-int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
+__noinline int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
 {
 	__u64 raw = addr - DBG_HEADER, old;
 	dbg_header_t *h = arena_ptr(raw);
@@ -251,7 +251,7 @@ int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
 	return 0;
 }
 
-__u64 __dbg_usable_size(buddy_t *b __arg_arena, __u64 addr)
+__noinline __u64 __dbg_usable_size(buddy_t *b __arg_arena, __u64 addr)
 {
 	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
 
@@ -271,7 +271,7 @@ int __arena_check(__u64 addr)
 	return dbg_verify(addr - DBG_HEADER);
 }
 
-int arena_debug_flush(void)
+__noinline int arena_debug_flush(void)
 {
 	__u64 raw;
 	int i, n = 0;

@@ -22,10 +22,24 @@ static __always_inline __u64 buddy_fail_alloc(buddy_t *b)
 	return 0;
 }
 
+/*
+ * Will this CPU's cache take a block of this order?  Creates the cache on
+ * first use and serves a trim request another CPU posted; both calls are
+ * made from here so that no call chain gets deeper for them.
+ */
 static __always_inline bool cache_serves(buddy_t *b, __u32 order)
 {
-	return cache_on(b) && order <= PCPU_MAX_ORDER &&
-	       libarena_cpu() < LIBARENA_MAX_CPUS;
+	pcpu_cache_t *pc;
+
+	if (!cache_on(b) || order > PCPU_MAX_ORDER || b->class_cap[order] < 2 ||
+	    libarena_cpu() >= LIBARENA_MAX_CPUS)
+		return false;
+	pc = pcpu_of(b, libarena_cpu()) ?: arena_ptr(pcpu_create(b));
+	if (!pc)
+		return false;
+	if (READ_ONCE(pc->trim_wanted))
+		pcpu_trim(b);
+	return true;
 }
 
 static __always_inline bool size_valid(buddy_t *b, __u64 size)
@@ -53,7 +67,7 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 	return addr;
 }
 
-__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!buddy_ready(b))
 		return 0;	/* init runs in sleepable code (buddy_init) */
@@ -63,7 +77,7 @@ __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 }
 
 /* Sleepable callers: when the reserve runs dry, refill it and retry. */
-__u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
 
@@ -81,7 +95,7 @@ __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
  * A free the inline fast path did not take.  Checks that need no lock come
  * first; the buddy validates the rest under its lock.
  */
-int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
+__noinline int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr);
 	__u32 item = item_of(addr), order;
@@ -114,7 +128,7 @@ freed:
 }
 
 /* Sleepable callers: return surplus empty chunks at once. */
-int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr)
+__noinline int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr)
 {
 	int err = __buddy_free(b, addr);
 
@@ -123,7 +137,7 @@ int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr)
 	return err;
 }
 
-__u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
+__noinline __u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
 {
 	if (!addr || !buddy_ready(b) || !space_is_populated(chunk_of(addr)) ||
 	    (addr & (BUDDY_MIN_SIZE - 1)))
@@ -148,7 +162,7 @@ static __always_inline int buddy_register(buddy_t *b)
 	return 0;
 }
 
-int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
+__noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 {
 	int err;
 
@@ -184,7 +198,7 @@ int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 }
 
 /* Destroying an instance that is not initialised is a no-op. */
-int buddy_destroy(buddy_t *b __arg_arena)
+__noinline int buddy_destroy(buddy_t *b __arg_arena)
 {
 	__u64 chunk, next;
 	int n;
@@ -210,7 +224,7 @@ int buddy_destroy(buddy_t *b __arg_arena)
 	return chunk ? -EUCLEAN : n;
 }
 
-int buddy_reset(buddy_t *b __arg_arena)
+__noinline int buddy_reset(buddy_t *b __arg_arena)
 {
 	__u64 flags = b->flags;
 	int err;

@@ -20,39 +20,9 @@ static __always_inline bool cache_on(buddy_t *b)
 	return !(b->flags & BUDDY_NO_PCPU_CACHE);
 }
 
-/*
- * Lock a ready instance: 0, or -EINVAL (not ready), -EDEADLK (this CPU
- * holds it: a program nested inside the holder must not spin) or
- * -ETIMEDOUT.  Failures are counted.
- */
-static __always_inline int buddy_lock(buddy_t *b)
-{
-	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
-	int err;
-
-	if (!buddy_ready(b))
-		return -EINVAL;
-	if (fault_hit(FAULT_LOCK, READ_ONCE(libarena_faults.lock_every)))
-		err = -ETIMEDOUT;
-	else
-		err = platform_lock(&b->lock);
-	if (err) {
-		atomic_add(&b->stats.lock_failures, 1);
-		if (err == -ETIMEDOUT) {
-			atomic_add(&b->stats.lock_timeouts, 1);
-		} else {
-			atomic_add(&b->stats.lock_deadlocks, 1);
-			if (pc)
-				pc->stats.nested++;
-		}
-		return err;
-	}
-	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* odd: updating */
-	b->stats.lock_acquisitions++;
-	if (pc)
-		pc->stats.lock_acquisitions++;
-	return 0;
-}
+/* Lock a ready instance (src/lock.bpf.c): 0, -EINVAL, -EDEADLK or
+ * -ETIMEDOUT, counted. */
+int buddy_lock(buddy_t *b __arg_arena);
 
 static __always_inline void buddy_unlock(buddy_t *b)
 {
@@ -152,7 +122,10 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 	return i == bytes / 8;
 }
 
-/* The buddy core (src/buddy.bpf.c): calls nothing above it, never sleeps. */
+/* The buddy core (src/buddy.bpf.c): calls nothing above it, never sleeps.
+ * buddy_carve/buddy_release expect the lock held. */
+__u64 buddy_carve(buddy_t *b __arg_arena, __u32 order);
+int buddy_release(buddy_t *b __arg_arena, __u64 addr);
 __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
 __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size);
 int buddy_give(buddy_t *b __arg_arena, __u64 head);
@@ -161,9 +134,13 @@ int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
 __u64 buddy_unlink_surplus(buddy_t *b __arg_arena);
 __u64 buddy_unlink_all(buddy_t *b __arg_arena);
 
-/* The per-CPU cache layer (src/cache.bpf.c), above the core. */
+/* The per-CPU cache layer (src/cache.bpf.c), above the core.  The entry
+ * points call each of these directly (not through one another), which
+ * keeps every chain at most entry -> cache -> core -> lock/carve/release. */
 __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order);
 int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order);
 int cache_init(buddy_t *b __arg_arena);
+__u64 pcpu_create(buddy_t *b __arg_arena);
+int pcpu_trim(buddy_t *b __arg_arena);
 
 #endif /* __LIBARENA_INSTANCE_H */

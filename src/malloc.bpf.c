@@ -10,7 +10,7 @@ struct buddy __arena buddy;
 /* Initialise the default instance once, whichever CPU gets here first.
  * Sleepable (init fills the reserve); any-context callers only check
  * buddy_ready(). */
-int buddy_default_ready(void)
+__noinline int buddy_default_ready(void)
 {
 	buddy_t *b = &buddy;
 	__u64 state = READ_ONCE(b->state);

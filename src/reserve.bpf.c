@@ -62,7 +62,7 @@ static __always_inline int reserve_shrink(buddy_t *b)
 	return n;
 }
 
-int buddy_refill(buddy_t *b __arg_arena)
+__noinline int buddy_refill(buddy_t *b __arg_arena)
 {
 	__u32 why;
 	int grown, shrunk = 0;
@@ -84,7 +84,7 @@ int buddy_refill(buddy_t *b __arg_arena)
 	return grown + shrunk;
 }
 
-int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes)
+__noinline int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes)
 {
 	int grown;
 
@@ -96,7 +96,7 @@ int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes)
 	return grown;
 }
 
-int buddy_shrink(buddy_t *b __arg_arena)
+__noinline int buddy_shrink(buddy_t *b __arg_arena)
 {
 	int trimmed = buddy_trim(b), shrunk;
 
@@ -110,7 +110,7 @@ int buddy_shrink(buddy_t *b __arg_arena)
 }
 
 /* Any context: only sets the marks; the next refill applies them. */
-int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
+__noinline int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
 {
 	__u64 window = (__u64)SPACE_MAX_SLICES * CHUNK_SIZE;
 

@@ -75,7 +75,7 @@ static __always_inline int space_setup(struct arena_space __arena *s)
 	return 0;
 }
 
-int space_init(void)
+__noinline int space_init(void)
 {
 	struct arena_space __arena *s = &libarena_space;
 	__u64 state;
@@ -132,7 +132,7 @@ static __always_inline void space_mark(__u64 __arena *bitmap, __u64 idx, bool se
 		atomic_and(&bitmap[idx / 64], ~(1ull << (idx % 64)));
 }
 
-__u64 space_chunk_get(void)
+__noinline __u64 space_chunk_get(void)
 {
 	struct arena_space __arena *s = &libarena_space;
 	__u64 chunk;
@@ -161,7 +161,7 @@ __u64 space_chunk_get(void)
 	return chunk;
 }
 
-int space_chunk_put(__u64 chunk)
+__noinline int space_chunk_put(__u64 chunk)
 {
 	struct arena_space __arena *s = &libarena_space;
 	__u64 idx;

@@ -18,7 +18,7 @@
  * visit every iteration.
  */
 struct walk {
-	__u32 nr_free[BUDDY_NR_ORDERS];
+	__u16 nr_free[BUDDY_NR_ORDERS];	/* <= 32768 free blocks of an order */
 	__u32 nr_allocated;
 	__u64 free_bytes;
 };
@@ -109,8 +109,9 @@ static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct wal
 	return 0;
 }
 
-static __always_inline int check_chunk(buddy_t *b, struct arena_space __arena *s,
-				       report_t *rep, __u64 chunk, __u64 *in_use)
+/* One chunk: the bytes its allocated blocks hold, or -EUCLEAN. */
+static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *s,
+					report_t *rep, __u64 chunk)
 {
 	chunk_t *h = chunk_hdr(chunk);
 	struct walk w;
@@ -132,9 +133,14 @@ static __always_inline int check_chunk(buddy_t *b, struct arena_space __arena *s
 	if (w.free_bytes != h->free_bytes)
 		return report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.free_bytes,
 			      h->free_bytes);
-	*in_use += CHUNK_CAPACITY - w.free_bytes;
-	return 0;
+	return CHUNK_CAPACITY - w.free_bytes;
 }
+
+/* An includer may put the per-chunk walk out of line (BPF: a small frame
+ * for the caller of buddy_check()). */
+#ifndef WALK_CHUNK
+#define WALK_CHUNK	check_chunk
+#endif
 
 /*
  * Walk every chunk of b (in space s), report the first inconsistency in
@@ -145,12 +151,14 @@ static __always_inline int walk_instance(buddy_t *b, struct arena_space __arena 
 					 report_t *rep)
 {
 	__u64 chunk = b->chunks, in_use = 0;
-	int n, err;
+	long bytes;
+	int n;
 
 	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
-		err = check_chunk(b, s, rep, chunk, &in_use);
-		if (err)
-			return err;
+		bytes = WALK_CHUNK(b, s, rep, chunk);
+		if (bytes < 0)
+			return bytes;
+		in_use += bytes;
 		chunk = chunk_hdr(chunk)->next;
 	}
 	if (chunk)

@@ -76,6 +76,9 @@ int bpf_arena_reserve_pages(void *map, void __arena *addr,
 #define __always_inline inline __attribute__((always_inline))
 #endif
 #define __hidden __attribute__((visibility("hidden")))
+#ifndef __noinline
+#define __noinline __attribute__((noinline))
+#endif
 
 #endif /* __BPF__ */
 
