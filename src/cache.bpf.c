@@ -323,17 +323,16 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
 /*
  * Give back what this CPU's cache and the depot hold; ask every other CPU
  * to empty its own cache at its next slow path (only a cache's own CPU may
- * touch it).  Returns the blocks freed now, or -errno.
+ * touch it).  Returns the blocks freed now, or -errno.  Inline in both
+ * callers: a call between them would lengthen the chain under it.
  */
-__noinline int buddy_trim(buddy_t *b __arg_arena)
+static __always_inline int trim_all(buddy_t *b)
 {
 	__u32 self = libarena_cpu(), order;
 	pcpu_cache_t *pc;
 	int total = 0, n, cpu, i;
 	__u64 head;
 
-	if (!buddy_ready(b))
-		return -EINVAL;
 	for (cpu = opaque(0); cpu < LIBARENA_MAX_CPUS && can_loop; cpu++) {
 		pc = pcpu_of(b, cpu);
 		if (pc && cpu != self)
@@ -357,6 +356,13 @@ __noinline int buddy_trim(buddy_t *b __arg_arena)
 	return total;
 }
 
+__noinline int buddy_trim(buddy_t *b __arg_arena)
+{
+	if (!buddy_ready(b))
+		return -EINVAL;
+	return trim_all(b);
+}
+
 __noinline int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes)
 {
 	if (!buddy_ready(b))
@@ -365,5 +371,5 @@ __noinline int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes)
 		return -EOPNOTSUPP;
 	cache_set_caps(b, bytes);
 	/* Caches may hold more than the new caps allow: start afresh. */
-	return buddy_trim(b) < 0 ? -EBUSY : 0;
+	return trim_all(b) < 0 ? -EBUSY : 0;
 }

@@ -21,6 +21,8 @@
 #include <libarena/stats.h>
 #include "runner.h"
 #include "nested.h"
+#include "budget.h"
+#include "prog_types.h"
 #include "stress_types.h"
 #include <libarena/debug.h>
 #include "buddy_tests.skel.h"
@@ -665,6 +667,8 @@ int main(int argc, char **argv)
 		test_result(&r, name, test_reset_program(skel));
 	run_multi_cpu_tests(&r, skel);
 	run_nested_tests(&r);
+	run_budget_tests(&r);
+	run_prog_type_tests(&r);
 	run_arenactl_tests(&r, skel);
 	run_debug_tests(&r);
 	buddy_tests__destroy(skel);

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * One program per public entry point, each with a caller frame of
+ * BUDGET_CALLER_STACK bytes: if the library's deepest chain under that
+ * entry point needs more than the remaining 128 B of BPF stack, the
+ * program does not load.  tests/budget.c loads them one at a time and
+ * also checks the verifier's instruction count.  The any-context entry
+ * points are tc programs (not sleepable), the others syscall programs.
+ */
+#include <libarena/libarena.h>
+#include "budget_types.h"
+
+/* A caller frame of `bytes` that the compiler cannot shrink. */
+#define CALLER_FRAME(bytes)						\
+	char frame[bytes];						\
+	__builtin_memset(frame, 1, sizeof(frame));			\
+	asm volatile("" :: "r"(frame) : "memory")
+
+#define BUDGET_PROG(sec, name, call)					\
+	SEC(sec) int budget_##name(void *ctx)				\
+	{								\
+		CALLER_FRAME(BUDGET_CALLER_STACK);			\
+		return (call) != 0;					\
+	}
+
+BUDGET_PROG("tc", alloc, __buddy_alloc(&buddy, 64))
+BUDGET_PROG("tc", free, __buddy_free(&buddy, 0))
+BUDGET_PROG("tc", usable_size, __buddy_usable_size(&buddy, 0))
+BUDGET_PROG("tc", trim, buddy_trim(&buddy))
+BUDGET_PROG("tc", set_reserve, buddy_set_reserve(&buddy, 1 << 20, 4 << 20))
+BUDGET_PROG("tc", set_cache_budget, buddy_set_cache_budget(&buddy, 1 << 18))
+BUDGET_PROG("tc", check, buddy_check(&buddy))
+BUDGET_PROG("syscall", alloc_sleepable, __buddy_alloc_sleepable(&buddy, 64))
+BUDGET_PROG("syscall", free_sleepable, __buddy_free_sleepable(&buddy, 0))
+BUDGET_PROG("syscall", init, buddy_init_flags(&buddy, 0))
+BUDGET_PROG("syscall", destroy, buddy_destroy(&buddy))
+BUDGET_PROG("syscall", reset, buddy_reset(&buddy))
+BUDGET_PROG("syscall", refill, buddy_refill(&buddy))
+BUDGET_PROG("syscall", reserve, buddy_reserve(&buddy, 1 << 20))
+BUDGET_PROG("syscall", shrink, buddy_shrink(&buddy))
+
+/* The inline fast paths spill a word of their own into the caller's
+ * frame, so this caller declares that much less: its frame is still
+ * BUDGET_CALLER_STACK, which the driver checks in the verifier log. */
+SEC("tc")
+int budget_pair(void *ctx)
+{
+	void __arena *p;
+
+	CALLER_FRAME(BUDGET_CALLER_STACK - 8);
+	p = arena_malloc(64);
+	if (p)
+		arena_free(p);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

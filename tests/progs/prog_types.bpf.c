@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The program-type matrix: one program per BPF program type, all doing the
+ * same work through the any-context entry points (no LIBARENA_SLEEPABLE:
+ * nothing here may grow the heap, as in a real tracing or networking
+ * program).  The driver (tests/prog_types.c) loads one program at a time,
+ * makes it run by that type's means (test run, attach and trigger, an
+ * iterator read...) and walks it through the phases of enum pt_phase by
+ * setting pt_state.phase; the program acknowledges each in pt_state.ack and
+ * records the first failed check there too.
+ */
+#include <libarena/libarena.h>
+#include "test_report.h"
+#include "prog_types_shared.h"
+
+struct pt_state __arena pt_state;
+
+/* Every stamp has these high bits, so a zeroed block never passes. */
+#define PT_STAMP	0xa11c000000000000ull
+
+/*
+ * Out of line: clang 19 may reuse an arena global's address without its
+ * address-space cast on a cold branch, which the verifier rejects.
+ */
+static __noinline int pt_fail(__u32 line, __u32 cmp, __s64 expected, __s64 got)
+{
+	struct pt_state __arena *st = &pt_state;
+
+	if (!st->fail_line) {
+		st->fail_cmp = cmp;
+		st->expected = expected;
+		st->got = got;
+		st->fail_line = line;
+	}
+	return 1;
+}
+
+#define __PT_CHECK(cmp, cond, _g, _e)					\
+	do {								\
+		__s64 __got = (__s64)(_g), __exp = (__s64)(_e);		\
+		if (!(cond))						\
+			return pt_fail(__LINE__, cmp, __exp, __got);	\
+	} while (0)
+
+#define CHECK_EQ(g, e)	__PT_CHECK(TEST_CMP_EQ, __got == __exp, g, e)
+#define CHECK_NE(g, e)	__PT_CHECK(TEST_CMP_NE, __got != __exp, g, e)
+#define CHECK_GE(g, e)	__PT_CHECK(TEST_CMP_GE, __got >= __exp, g, e)
+#define CHECK_LE(g, e)	__PT_CHECK(TEST_CMP_LE, __got <= __exp, g, e)
+
+static __always_inline __u64 __arena *word_at(__u64 addr)
+{
+	return arena_ptr(addr);
+}
+
+/* The last whole word of a block's first `size` bytes. */
+static __always_inline __u64 last_word(__u64 addr, __u64 size)
+{
+	return addr + (size & ~7ull) - 8;
+}
+
+/* Bytes in use less the per-CPU caches' own blocks: those are created on
+ * first use and stay, by design; everything else must come back. */
+static __always_inline __u64 in_use_net(void)
+{
+	return READ_ONCE(buddy.stats.bytes_in_use) -
+	       READ_ONCE(buddy.stats.cache_meta_bytes);
+}
+
+/* One round: PT_BATCH blocks of mixed sizes live at once, each stamped at
+ * both ends, checked, freed. */
+static __always_inline int pt_round(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u64 addr, size, stamp = PT_STAMP | st->rounds << 8;
+	__u32 i;
+
+	for (i = opaque(0); i < PT_BATCH && can_loop; i++) {
+		size = 16 + bpf_get_prandom_u32() % (PT_MAX_SIZE - 15);
+		addr = __arena_malloc(size);
+		CHECK_NE(addr, 0);
+		st->allocs++;
+		CHECK_GE(__arena_usable_size(addr), size);
+		*word_at(addr) = stamp | i;
+		*word_at(last_word(addr, size)) = stamp | i;
+		st->blk[i] = addr;
+		st->size[i] = size;
+	}
+	CHECK_EQ(i, PT_BATCH);
+	for (i = opaque(0); i < PT_BATCH && can_loop; i++) {
+		addr = st->blk[i];
+		CHECK_EQ(*word_at(addr), stamp | i);
+		CHECK_EQ(*word_at(last_word(addr, st->size[i])), stamp | i);
+		CHECK_EQ(__arena_free(addr), 0);
+	}
+	CHECK_EQ(i, PT_BATCH);
+	st->rounds++;
+	return 0;
+}
+
+static __always_inline int pt_mixed(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u32 r;
+
+	if (!st->runs)
+		st->base_in_use = in_use_net();
+	for (r = opaque(0); r < PT_ROUNDS && can_loop; r++)
+		if (pt_round())
+			return 1;
+	CHECK_EQ(r, PT_ROUNDS);	/* not cut short by the loop budget */
+	if (++st->runs >= PT_RUNS)
+		WRITE_ONCE(st->ack, PT_MIXED);
+	return 0;
+}
+
+static __always_inline __u64 big_stamp(__u64 i)
+{
+	return PT_STAMP | 0xb16000 | i;
+}
+
+/* Hold big blocks until allocation fails: the reserve is dry, which must
+ * be counted and must ask sleepable code for a refill. */
+static __always_inline int pt_exhaust(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u64 addr;
+	__u32 i;
+
+	st->dry_before = READ_ONCE(buddy.stats.reserve_dry);
+	st->failed_before = READ_ONCE(buddy.stats.failed_allocs);
+	for (i = opaque(0); i < PT_MAX_HOLD && can_loop; i++) {
+		addr = __arena_malloc(PT_BIG);
+		if (!addr) {
+			st->dry_nulls++;
+			break;
+		}
+		st->allocs++;
+		*word_at(addr) = big_stamp(i);
+		st->hold[i] = addr;
+		st->held = i + 1;
+	}
+	st->dry_after = READ_ONCE(buddy.stats.reserve_dry);
+	st->failed_after = READ_ONCE(buddy.stats.failed_allocs);
+	st->refill_wanted = READ_ONCE(buddy.refill_wanted);
+	CHECK_GE(st->held, 1);
+	CHECK_EQ(st->dry_nulls, 1);	/* 0: PT_MAX_HOLD blocks all fit */
+	CHECK_GE(st->dry_after, st->dry_before + 1);
+	CHECK_GE(st->failed_after, st->failed_before + 1);
+	CHECK_NE(st->refill_wanted, 0);
+	WRITE_ONCE(st->ack, PT_EXHAUST);
+	return 0;
+}
+
+/* User space has run arena_buddy_refill: a big block fits again. */
+static __always_inline int pt_refilled(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u64 addr, n = st->held;
+
+	CHECK_LE(n, PT_MAX_HOLD - 1);
+	addr = __arena_malloc(PT_BIG);
+	CHECK_NE(addr, 0);
+	st->allocs++;
+	*word_at(addr) = big_stamp(n);
+	st->hold[n] = addr;
+	st->held = n + 1;
+	WRITE_ONCE(st->ack, PT_REFILLED);
+	return 0;
+}
+
+/* Everything held goes back; with the caches trimmed, the bytes in use
+ * are what they were before the first round. */
+static __always_inline int pt_free_all(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u64 addr;
+	__u32 i;
+
+	for (i = opaque(0); i < st->held && i < PT_MAX_HOLD && can_loop; i++) {
+		addr = st->hold[i];
+		CHECK_EQ(*word_at(addr), big_stamp(i));
+		CHECK_EQ(__arena_free(addr), 0);
+		st->hold[i] = 0;
+	}
+	CHECK_EQ(i, st->held);
+	st->trimmed = buddy_trim(&buddy);
+	CHECK_GE(st->trimmed, 0);
+	st->end_in_use = in_use_net();
+	CHECK_EQ(st->end_in_use, st->base_in_use);
+	WRITE_ONCE(st->ack, PT_FREE_ALL);
+	return 0;
+}
+
+/*
+ * Our one call level between a program and the library (the phases are
+ * inlined into it): BPF allows 8 frames in all, and the library's slow
+ * paths take several of them.
+ */
+static __noinline int pt_work(__u32 phase)
+{
+	switch (phase) {
+	case PT_MIXED:
+		return pt_mixed();
+	case PT_EXHAUST:
+		return pt_exhaust();
+	case PT_REFILLED:
+		return pt_refilled();
+	case PT_FREE_ALL:
+		return pt_free_all();
+	}
+	return pt_fail(__LINE__, TEST_CMP_LE, PT_FREE_ALL, phase);
+}
+
+/*
+ * Do the phase asked for unless it is done or a check failed.  Event
+ * programs may fire on two CPUs at once: one of them works, the other
+ * returns (the driver fires again until the phase is acknowledged).
+ */
+static __always_inline int pt_entry(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u32 phase = READ_ONCE(st->phase);
+
+	__sync_fetch_and_add(&st->invocations, 1);
+	if (phase == PT_IDLE || READ_ONCE(st->ack) == phase || READ_ONCE(st->fail_line))
+		return 0;
+	if (cmpxchg(&st->busy, 0, 1) != 0)
+		return 0;
+	pt_work(phase);
+	WRITE_ONCE(st->busy, 0);
+	return 0;
+}
+
+/* Attached programs see every task's events: only the driver's count. */
+static __always_inline bool from_driver(void)
+{
+	return bpf_get_current_pid_tgid() >> 32 == READ_ONCE(pt_state.tgid);
+}
+
+SEC("syscall")
+int pt_syscall(void *ctx)
+{
+	return pt_entry();
+}
+
+SEC("tc")
+int pt_tc(struct __sk_buff *skb)
+{
+	pt_entry();
+	return 0;	/* TC_ACT_OK */
+}
+
+SEC("xdp")
+int pt_xdp(struct xdp_md *ctx)
+{
+	pt_entry();
+	return XDP_PASS;
+}
+
+SEC("socket")
+int pt_socket(struct __sk_buff *skb)
+{
+	pt_entry();
+	return skb->len;	/* keep the packet */
+}
+
+SEC("raw_tp/sys_enter")
+int pt_raw_tp(struct bpf_raw_tracepoint_args *ctx)
+{
+	return pt_entry();
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int pt_tracepoint(void *ctx)
+{
+	if (from_driver())
+		pt_entry();
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int pt_tp_btf(__u64 *ctx)
+{
+	if (from_driver())
+		pt_entry();
+	return 0;
+}
+
+/* A cpu-clock sample: hardirq context, any task. */
+SEC("perf_event")
+int pt_perf_event(struct bpf_perf_event_data *ctx)
+{
+	pt_entry();
+	return 0;
+}
+
+/* Called once per task and once more at the end (task NULL). */
+SEC("iter/task")
+int pt_iter(struct bpf_iter__task *ctx)
+{
+	if (ctx->task)
+		pt_entry();
+	return 0;
+}
+
+SEC("kprobe/__x64_sys_getpgid")
+int pt_kprobe(struct pt_regs *ctx)
+{
+	if (from_driver())
+		pt_entry();
+	return 0;
+}
+
+SEC("fentry/__x64_sys_getpgid")
+int pt_fentry(__u64 *ctx)
+{
+	if (from_driver())
+		pt_entry();
+	return 0;
+}
+
+SEC("fexit/__x64_sys_getpgid")
+int pt_fexit(__u64 *ctx)
+{
+	if (from_driver())
+		pt_entry();
+	return 0;
+}
+
+SEC("lsm/task_getpgid")
+int pt_lsm(__u64 *ctx)
+{
+	if (from_driver())
+		pt_entry();
+	return 0;	/* allow */
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
