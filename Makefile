@@ -22,8 +22,9 @@ HOST_CFLAGS	:= -g -O1 -Wall -Werror -Iinclude -Isrc -Isrc/host $(SAN_FLAGS) \
 # src/debug.bpf.c is only in the debug build (LIBARENA_DEBUG).
 ALL_LIB_SRCS	:= $(wildcard src/*.bpf.c)
 LIB_SRCS	:= $(filter-out src/debug.bpf.c,$(ALL_LIB_SRCS))
-# SEC("syscall") programs exist only in BPF.
-HOST_SRCS	:= $(filter-out src/syscall.bpf.c,$(LIB_SRCS))
+# SEC("syscall") programs and the workqueue exist only in BPF.
+BPF_ONLY_SRCS	:= src/syscall.bpf.c src/wq.bpf.c
+HOST_SRCS	:= $(filter-out $(BPF_ONLY_SRCS),$(LIB_SRCS))
 LIB_OBJS	:= $(LIB_SRCS:src/%.bpf.c=$(BUILD)/obj/%.bpf.o)
 DEBUG_OBJS	:= $(ALL_LIB_SRCS:src/%.bpf.c=$(BUILD)/obj-debug/%.bpf.o)
 LIBARENA_DEBUG_BPF := $(BUILD)/libarena_debug.bpf.o
@@ -140,7 +141,7 @@ $(HOST_DEBUG_RUNNER): tests/host/host_debug_runner.c tests/runner.h src/host/pla
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DLIBARENA_DEBUG -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
 		tests/host/host_debug_runner.c src/host/platform.c \
-		$(filter-out src/syscall.bpf.c,$(ALL_LIB_SRCS)) -lpthread -o $@
+		$(filter-out $(BPF_ONLY_SRCS),$(ALL_LIB_SRCS)) -lpthread -o $@
 
 # libFuzzer over the host build; new inputs land in $(BUILD)/fuzz-corpus.
 $(FUZZ): tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h src/host/platform.c \
@@ -167,9 +168,11 @@ $(BUILD)/bench/%.o: bench/progs/%.bpf.c $(wildcard bench/*.h bench/progs/*.h) \
 $(BUILD)/bench/%.linked.o: $(BUILD)/bench/%.o $(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $< $(LIBARENA_BPF)
 
-# The benchmark links two flavours of the inline fast path.
+# The benchmark links two flavours of the inline fast path, the lock
+# comparison and the any-context verifier probes.
 $(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.o \
-		$(BUILD)/bench/compare.o $(LIBARENA_BPF) $(BPF_LINK)
+		$(BUILD)/bench/compare.o $(BUILD)/bench/locks.o $(BUILD)/bench/probe.o \
+		$(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $(filter %.o,$^)
 
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o

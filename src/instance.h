@@ -134,6 +134,9 @@ int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
 __u64 buddy_unlink_surplus(buddy_t *b __arg_arena);
 __u64 buddy_unlink_all(buddy_t *b __arg_arena);
 
+/* The refill work items (src/wq.bpf.c): sleepable callers only. */
+int buddy_arm_refill(buddy_t *b __arg_arena);
+
 /* The per-CPU cache layer (src/cache.bpf.c), above the core.  The entry
  * points call each of these directly (not through one another), which
  * keeps every chain at most entry -> cache -> core -> lock/carve/release. */

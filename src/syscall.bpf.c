@@ -39,9 +39,10 @@ int arena_buddy_destroy(void *ctx)
 }
 
 /*
- * Initialise the default instance if needed, then service every
- * registered instance that asked for a refill or a shrink.  Returns the
- * number of chunks moved, or the first -errno.
+ * Initialise the default instance if needed, arm every instance's refill
+ * work item (LIBARENA_ASYNC_REFILL), then service every registered
+ * instance that asked for a refill or a shrink.  Returns the number of
+ * chunks moved, or the first -errno.
  */
 SEC("syscall")
 int arena_buddy_refill(void *ctx)
@@ -57,6 +58,7 @@ int arena_buddy_refill(void *ctx)
 		b = arena_ptr(s->instances[i]);
 		if (!b)
 			break;
+		buddy_arm_refill(b);	/* fails only for destroyed ones */
 		if (!READ_ONCE(b->refill_wanted) && !READ_ONCE(b->shrink_wanted))
 			continue;
 		n = buddy_refill(b);

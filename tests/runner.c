@@ -22,6 +22,7 @@
 #include "runner.h"
 #include "nested.h"
 #include "budget.h"
+#include "async_refill.h"
 #include "prog_types.h"
 #include "stress_types.h"
 #include <libarena/debug.h>
@@ -668,6 +669,7 @@ int main(int argc, char **argv)
 	run_multi_cpu_tests(&r, skel);
 	run_nested_tests(&r);
 	run_budget_tests(&r);
+	run_async_refill_tests(&r);
 	run_prog_type_tests(&r);
 	run_arenactl_tests(&r, skel);
 	run_debug_tests(&r);

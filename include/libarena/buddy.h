@@ -18,7 +18,9 @@
  * buddy_shrink, and the *_sleepable entry points, which grow inline.
  * Define LIBARENA_SLEEPABLE before including libarena.h to make
  * buddy_alloc/buddy_free in that file use them (on kernels where the arena
- * kfuncs work in any context, that switch works in any program).
+ * kfuncs work in any context, that switch works in any program).  Define
+ * LIBARENA_ASYNC_REFILL instead to have the requests served by a bpf_wq
+ * work item (program types that may use one; see buddy_kick_refill()).
  *
  * buddy_free() errors: -EFAULT (not in a populated slice of the window),
  * -EINVAL (not 16-byte aligned), -EXDEV (owned by another instance),
@@ -65,6 +67,7 @@ int buddy_refill(buddy_t *b __LIBARENA_ARG);
 int buddy_reserve(buddy_t *b __LIBARENA_ARG, __u64 bytes);
 /* Sleepable: trim the caches, return empty chunks over the high mark. */
 int buddy_shrink(buddy_t *b __LIBARENA_ARG);
+
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */
 int buddy_check(buddy_t *b __LIBARENA_ARG);
 /* Give every block held by the per-CPU caches and the depot back to the

@@ -94,11 +94,39 @@ static __always_inline bool fast_path_readable(__u64 chunk)
 #endif
 }
 
-/* The slow paths the inline fast paths fall back to (LIBARENA_SLEEPABLE:
- * the ones that may grow and shrink the instance). */
-#ifdef LIBARENA_SLEEPABLE
+/*
+ * The slow paths the inline fast paths fall back to: by default the
+ * any-context ones, which only raise refill/shrink requests;
+ * LIBARENA_SLEEPABLE: the ones that grow and shrink the instance inline;
+ * LIBARENA_ASYNC_REFILL: the any-context ones plus a kick of the
+ * instance's bpf_wq work item when a request is raised (program types
+ * that may use a bpf_wq only, see src/wq.bpf.c).
+ */
+#if defined(LIBARENA_SLEEPABLE)
 #define __buddy_alloc_slow	__buddy_alloc_sleepable
 #define __buddy_free_slow	__buddy_free_sleepable
+#elif defined(LIBARENA_ASYNC_REFILL)
+#include "refill_wq.h"
+
+static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 size)
+{
+	__u64 addr = __buddy_alloc(b, size);
+
+	if (READ_ONCE(b->refill_wanted) && !READ_ONCE(b->wq_pending))
+		buddy_kick_refill(b);
+	return addr;
+}
+
+static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr)
+{
+	int err = __buddy_free(b, addr);
+
+	if (READ_ONCE(b->shrink_wanted) && !READ_ONCE(b->wq_pending))
+		buddy_kick_refill(b);
+	return err;
+}
+#define __buddy_alloc_slow	__buddy_alloc_kick
+#define __buddy_free_slow	__buddy_free_kick
 #else
 #define __buddy_alloc_slow	__buddy_alloc
 #define __buddy_free_slow	__buddy_free

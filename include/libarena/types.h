@@ -196,6 +196,7 @@ struct buddy_stats {
 	__u64 refill_requests;	/* times the reserve asked to be refilled */
 	__u64 refills;		/* services that grew the instance */
 	__u64 shrinks;		/* services that returned chunks */
+	__u64 refill_kicks;	/* refill work items queued (bpf_wq) */
 };
 
 /* What the consistency walk found first; see buddy_check(). */
@@ -294,6 +295,8 @@ struct buddy {
 	__u32 shrink_wanted;	/* set by free, cleared by buddy_refill() */
 	__u32 pad;
 	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
+	__u32 wq_pending;	/* a refill work item is queued (wq.bpf.c) */
+	__u32 pad2;
 	__u64 reserve_low;	/* free bytes: under this, ask for a refill */
 	__u64 reserve_high;	/* free bytes: over this, empty chunks go back */
 	struct buddy_stats stats;

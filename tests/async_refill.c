@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Driver of tests/progs/async_refill.bpf.c.  User space runs the library's
+ * arena_buddy_refill once, to arm the work item, and never refills after
+ * that: it only runs the tc program and waits for the bpf_wq worker.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libarena/types.h>
+#include "runner.h"
+#include "async_types.h"
+#include "async_refill.skel.h"
+#include "async_refill.h"
+
+#define ASYNC_WAIT_SECONDS	2.0
+
+/* Run a program once; tc test runs need a packet (any 64 bytes), syscall
+ * programs take none. */
+static int async_run(struct bpf_program *prog)
+{
+	static char frame[64];
+	bool tc = bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tc ? frame : NULL,
+		    .data_size_in = tc ? sizeof(frame) : 0);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	return opts.retval;
+}
+
+/* Wait until *counter exceeds before (the worker ran); false on timeout. */
+static bool wait_for(volatile __u64 *counter, __u64 before)
+{
+	double end = test_now() + ASYNC_WAIT_SECONDS;
+
+	while (*counter <= before && test_now() < end)
+		usleep(1000);
+	return *counter > before;
+}
+
+static enum test_status async_check(struct async_refill *skel)
+{
+	struct async_state *st = &skel->arena->async_state;
+	struct buddy_stats *bs = &skel->arena->buddy.stats;
+	__u64 held, refills = bs->refills, shrinks;
+
+	st->phase = ASYNC_HOLD;
+	async_run(skel->progs.async_step);
+	held = st->nr_held;
+	if (!st->nulls || !bs->refill_kicks) {
+		test_why("expected the reserve to run dry and a kick, got %llu NULLs, %llu kicks",
+			 (unsigned long long)st->nulls, (unsigned long long)bs->refill_kicks);
+		return TEST_FAIL;
+	}
+	if (!wait_for(&bs->refills, refills)) {
+		test_why("no refill by the worker within %.0f s", ASYNC_WAIT_SECONDS);
+		return TEST_FAIL;
+	}
+	async_run(skel->progs.async_step);	/* grown: allocates again */
+	if (st->nr_held <= held) {
+		test_why("after the worker's refill, expected more than %llu blocks held, got %u",
+			 (unsigned long long)held, st->nr_held);
+		return TEST_FAIL;
+	}
+	held = st->nr_held;
+	shrinks = bs->shrinks;
+	st->phase = ASYNC_FREE;
+	async_run(skel->progs.async_step);
+	if (st->free_errors || !wait_for(&bs->shrinks, shrinks)) {
+		test_why("after freeing all: expected a shrink by the worker, got %llu (free errors %llu)",
+			 (unsigned long long)(bs->shrinks - shrinks),
+			 (unsigned long long)st->free_errors);
+		return TEST_FAIL;
+	}
+	if (getenv("LIBARENA_TEST_VERBOSE"))
+		test_why("%llu kicks, %llu refills, %llu shrinks; %llu blocks of 64 KiB held at the peak",
+			 (unsigned long long)bs->refill_kicks, (unsigned long long)bs->refills,
+			 (unsigned long long)bs->shrinks, (unsigned long long)held);
+	return TEST_OK;
+}
+
+void run_async_refill_tests(struct test_run *r)
+{
+	const char *name = "kernel/async_refill_bpf_wq";
+	struct async_refill *skel;
+	enum test_status st = TEST_FAIL;
+	int err;
+
+	if (!test_selected(r, name))
+		return;
+	skel = async_refill__open_and_load();
+	if (!skel) {
+		test_why("cannot load async_refill.bpf.o: %s", strerror(errno));
+	} else if ((err = async_run(skel->progs.async_setup)) ||
+		   (err = async_run(skel->progs.arena_buddy_refill)) < 0) {
+		test_why("setup (async_setup, then arena_buddy_refill to arm): %d", err);
+	} else {
+		st = async_check(skel);
+	}
+	test_result(r, name, st);
+	async_refill__destroy(skel);
+}
