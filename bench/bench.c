@@ -33,6 +33,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
+#include "../tests/progs/budget_types.h"	/* the verifier budgets make test checks */
 #include "bench.skel.h"
 
 #define MAX_REPEATS	31
@@ -212,11 +213,11 @@ static int run_cell(struct bpf_program *prog, enum alloc a, __u64 size, __u64 it
 	return 0;
 }
 
-static void json_cell(const char *workload, enum alloc a, __u64 size, int ncpus,
+static void json_cell(const char *workload, const char *allocator, __u64 size, int ncpus,
 		      const struct cell *c, const char *extra)
 {
 	fprintf(json, "%s\n    {\"workload\": \"%s\", \"allocator\": \"%s\", \"size\": %llu, \"cpus\": %d",
-		json_first ? "" : ",", workload, alloc_names[a], (unsigned long long)size, ncpus);
+		json_first ? "" : ",", workload, allocator, (unsigned long long)size, ncpus);
 	json_first = 0;
 	if (!c->valid)
 		fprintf(json, ", \"na\": \"%s\"", c->na ? c->na : "failed");
@@ -326,6 +327,73 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 		print_ns(&cells[OBJNEW][1][s]);
 		print_ns(&cells[PAGES][1][s]);
 		printf("\n");
+	}
+	printf("\n");
+	return 0;
+}
+
+/* The allocator's arena lock word beside the kernel's bpf_res_spin_lock. */
+static const char *const lock_names[BENCH_NR_LOCKS] = { "arena_lock", "res_spin_lock" };
+static const char *const lock_titles[BENCH_NR_LOCKS] = { "arena lock", "bpf_res_spin_lock" };
+
+struct lock_cell {
+	struct cell c;
+	__u64 failed;		/* lock calls that failed, over all runs */
+};
+
+static struct bpf_program *lock_prog(enum bench_lock l)
+{
+	return l == BENCH_ARENA_LOCK ? skel->progs.bench_lock_arena : skel->progs.bench_lock_res;
+}
+
+/* No allocator instance is involved (CACHED only fills measure()'s
+ * argument): locks per op come from the program's own counters. */
+static int run_lock_cell(enum bench_lock l, int ncpus, const struct opts *o,
+			 struct lock_cell *lc)
+{
+	struct bench_lock_count *count = &skel->arena->bench_lock_counts[l], before = *count;
+	__u64 taken;
+	int err;
+
+	err = run_cell(lock_prog(l), CACHED, 0, o->iters, ncpus, o, &lc->c);
+	if (err)
+		return err;
+	taken = count->taken - before.taken;
+	lc->failed = count->failed - before.failed;
+	lc->c.locks_per_op = (double)taken / (taken + lc->failed);
+	return 0;
+}
+
+static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOCKS][2])
+{
+	char what[96];
+	int l, n, err;
+
+	for (l = 0; l < BENCH_NR_LOCKS; l++) {
+		for (n = 1; n <= 2; n++) {
+			snprintf(what, sizeof(what), "lock %s on %d CPU%s", lock_titles[l], n,
+				 n > 1 ? "s" : "");
+			progress(what);
+			err = run_lock_cell(l, n, o, &cells[l][n - 1]);
+			if (err) {
+				progress_done();
+				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+				return err;
+			}
+		}
+	}
+	progress_done();
+	printf("Locks, ns per lock+unlock pair (median of %d runs; 2 CPUs: wall time / all pairs)\n\n",
+	       o->repeats);
+	printf("                      |     1 CPU    2 CPUs | failed lock calls: 1 CPU  2 CPUs\n");
+	printf("  --------------------+---------------------+-----------------------------------\n");
+	for (l = 0; l < BENCH_NR_LOCKS; l++) {
+		printf("  %-19s |", lock_titles[l]);
+		print_ns(&cells[l][0].c);
+		print_ns(&cells[l][1].c);
+		printf(" |                    %5llu  %6llu\n",
+		       (unsigned long long)cells[l][0].failed,
+		       (unsigned long long)cells[l][1].failed);
 	}
 	printf("\n");
 	return 0;
@@ -465,27 +533,44 @@ static __u32 verified_insns(struct bpf_program *prog)
 	       info.verified_insns;
 }
 
+static void print_insns(const char *what, __u32 insns, __u32 budget)
+{
+	printf("%s %u of %u%s", what, insns, budget, insns > budget ? " (OVER BUDGET)" : "");
+}
+
 static const char *const pairs_sizes_na = "not measured: one size class per run only";
 
 static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR_SIZES],
+				  struct lock_cell locks[BENCH_NR_LOCKS][2],
 				  struct cell larson[NR_ALLOCS][2], struct cell *pc,
 				  struct freeall_cell *fa, struct cell *re)
 {
 	static const char *const na_cached_seed = "libarena workloads only (random sizes need a heap)";
+	__u32 alloc_insns = verified_insns(skel->progs.probe_alloc);
+	__u32 free_insns = verified_insns(skel->progs.probe_free);
+	__u32 pair_insns = verified_insns(skel->progs.probe_pair);
 	char extra[256];
 	int a, n, s;
 
 	for (s = 0; s < nr_sizes; s++)
 		for (a = 0; a < NR_ALLOCS; a++)
 			for (n = 1; n <= 2; n++)
-				json_cell("pairs", a, sizes[s], n, &pairs[a][n - 1][s], NULL);
+				json_cell("pairs", alloc_names[a], sizes[s], n,
+					  &pairs[a][n - 1][s], NULL);
+	for (a = 0; a < BENCH_NR_LOCKS; a++) {
+		for (n = 1; n <= 2; n++) {
+			snprintf(extra, sizeof(extra), ", \"failures\": %llu",
+				 (unsigned long long)locks[a][n - 1].failed);
+			json_cell("lock", lock_names[a], 0, n, &locks[a][n - 1].c, extra);
+		}
+	}
 	for (a = 0; a < NR_ALLOCS; a++) {
 		for (n = 1; n <= 2; n++) {
 			struct cell c = larson[a][n - 1];
 
 			if (!c.valid)
 				c.na = a == EXCLUSIVE ? pairs_sizes_na : na_cached_seed;
-			json_cell("larson", a, 0, n, &c, NULL);
+			json_cell("larson", alloc_names[a], 0, n, &c, NULL);
 		}
 	}
 	for (a = 0; a < NR_ALLOCS; a++) {
@@ -494,8 +579,8 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 		if (!c.valid)
 			c.na = a == EXCLUSIVE ? "the exclusive build forbids remote frees into a cache" :
 						"kernel pointers cannot travel through arena memory";
-		json_cell("producer_consumer", a, 0, 1, &one, NULL);
-		json_cell("producer_consumer", a, 0, 2, &c, NULL);
+		json_cell("producer_consumer", alloc_names[a], 0, 1, &one, NULL);
+		json_cell("producer_consumer", alloc_names[a], 0, 2, &c, NULL);
 	}
 	for (a = 0; a < NR_ALLOCS; a++) {
 		struct cell c = fa[a].c, two = { .na = "measured on one CPU" };
@@ -509,15 +594,15 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 				 fa[a].populated_after);
 		else
 			c.na = na_cached_seed;
-		json_cell("free_all", a, 0, 1, &c, extra);
-		json_cell("free_all", a, 0, 2, &two, NULL);
+		json_cell("free_all", alloc_names[a], 0, 1, &c, extra);
+		json_cell("free_all", alloc_names[a], 0, 2, &two, NULL);
 	}
 	for (a = 0; a < NR_ALLOCS; a++) {
 		struct cell c = a == CACHED ? *re : (struct cell){ .na = "arena_realloc() serves the default instance" };
 		struct cell two = { .na = "measured on one CPU" };
 
-		json_cell("realloc_growth", a, 0, 1, &c, NULL);
-		json_cell("realloc_growth", a, 0, 2, &two, NULL);
+		json_cell("realloc_growth", alloc_names[a], 0, 1, &c, NULL);
+		json_cell("realloc_growth", alloc_names[a], 0, 2, &two, NULL);
 	}
 
 	printf("Workloads, ns per operation (median of %d runs)\n\n", o->repeats);
@@ -535,11 +620,13 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 		       alloc_names[a], fa[a].requested / 1048576, fa[a].handed / 1048576,
 		       fa[a].populated / 1048576, fa[a].populated_after / 1048576);
 	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(re));
-	printf("Verifier cost (verified_insns of a program calling only the entry point):\n");
-	printf("     __buddy_alloc %u, __buddy_free %u\n\n",
-	       verified_insns(skel->progs.probe_alloc), verified_insns(skel->progs.probe_free));
-	fprintf(json, "\n  ],\n  \"verified_insns\": {\"alloc\": %u, \"free\": %u}\n}\n",
-		verified_insns(skel->progs.probe_alloc), verified_insns(skel->progs.probe_free));
+	printf("Verifier cost (verified_insns of a program calling only that, any-context build):\n     ");
+	print_insns("__buddy_alloc", alloc_insns, BUDGET_ENTRY_INSNS);
+	print_insns(", __buddy_free", free_insns, BUDGET_ENTRY_INSNS);
+	print_insns(", arena_malloc+arena_free", pair_insns, BUDGET_PAIR_INSNS);
+	printf("\n\n");
+	fprintf(json, "\n  ],\n  \"verified_insns\": {\"alloc\": %u, \"free\": %u, \"pair\": %u}\n}\n",
+		alloc_insns, free_insns, pair_insns);
 }
 
 /* gnuplot data and scripts next to the JSON; PNGs if gnuplot is there. */
@@ -628,6 +715,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 int main(int argc, char **argv)
 {
 	static struct cell pairs[NR_ALLOCS][2][NR_SIZES], larson[NR_ALLOCS][2], pc[NR_ALLOCS];
+	static struct lock_cell locks[BENCH_NR_LOCKS][2];
 	static struct freeall_cell fa[NR_ALLOCS];
 	static struct cell re;
 	struct opts o = { .repeats = 7, .iters = 50000, .pc_blocks = 100000,
@@ -683,16 +771,17 @@ int main(int argc, char **argv)
 	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
 	       o.quick ? " (quick)" : "", u.release, o.repeats);
 
-	steps = 4 + 2 + 2 + 1;
+	steps = BENCH_NR_LOCKS * 2 + 4 + 2 + 2 + 1;
 	for (i = 0; i < nr_sizes; i++)
 		for (err = 0; err < NR_ALLOCS; err++)
 			steps += pairs_na(err, sizes[i]) ? 0 : 2;
-	err = bench_pairs(&o, pairs) ?: reset_instances() ?: bench_larson(&o, larson) ?:
+	err = bench_pairs(&o, pairs) ?: bench_locks(&o, locks) ?:
+	      reset_instances() ?: bench_larson(&o, larson) ?:
 	      reset_instances() ?: bench_prodcons(&o, pc) ?: reset_instances() ?:
 	      bench_freeall(&o, fa) ?: reset_instances() ?: bench_realloc(&o, &re);
 	if (err)
 		return 1;
-	write_json_and_tables(&o, pairs, larson, pc, fa, &re);
+	write_json_and_tables(&o, pairs, locks, larson, pc, fa, &re);
 	fclose(json);
 	printf("JSON: %s\n", path);
 	write_plots(&o, pairs, larson, fa);

@@ -30,6 +30,28 @@ struct bench_result {
 	__u64 populated_after;	/* after free-all and trim */
 };
 
+/* The locks side by side: bench_lock_counts[] is indexed by these. */
+enum bench_lock { BENCH_ARENA_LOCK, BENCH_RES_SPIN_LOCK, BENCH_NR_LOCKS };
+
+/* The arena lock word alone on its cache line. */
+struct bench_arena_lock {
+	__u32 word;
+} __attribute__((aligned(64)));
+
+/* What either lock protects: a counter and a few stores, one cache line. */
+struct bench_lock_data {
+	__u64 count;
+	__u64 cpu;
+	__u64 iter;
+	__u64 sum;
+} __attribute__((aligned(64)));
+
+/* Lock calls of one lock's program over all its runs (in the arena). */
+struct bench_lock_count {
+	__u64 taken;
+	__u64 failed;		/* lock returned an error */
+};
+
 /* The producer/consumer ring (in the arena). */
 struct bench_ring {
 	__u64 head;

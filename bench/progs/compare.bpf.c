@@ -14,13 +14,6 @@ void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
 __u64 __arena bench_slots[BENCH_MAX_CPUS][BENCH_LIVE];
 struct bench_ring __arena bench_ring;
 
-static __always_inline struct bench_result __arena *result_of_this_cpu(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-
-	return cpu < BENCH_MAX_CPUS ? &bench_results[cpu] : NULL;
-}
-
 /* bpf_obj_new of a type per size (a 4096-byte type returned NULL here). */
 #define OBJ_TYPE(n)	struct bench_obj_##n { char data[n]; }
 OBJ_TYPE(16); OBJ_TYPE(32); OBJ_TYPE(64); OBJ_TYPE(128); OBJ_TYPE(256);
@@ -247,19 +240,6 @@ int bench_realloc(struct bench_args *args)
 	r->pairs = done;
 	r->locks = 0;
 	return 0;
-}
-
-/* Entry points alone, so their verifier cost can be read (verified_insns). */
-SEC("syscall")
-int probe_alloc(void *ctx)
-{
-	return __buddy_alloc(&bench_cached, 64) != 0;
-}
-
-SEC("syscall")
-int probe_free(void *ctx)
-{
-	return __buddy_free(&bench_cached, 0);
 }
 
 /* Forget every slot and the ring: run after bench_setup (which destroyed

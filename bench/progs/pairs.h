@@ -12,6 +12,13 @@ extern struct buddy __arena bench_cached;
 extern struct buddy __arena bench_seed;
 extern struct bench_result __arena bench_results[BENCH_MAX_CPUS];
 
+static __always_inline struct bench_result __arena *result_of_this_cpu(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return cpu < BENCH_MAX_CPUS ? &bench_results[cpu] : NULL;
+}
+
 static __always_inline int bench_run_pairs(struct bench_args *args)
 {
 	buddy_t *b = args->seed_mode ? &bench_seed : &bench_cached;
