@@ -149,10 +149,12 @@ $(FUZZ): tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h src/host/platform.c \
 	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=fuzzer -Itests/fuzz \
 		tests/fuzz/fuzz_ops.c src/host/platform.c $(HOST_SRCS) -lpthread -o $@
 
+# A finding lands in $(BUILD)/fuzz-artifacts/; once fixed, copy it into
+# tests/fuzz/corpus so that make test replays it.
 fuzz: $(FUZZ)
-	@mkdir -p $(BUILD)/fuzz-corpus
+	@mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-artifacts
 	$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-		$(BUILD)/fuzz-corpus tests/fuzz/corpus
+		-artifact_prefix=$(BUILD)/fuzz-artifacts/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
 # The two-CPU tests for STRESS_SECONDS each, kernel then host.
 stress: $(RUNNER) $(HOST_RUNNER)
@@ -172,6 +174,11 @@ $(BUILD)/bench/%.linked.o: $(BUILD)/bench/%.o $(LIBARENA_BPF) $(BPF_LINK)
 # comparison and the any-context verifier probes.
 $(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.o \
 		$(BUILD)/bench/compare.o $(BUILD)/bench/locks.o $(BUILD)/bench/probe.o \
+		$(LIBARENA_BPF) $(BPF_LINK)
+	$(BPF_LINK) $@ $(filter %.o,$^)
+
+# The demo: its syscall programs and a tc program (any-context build).
+$(BUILD)/bench/demo.linked.o: $(BUILD)/bench/demo.o $(BUILD)/bench/demo_tc.o \
 		$(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $(filter %.o,$^)
 

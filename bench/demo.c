@@ -28,11 +28,11 @@ static int run(struct bpf_program *prog, const char *what)
 		fprintf(stderr, "demo: running %s: %s\n", what, strerror(errno));
 		return -errno;
 	}
-	if (opts.retval) {
+	if ((int)opts.retval < 0) {
 		fprintf(stderr, "demo: %s returned %d\n", what, (int)opts.retval);
 		return -EIO;
 	}
-	return 0;
+	return opts.retval;	/* 0, or a count (arena_buddy_refill) */
 }
 
 /*
@@ -75,6 +75,50 @@ static void show_with_arenactl(struct demo *skel)
 		printf("  (the same as a heatmap: build/bench/frag.png)\n");
 	printf("\n");
 	unlink(pin);
+}
+
+/* A tc program run needs a packet; any 64 bytes do. */
+static int run_tc(struct bpf_program *prog)
+{
+	static char frame[64];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts)) {
+		fprintf(stderr, "demo: %s: %s\n", bpf_program__name(prog), strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * A tc program cannot populate pages (that sleeps): it allocates from the
+ * reserve until it runs dry, and user space refills the reserve.
+ */
+static int show_tc_program(struct demo *skel)
+{
+	struct demo_tc_result *r = &skel->arena->demo_tc;
+	struct buddy *b = &skel->arena->buddy;
+	__u64 held, chunks = b->stats.chunks;
+	int err, grown;
+
+	err = run_tc(skel->progs.demo_tc_hold);
+	if (err)
+		return err;
+	held = r->held;
+	printf("  %-36s %llu records of 16 KiB from the reserve (%llu chunks), then NULL: %s\n",
+	       "a tc program (not sleepable):", (unsigned long long)held,
+	       (unsigned long long)chunks,
+	       b->refill_wanted ? "counted, refill requested" : "?");
+	grown = run(skel->progs.arena_buddy_refill, "arena_buddy_refill");
+	if (grown < 0)
+		return grown;
+	err = run_tc(skel->progs.demo_tc_hold);
+	if (err)
+		return err;
+	printf("  %-36s %d chunk(s) added; the tc program took %llu more records\n",
+	       "user space refills (libarena__refill):", grown,
+	       (unsigned long long)(r->held - held));
+	return run_tc(skel->progs.demo_tc_release);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -158,6 +202,9 @@ int main(void)
 	       (unsigned long long)(d->burst_chunks - d->chunks_after));
 	printf("  %-36s %s\n", "heap consistency walk:",
 	       d->check ? "FAILED" : "OK (orders, bitmaps, freelists, totals agree)");
+	err = show_tc_program(skel);
+	if (err)
+		goto out;
 	buddy_read_totals(&skel->arena->buddy, &tot);
 	printf("\n  stats: %llu allocs (%llu from the caches), %llu frees, %llu failed,\n"
 	       "         %llu lock acquisitions, %llu lock failures, peak %.2f MiB\n",

@@ -7,6 +7,8 @@
 
 #define DEMO_PAIRS		100000
 #define DEMO_BURST		4096
+#define DEMO_TC_RECORD		(16u << 10)
+#define DEMO_TC_SLOTS		1024	/* 16 MiB of records at most */
 
 struct demo_result {
 	__u64 pairs;		/* alloc+free pairs completed */
@@ -21,6 +23,13 @@ struct demo_result {
 	__u64 free_ns;		/* freeing it */
 	__u64 chunks_after;	/* chunks still owned after free-all */
 	__s64 check;		/* heap walk after free-all: 0 = consistent */
+};
+
+/* The tc program's records (bench/progs/demo_tc.bpf.c). */
+struct demo_tc_result {
+	__u64 runs;		/* program runs */
+	__u64 held;		/* records held now */
+	__u64 nulls;		/* allocations that found the reserve dry */
 };
 
 #endif /* __LIBARENA_DEMO_H */

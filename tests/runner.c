@@ -432,9 +432,23 @@ static enum test_status test_arenactl_stats(struct arenactl_env *e)
 			 (unsigned long long)t.cached_bytes, e->out);
 		return TEST_FAIL;
 	}
+	if (json_u64(e->out, "free_bytes") !=
+	    b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use ||
+	    json_u64(e->out, "low") != b->reserve_low ||
+	    json_u64(e->out, "high") != b->reserve_high ||
+	    json_u64(e->out, "refill_requests") != b->stats.refill_requests) {
+		test_why("arenactl stats: expected the reserve %llu bytes free, watermarks %llu/%llu, "
+			 "%llu refill requests; got:\n%s",
+			 (unsigned long long)(b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use),
+			 (unsigned long long)b->reserve_low, (unsigned long long)b->reserve_high,
+			 (unsigned long long)b->stats.refill_requests, e->out);
+		return TEST_FAIL;
+	}
 	snprintf(args, sizeof(args), "%s stats", e->args);
-	if (arenactl(args, e->out, sizeof(e->out)) || !strstr(e->out, "100 allocs")) {
-		test_why("arenactl stats (human): expected '100 allocs', got:\n%s", e->out);
+	if (arenactl(args, e->out, sizeof(e->out)) || !strstr(e->out, "100 allocs") ||
+	    !strstr(e->out, "reserve ")) {
+		test_why("arenactl stats (human): expected '100 allocs' and a reserve line, got:\n%s",
+			 e->out);
 		return TEST_FAIL;
 	}
 	return TEST_OK;

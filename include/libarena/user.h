@@ -45,6 +45,10 @@ struct libarena_stats {
 	__u32 nr_pcpu;			/* CPUs with a cache */
 	__u32 state;			/* enum buddy_state */
 	__u64 flags;
+	__u64 reserve_low;		/* watermarks, free bytes */
+	__u64 reserve_high;
+	__u32 refill_wanted;		/* 1: under low, 2: a request found no block */
+	__u32 shrink_wanted;
 };
 
 int libarena__stats(struct libarena *la, __u64 instance, struct libarena_stats *out);

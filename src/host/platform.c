@@ -136,3 +136,12 @@ void libarena_host_set_lock_timeout(__u64 ns)
 {
 	host_lock_timeout_ns = ns;
 }
+
+void libarena_host_pin(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(libarena_cpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}

@@ -23,5 +23,8 @@ int libarena_host_set_arena_size(__u64 bytes);
 void libarena_host_reset(void);
 /* Lock timeout in ns (default 250 ms, like the kernel's). */
 void libarena_host_set_lock_timeout(__u64 ns);
+/* Keep the calling thread on the CPU it runs on: per-CPU caches are found
+ * by CPU id, and only a cache's own CPU can empty it (buddy_trim()). */
+void libarena_host_pin(void);
 
 #endif /* __LIBARENA_HOST_PLATFORM_H */

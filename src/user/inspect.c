@@ -154,6 +154,10 @@ static int stats_read(struct libarena *la, void *arg)
 		return err;
 	st->state = b->state;
 	st->flags = b->flags;
+	st->reserve_low = b->reserve_low;
+	st->reserve_high = b->reserve_high;
+	st->refill_wanted = b->refill_wanted;
+	st->shrink_wanted = b->shrink_wanted;
 	buddy_read_totals(b, &t);
 	st->pcpu = t.pcpu;
 	st->allocs = t.allocs;

@@ -176,6 +176,13 @@ static void op_calloc(struct input *in)
 	add(p, n * each, next(in, 1));
 }
 
+/* libFuzzer calls this once: stay on one CPU, as the host runner does. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	libarena_host_pin();
+	return 0;
+}
+
 static void reset_all(__u64 flags)
 {
 	buddy_destroy(&buddy);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const __u8 *data, size_t size);
 /* Run every file of dir through the target once: 0 or -errno. */
 int fuzz_replay_dir(const char *dir, int *files);

@@ -97,16 +97,6 @@ static int t_lock_timeout_reported(__u64 flags)
 	return 0;
 }
 
-/* Per-CPU caches are found by CPU id: keep the runner on one CPU. */
-static void pin_to_current_cpu(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(sched_getcpu(), &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* The multi-CPU bodies as rounds of jobs on CPUs 0 and 1, as the kernel
  * runner does with BPF programs. */
 static int stress_step(struct cpu_job *job)
@@ -280,7 +270,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "host_runner: the multi-CPU tests need two online CPUs\n");
 		return 1;
 	}
-	pin_to_current_cpu();
+	libarena_host_pin();
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		snprintf(name, sizeof(name), "host/%s", tests[i].name);
 		if (test_selected(&r, name))

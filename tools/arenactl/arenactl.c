@@ -124,6 +124,41 @@ static const char *state_name(__u32 state)
 	return state < 4 ? names[state] : "?";
 }
 
+/* Free bytes in the instance's chunks: what alloc serves from. */
+static __u64 reserve_free(const struct libarena_stats *st)
+{
+	return st->buddy.chunks * CHUNK_CAPACITY - st->buddy.bytes_in_use;
+}
+
+static void print_reserve(const struct libarena_stats *st)
+{
+	const struct buddy_stats *b = &st->buddy;
+
+	printf("  reserve     %llu bytes free (low %llu, high %llu), %llu allocations found it dry, "
+	       "%llu refill requests, %llu refills, %llu shrinks, %llu bpf_wq kicks%s%s\n",
+	       (unsigned long long)reserve_free(st), (unsigned long long)st->reserve_low,
+	       (unsigned long long)st->reserve_high, (unsigned long long)b->reserve_dry,
+	       (unsigned long long)b->refill_requests, (unsigned long long)b->refills,
+	       (unsigned long long)b->shrinks, (unsigned long long)b->refill_kicks,
+	       st->refill_wanted ? "; refill wanted (run libarena__refill)" : "",
+	       st->shrink_wanted ? "; shrink wanted" : "");
+}
+
+static void print_reserve_json(const struct libarena_stats *st)
+{
+	const struct buddy_stats *b = &st->buddy;
+
+	printf("\"reserve\": {\"free_bytes\": %llu, \"low\": %llu, \"high\": %llu, "
+	       "\"dry\": %llu, \"refill_requests\": %llu, \"refills\": %llu, "
+	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"refill_wanted\": %u, "
+	       "\"shrink_wanted\": %u}",
+	       (unsigned long long)reserve_free(st), (unsigned long long)st->reserve_low,
+	       (unsigned long long)st->reserve_high, (unsigned long long)b->reserve_dry,
+	       (unsigned long long)b->refill_requests, (unsigned long long)b->refills,
+	       (unsigned long long)b->shrinks, (unsigned long long)b->refill_kicks,
+	       st->refill_wanted, st->shrink_wanted);
+}
+
 static int cmd_stats(struct ctx *c)
 {
 	struct libarena_stats st;
@@ -167,7 +202,9 @@ static int cmd_stats(struct ctx *c)
 			for (r = 0; r < BUDDY_NR_REJECTS; r++)
 				printf("%s\"%s\": %llu", r ? ", " : "", reject_names[r],
 				       (unsigned long long)b->rejected[r]);
-			printf("}}");
+			printf("}, ");
+			print_reserve_json(&st);
+			printf("}");
 			continue;
 		}
 		printf("instance %#llx: %s, %s\n", (unsigned long long)c->instances[i],
@@ -193,6 +230,7 @@ static int cmd_stats(struct ctx *c)
 		       (unsigned long long)st.pcpu.alloc_hits, (unsigned long long)st.pcpu.refills,
 		       (unsigned long long)st.pcpu.depot_hits, (unsigned long long)st.pcpu.flushes,
 		       (unsigned long long)st.buddy.deferred_frees);
+		print_reserve(&st);
 		printf("  rejected    ");
 		for (r = 0; r < BUDDY_NR_REJECTS; r++)
 			printf("%s%s %llu", r ? ", " : "", reject_names[r],

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The demo's networking part: a tc program (not sleepable, so it cannot
+ * populate pages) holds 16 KiB records from the heap until the reserve
+ * runs dry; user space refills it and the program allocates again.  No
+ * LIBARENA_SLEEPABLE here: these are the any-context entry points.
+ */
+#include <libarena/libarena.h>
+#include "../demo.h"
+
+#define TC_ACT_OK	0	/* linux/pkt_cls.h, which vmlinux.h does not carry */
+
+struct demo_tc_result __arena demo_tc;
+__u64 __arena demo_tc_held[DEMO_TC_SLOTS];
+
+SEC("tc")
+int demo_tc_hold(struct __sk_buff *skb)
+{
+	struct demo_tc_result __arena *r = &demo_tc;
+	__u64 p;
+	__u32 i;
+
+	r->runs++;
+	for (i = opaque(0); i < DEMO_TC_SLOTS && can_loop; i++) {
+		if (demo_tc_held[i])
+			continue;
+		p = __arena_malloc(DEMO_TC_RECORD);
+		if (!p) {
+			r->nulls++;
+			break;
+		}
+		*(__u64 __arena *)arena_ptr(p) = i;	/* the record is ours */
+		demo_tc_held[i] = p;
+		r->held++;
+	}
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int demo_tc_release(struct __sk_buff *skb)
+{
+	__u32 i;
+
+	for (i = opaque(0); i < DEMO_TC_SLOTS && can_loop; i++) {
+		if (!demo_tc_held[i])
+			continue;
+		__arena_free(demo_tc_held[i]);
+		demo_tc_held[i] = 0;
+	}
+	demo_tc.held = 0;
+	return TC_ACT_OK;
+}
