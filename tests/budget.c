@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runner.h"
+#include "kernel.h"
 #include "budget_types.h"
 #include "budget.skel.h"
 #include "budget.h"
@@ -24,16 +25,6 @@ static int caller_stack(const char *log)
 	const char *s = strstr(log, "stack depth ");
 
 	return s ? atoi(s + strlen("stack depth ")) : -1;
-}
-
-static __u32 verified_insns(struct bpf_program *prog)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-		return 0;
-	return info.verified_insns;
 }
 
 /* The last lines of the verifier log, for a failure. */
@@ -78,7 +69,7 @@ static enum test_status test_budget(const char *name)
 	} else if (stack < BUDGET_CALLER_STACK) {
 		test_why("expected a caller frame of %d B, the verifier saw %d B",
 			 BUDGET_CALLER_STACK, stack);
-	} else if ((insns = verified_insns(prog)) > limit || !insns) {
+	} else if ((insns = test_verified_insns(prog)) > limit || !insns) {
 		test_why("expected at most %u verified instructions, got %u", limit, insns);
 	} else {
 		if (getenv("LIBARENA_TEST_VERBOSE"))

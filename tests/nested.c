@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <libarena/types.h>
 #include "runner.h"
+#include "kernel.h"
 #include "nested_types.h"
 #include "nested.skel.h"
 #include "nested.h"
@@ -40,20 +41,6 @@ static int pin_to(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-static int cpu_clock_event(int cpu)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_freq = NESTED_FREQ,
-		.freq = 1,
-	};
-	int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
 }
 
 /* Run the outer loop for NESTED_SECONDS with the interrupt armed. */
@@ -127,7 +114,7 @@ static enum test_status test_nested(struct nested *skel, __u64 flags)
 		test_why("nested_setup: %d", err);
 		return TEST_FAIL;
 	}
-	fd = cpu_clock_event(NESTED_CPU);
+	fd = test_cpu_clock_event(NESTED_CPU, NESTED_FREQ);
 	if (fd < 0) {
 		test_why("perf_event_open(cpu-clock): %s", strerror(-fd));
 		return TEST_FAIL;

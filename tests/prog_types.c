@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include <libarena/types.h>
 #include "runner.h"
+#include "kernel.h"
 #include "progs/prog_types_shared.h"
 #include "prog_types.skel.h"
 #include "prog_types_sops.skel.h"
@@ -36,7 +37,6 @@
 #define PT_BUSY_SECONDS		0.02	/* one perf_event "fire" */
 #define PT_LOG_SIZE		(16u << 20)
 #define PT_LOG_LINES		12	/* of a verifier log, in a failure */
-#define PT_SRC			TESTS_DIR "/progs/prog_types.bpf.c"
 #define TRACEFS			"/sys/kernel/tracing"
 #define TRACEFS_MAGIC		0x74726163
 
@@ -227,16 +227,6 @@ static enum test_status pt_load(struct pt_env *e, const struct pt_type *t)
 	return TEST_FAIL;
 }
 
-static __u32 pt_verified_insns(struct bpf_program *prog)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-		return 0;
-	return info.verified_insns;
-}
-
 /* How each type runs. */
 
 static int fire_syscall(struct pt_env *e)
@@ -330,17 +320,9 @@ static int attach_tracepoint(struct pt_env *e)
 
 static int attach_perf_event(struct pt_env *e)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_freq = PT_SAMPLE_FREQ,
-		.freq = 1,
-	};
-
-	e->perf_fd = syscall(SYS_perf_event_open, &attr, -1, PT_CPU, -1, PERF_FLAG_FD_CLOEXEC);
+	e->perf_fd = test_cpu_clock_event(PT_CPU, PT_SAMPLE_FREQ);
 	if (e->perf_fd < 0)
-		return -errno;
+		return e->perf_fd;
 	e->link = bpf_program__attach_perf_event(e->prog, e->perf_fd);
 	if (!e->link)
 		return -errno;
@@ -375,27 +357,16 @@ static const char *const pt_phase_names[] = {
 	[PT_REFILLED] = "after refill", [PT_FREE_ALL] = "free all",
 };
 
-/* The first check the program failed, with its source line. */
-static void pt_why_check(const struct pt_state *st)
-{
-	static const char *const rel[] = { "", "!= ", ">= ", "<= " };
-
-	test_why("prog_types.bpf.c:%u: expected %s%lld (%#llx), got %lld (%#llx)",
-		 st->fail_line, rel[st->fail_cmp % 4], (long long)st->expected,
-		 (unsigned long long)st->expected, (long long)st->got,
-		 (unsigned long long)st->got);
-	test_print_source_line(PT_SRC, st->fail_line);
-}
-
 /* Ask for a phase and fire until the program acknowledges it. */
 static enum test_status pt_phase(struct pt_env *e, const struct pt_type *t, __u32 phase)
 {
 	struct pt_state *st = &e->skel->arena->pt_state;
+	struct test_report *rep = &e->skel->arena->test_report;
 	double end = test_now() + PT_PHASE_SECONDS;
 	int fires = 0, err;
 
 	PT_ONCE(st->phase) = phase;
-	while (PT_ONCE(st->ack) != phase && !PT_ONCE(st->fail_line) && test_now() < end) {
+	while (PT_ONCE(st->ack) != phase && !PT_ONCE(rep->line) && test_now() < end) {
 		err = t->fire(e);
 		fires++;
 		if (err) {
@@ -404,9 +375,9 @@ static enum test_status pt_phase(struct pt_env *e, const struct pt_type *t, __u3
 			return TEST_FAIL;
 		}
 	}
-	if (PT_ONCE(st->fail_line)) {
+	if (PT_ONCE(rep->line)) {
 		test_why("phase %s failed in the program:", pt_phase_names[phase]);
-		pt_why_check(st);
+		test_print_report(rep);
 		return TEST_FAIL;
 	}
 	if (PT_ONCE(st->ack) != phase) {
@@ -505,7 +476,7 @@ static enum test_status test_prog_type(const struct pt_type *t)
 	err = t->attach ? t->attach(&e) : 0;
 	if (err) {
 		test_why("%s loaded (%u instructions verified), but attaching it failed: %s",
-			 t->prog, pt_verified_insns(e.prog), strerror(-err));
+			 t->prog, test_verified_insns(e.prog), strerror(-err));
 		pt_why_libbpf();
 		if (t->attach_optional) {
 			test_why("this kernel cannot attach it: the run part is skipped");
@@ -538,7 +509,7 @@ static enum test_status test_struct_ops(void)
 		if (getenv("LIBARENA_TEST_VERBOSE"))
 			test_why("loaded: cong_avoid (arena_malloc/free) %u instructions verified; "
 				 "not registered, so not run",
-				 pt_verified_insns(skel->progs.pt_cong_avoid));
+				 test_verified_insns(skel->progs.pt_cong_avoid));
 		prog_types_sops__destroy(skel);
 		return TEST_OK;
 	}

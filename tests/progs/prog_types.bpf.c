@@ -9,43 +9,17 @@
  * setting pt_state.phase; the program acknowledges each in pt_state.ack and
  * records the first failed check there too.
  */
-#include <libarena/libarena.h>
-#include "test_report.h"
+#define TEST_ANY_CONTEXT
+#include "test_common.h"
 #include "prog_types_shared.h"
+
+#undef TEST_SRC
+#define TEST_SRC	TEST_SRC_PROG_TYPES
 
 struct pt_state __arena pt_state;
 
 /* Every stamp has these high bits, so a zeroed block never passes. */
 #define PT_STAMP	0xa11c000000000000ull
-
-/*
- * Out of line: clang 19 may reuse an arena global's address without its
- * address-space cast on a cold branch, which the verifier rejects.
- */
-static __noinline int pt_fail(__u32 line, __u32 cmp, __s64 expected, __s64 got)
-{
-	struct pt_state __arena *st = &pt_state;
-
-	if (!st->fail_line) {
-		st->fail_cmp = cmp;
-		st->expected = expected;
-		st->got = got;
-		st->fail_line = line;
-	}
-	return 1;
-}
-
-#define __PT_CHECK(cmp, cond, _g, _e)					\
-	do {								\
-		__s64 __got = (__s64)(_g), __exp = (__s64)(_e);		\
-		if (!(cond))						\
-			return pt_fail(__LINE__, cmp, __exp, __got);	\
-	} while (0)
-
-#define CHECK_EQ(g, e)	__PT_CHECK(TEST_CMP_EQ, __got == __exp, g, e)
-#define CHECK_NE(g, e)	__PT_CHECK(TEST_CMP_NE, __got != __exp, g, e)
-#define CHECK_GE(g, e)	__PT_CHECK(TEST_CMP_GE, __got >= __exp, g, e)
-#define CHECK_LE(g, e)	__PT_CHECK(TEST_CMP_LE, __got <= __exp, g, e)
 
 static __always_inline __u64 __arena *word_at(__u64 addr)
 {
@@ -77,22 +51,22 @@ static __always_inline int pt_round(void)
 	for (i = opaque(0); i < PT_BATCH && can_loop; i++) {
 		size = 16 + bpf_get_prandom_u32() % (PT_MAX_SIZE - 15);
 		addr = __arena_malloc(size);
-		CHECK_NE(addr, 0);
+		ASSERT_NE(addr, 0);
 		st->allocs++;
-		CHECK_GE(__arena_usable_size(addr), size);
+		ASSERT_GE(__arena_usable_size(addr), size);
 		*word_at(addr) = stamp | i;
 		*word_at(last_word(addr, size)) = stamp | i;
 		st->blk[i] = addr;
 		st->size[i] = size;
 	}
-	CHECK_EQ(i, PT_BATCH);
+	ASSERT_EQ(i, PT_BATCH);
 	for (i = opaque(0); i < PT_BATCH && can_loop; i++) {
 		addr = st->blk[i];
-		CHECK_EQ(*word_at(addr), stamp | i);
-		CHECK_EQ(*word_at(last_word(addr, st->size[i])), stamp | i);
-		CHECK_EQ(__arena_free(addr), 0);
+		ASSERT_EQ(*word_at(addr), stamp | i);
+		ASSERT_EQ(*word_at(last_word(addr, st->size[i])), stamp | i);
+		ASSERT_EQ(__arena_free(addr), 0);
 	}
-	CHECK_EQ(i, PT_BATCH);
+	ASSERT_EQ(i, PT_BATCH);
 	st->rounds++;
 	return 0;
 }
@@ -107,7 +81,7 @@ static __always_inline int pt_mixed(void)
 	for (r = opaque(0); r < PT_ROUNDS && can_loop; r++)
 		if (pt_round())
 			return 1;
-	CHECK_EQ(r, PT_ROUNDS);	/* not cut short by the loop budget */
+	ASSERT_EQ(r, PT_ROUNDS);	/* not cut short by the loop budget */
 	if (++st->runs >= PT_RUNS)
 		WRITE_ONCE(st->ack, PT_MIXED);
 	return 0;
@@ -142,11 +116,11 @@ static __always_inline int pt_exhaust(void)
 	st->dry_after = READ_ONCE(buddy.stats.reserve_dry);
 	st->failed_after = READ_ONCE(buddy.stats.failed_allocs);
 	st->refill_wanted = READ_ONCE(buddy.refill_wanted);
-	CHECK_GE(st->held, 1);
-	CHECK_EQ(st->dry_nulls, 1);	/* 0: PT_MAX_HOLD blocks all fit */
-	CHECK_GE(st->dry_after, st->dry_before + 1);
-	CHECK_GE(st->failed_after, st->failed_before + 1);
-	CHECK_NE(st->refill_wanted, 0);
+	ASSERT_GE(st->held, 1);
+	ASSERT_EQ(st->dry_nulls, 1);	/* 0: PT_MAX_HOLD blocks all fit */
+	ASSERT_GE(st->dry_after, st->dry_before + 1);
+	ASSERT_GE(st->failed_after, st->failed_before + 1);
+	ASSERT_NE(st->refill_wanted, 0);
 	WRITE_ONCE(st->ack, PT_EXHAUST);
 	return 0;
 }
@@ -157,9 +131,9 @@ static __always_inline int pt_refilled(void)
 	struct pt_state __arena *st = &pt_state;
 	__u64 addr, n = st->held;
 
-	CHECK_LE(n, PT_MAX_HOLD - 1);
+	ASSERT_LE(n, PT_MAX_HOLD - 1);
 	addr = __arena_malloc(PT_BIG);
-	CHECK_NE(addr, 0);
+	ASSERT_NE(addr, 0);
 	st->allocs++;
 	*word_at(addr) = big_stamp(n);
 	st->hold[n] = addr;
@@ -178,15 +152,15 @@ static __always_inline int pt_free_all(void)
 
 	for (i = opaque(0); i < st->held && i < PT_MAX_HOLD && can_loop; i++) {
 		addr = st->hold[i];
-		CHECK_EQ(*word_at(addr), big_stamp(i));
-		CHECK_EQ(__arena_free(addr), 0);
+		ASSERT_EQ(*word_at(addr), big_stamp(i));
+		ASSERT_EQ(__arena_free(addr), 0);
 		st->hold[i] = 0;
 	}
-	CHECK_EQ(i, st->held);
+	ASSERT_EQ(i, st->held);
 	st->trimmed = buddy_trim(&buddy);
-	CHECK_GE(st->trimmed, 0);
+	ASSERT_GE(st->trimmed, 0);
 	st->end_in_use = in_use_net();
-	CHECK_EQ(st->end_in_use, st->base_in_use);
+	ASSERT_EQ(st->end_in_use, st->base_in_use);
 	WRITE_ONCE(st->ack, PT_FREE_ALL);
 	return 0;
 }
@@ -208,7 +182,7 @@ static __noinline int pt_work(__u32 phase)
 	case PT_FREE_ALL:
 		return pt_free_all();
 	}
-	return pt_fail(__LINE__, TEST_CMP_LE, PT_FREE_ALL, phase);
+	return test_fail(__LINE__, TEST_SRC, TEST_CMP_LE, PT_FREE_ALL, phase);
 }
 
 /*
@@ -222,7 +196,8 @@ static __always_inline int pt_entry(void)
 	__u32 phase = READ_ONCE(st->phase);
 
 	__sync_fetch_and_add(&st->invocations, 1);
-	if (phase == PT_IDLE || READ_ONCE(st->ack) == phase || READ_ONCE(st->fail_line))
+	if (phase == PT_IDLE || READ_ONCE(st->ack) == phase ||
+	    READ_ONCE(test_report.line))
 		return 0;
 	if (cmpxchg(&st->busy, 0, 1) != 0)
 		return 0;

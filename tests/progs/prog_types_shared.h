@@ -43,11 +43,6 @@ struct pt_state {
 	__u64 base_in_use;	/* bytes in use (less cache metadata) at first */
 	__u64 end_in_use;	/* the same after free all and trim */
 	__s64 trimmed;		/* buddy_trim()'s result */
-	/* The first check that failed: its line, relation, values. */
-	__u32 fail_line;
-	__u32 fail_cmp;		/* enum test_cmp */
-	__s64 expected;
-	__s64 got;
 	__u64 blk[PT_BATCH];
 	__u64 size[PT_BATCH];
 	__u64 hold[PT_MAX_HOLD];

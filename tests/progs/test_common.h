@@ -7,8 +7,11 @@
 #ifndef __LIBARENA_TEST_COMMON_H
 #define __LIBARENA_TEST_COMMON_H
 
-/* Test programs are SEC("syscall"): sleepable, so they may grow inline. */
+/* Test programs are SEC("syscall"): sleepable, so they may grow inline,
+ * unless a file tests the any-context entry points (TEST_ANY_CONTEXT). */
+#ifndef TEST_ANY_CONTEXT
 #define LIBARENA_SLEEPABLE
+#endif
 #include <libarena/libarena.h>
 #include "test_report.h"
 
