@@ -11,6 +11,7 @@
 #include <libarena/debug.h>
 
 struct libarena_report __arena libarena_last_report;
+volatile __u64 __arena asan_violated;	/* <libarena/asan.h> */
 __u64 __arena libarena_nr_reports;
 
 struct dbg_quarantine __arena dbg_quarantine;
@@ -61,6 +62,7 @@ static __attribute__((noinline)) void report(__u32 kind, __u64 addr, __u64 size,
 	last->offset = offset;
 	last->found = found;
 	last->seq = __sync_add_and_fetch(&libarena_nr_reports, 1);
+	asan_violated = addr ?: 1;
 	report_out(last);
 }
 
@@ -304,6 +306,49 @@ static __always_inline int shadow_check(__u64 addr, __u64 size)
 		return 0;
 	report(v == SHADOW_FREED ? REPORT_USE_AFTER_FREE : REPORT_BAD_ACCESS, a, 0, 0, v);
 	return -EFAULT;
+}
+
+/* The ASan runtime names of <libarena/asan.h>; shadow granules only. */
+__noinline int libarena_asan_poison(__u64 addr, __u64 val, __u64 size)
+{
+	if (!shadow_of(addr) || (addr & 7))
+		return -EINVAL;
+	shadow_fill(addr, (size + 7) & ~7ull, val);
+	return 0;
+}
+
+__noinline int libarena_asan_unpoison(__u64 addr, __u64 size)
+{
+	if (!shadow_of(addr) || (addr & 7))
+		return -EINVAL;
+	shadow_unpoison(addr, size);
+	return 0;
+}
+
+__noinline __s64 libarena_asan_shadow_value(__u64 addr)
+{
+	__u8 __arena *sh = shadow_of(addr);
+
+	return sh ? *sh : -EFAULT;
+}
+
+/*
+ * An instance is going away: forget its quarantined blocks.  Their chunks
+ * go back to the kernel, and after an init the same addresses may hold
+ * live blocks again, which releasing them later would corrupt.
+ */
+__noinline int dbg_forget(buddy_t *b __arg_arena)
+{
+	__u64 raw;
+	int i, n = 0;
+
+	for (i = opaque(0); i < DBG_QUARANTINE && can_loop; i++) {
+		raw = READ_ONCE(dbg_quarantine.slots[i]);
+		if (raw && chunk_hdr(chunk_of(raw))->owner == arena_addr(b) &&
+		    cmpxchg(&dbg_quarantine.slots[i], raw, 0) == raw)
+			n++;
+	}
+	return n;
 }
 
 int __asan_loadN(__u64 addr, __u64 size)

@@ -205,6 +205,9 @@ __noinline int buddy_destroy(buddy_t *b __arg_arena)
 
 	if (!buddy_ready(b))
 		return 0;
+#ifdef LIBARENA_DEBUG
+	dbg_forget(b);	/* before its chunks go: the owner test reads them */
+#endif
 	chunk = buddy_unlink_all(b);
 	if (READ_ONCE(b->state) != BUDDY_DEAD)
 		return -EBUSY;	/* the lock could not be taken */

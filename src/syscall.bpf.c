@@ -32,6 +32,20 @@ int arena_buddy_check(void *ctx)
 	return buddy_check(&buddy);
 }
 
+/* Grow the default instance's reserve by args->nr_pages pages now (the
+ * name upstream libarena's drivers run before their tests).  Chunks
+ * added, or -errno. */
+SEC("syscall")
+int arena_alloc_reserve(struct arena_alloc_reserve_args *args)
+{
+	int err = buddy_default_ready();
+
+	if (err)
+		return err;
+	return buddy_reserve(&buddy, reserve_free(&buddy) +
+			     ((__u64)args->nr_pages << ARENA_PAGE_SHIFT));
+}
+
 SEC("syscall")
 int arena_buddy_destroy(void *ctx)
 {

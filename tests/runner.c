@@ -333,6 +333,35 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 }
 
 /* Run arenactl with args; its output in out, its exit status returned. */
+/* arena_alloc_reserve (upstream's name): grows the reserve by nr_pages. */
+static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
+{
+	struct arena_alloc_reserve_args args = { .nr_pages = 1024 };	/* 4 MiB */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	const struct buddy_stats *st = &skel->arena->buddy.stats;
+	__u64 free_before, free_after;
+	int err, ret;
+
+	err = run_prog(skel->progs.arena_buddy_reset, &ret);
+	if (err || ret) {
+		test_why("arena_buddy_reset: err %d, retval %d", err, ret);
+		return TEST_FAIL;
+	}
+	free_before = st->chunks * CHUNK_CAPACITY - st->bytes_in_use;
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.arena_alloc_reserve), &opts)) {
+		test_why("arena_alloc_reserve: %s", strerror(errno));
+		return TEST_FAIL;
+	}
+	free_after = st->chunks * CHUNK_CAPACITY - st->bytes_in_use;
+	if ((int)opts.retval < 4 || free_after < free_before + (4ull << 20)) {
+		test_why("arena_alloc_reserve(1024 pages): expected >= 4 chunks added and %llu more "
+			 "bytes free, got retval %d and %llu more", 4ull << 20, (int)opts.retval,
+			 (unsigned long long)(free_after - free_before));
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
 static int arenactl(const char *args, char *out, size_t size)
 {
 	char cmd[768];
@@ -680,6 +709,8 @@ int main(int argc, char **argv)
 	run_buddy_tests(&r, skel);
 	if (test_selected(&r, name))
 		test_result(&r, name, test_reset_program(skel));
+	if (test_selected(&r, "kernel/alloc_reserve_program"))
+		test_result(&r, "kernel/alloc_reserve_program", test_alloc_reserve_program(skel));
 	run_multi_cpu_tests(&r, skel);
 	run_nested_tests(&r);
 	run_budget_tests(&r);

@@ -84,6 +84,8 @@ __u64 __dbg_alloc_sleepable(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 si
 #endif
 int __dbg_free(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 addr);
 __u64 __dbg_usable_size(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 addr);
+/* Drop an instance's blocks from the quarantine (buddy_destroy does). */
+int dbg_forget(struct buddy __arena *b __LIBARENA_DBG_ARG);
 /* 0 if the live block at addr is intact, else -EUCLEAN and a report. */
 int __arena_check(__u64 addr);
 /* Release every quarantined block now (verifying each): how many. */

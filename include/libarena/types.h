@@ -153,6 +153,13 @@ struct libarena_faults {
 
 enum libarena_fault { FAULT_POPULATE, FAULT_LOCK, FAULT_DEPOT };
 
+/* The argument of the SEC("syscall") program arena_alloc_reserve (the
+ * name upstream libarena uses), which grows the default instance's reserve
+ * by nr_pages pages now. */
+struct arena_alloc_reserve_args {
+	__u64 nr_pages;
+};
+
 /* Why buddy_free() rejected a pointer; indexes buddy_stats.rejected[]. */
 enum buddy_reject {
 	BUDDY_REJECT_OUTSIDE,		/* -EFAULT: not in a populated slice */

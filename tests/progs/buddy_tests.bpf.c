@@ -2,6 +2,7 @@
 /* The shared allocator tests as SEC("syscall") programs, one per test. */
 #include "cache_tests.h"
 #include "reliability_tests.h"
+#include "upstream_tests.h"
 
 #define DEFINE_CACHE_TEST(name)				\
 	SEC("syscall") int test_cache_##name(void *ctx)	\
@@ -26,6 +27,8 @@ BUDDY_TESTS(DEFINE_SEED_TEST)
 SEED_TESTS(DEFINE_SEED_TEST)
 RELIABILITY_TESTS(DEFINE_SEED_TEST)
 RELIABILITY_SEED_TESTS(DEFINE_SEED_TEST)
+UPSTREAM_TESTS(DEFINE_SEED_TEST)
+UPSTREAM_TESTS(DEFINE_CACHE_TEST)
 BUDDY_TESTS(DEFINE_CACHE_TEST)
 RELIABILITY_TESTS(DEFINE_CACHE_TEST)
 RELIABILITY_CACHE_TESTS(DEFINE_CACHE_TEST)

@@ -10,4 +10,14 @@
 
 DEBUG_TESTS(DEFINE_DEBUG_TEST)
 
+/* Upstream-style loops in the debug build (redzones, quarantine, shadow),
+ * and what upstream's ASan programs and their drivers rely on. */
+#define DEFINE_DEBUG_UPSTREAM_TEST(name)			\
+	SEC("syscall") int test_debug_##name(void *ctx)	\
+	{							\
+		return t_##name(0);				\
+	}
+
+UPSTREAM_TESTS(DEFINE_DEBUG_UPSTREAM_TEST)
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -8,6 +8,7 @@
 #define __LIBARENA_DEBUG_TESTS_H
 
 #include "test_common.h"
+#include "upstream_tests.h"
 
 #undef TEST_SRC
 #define TEST_SRC	TEST_SRC_DEBUG
@@ -182,6 +183,78 @@ static __always_inline int t_debug_clean_workload(void)
 	return 0;
 }
 
+#define UP_KEEP		64
+#define UP_PATTERN	0x6b656570ull	/* "keep" */
+
+static __always_inline __u64 keeper_stamp(__u32 i)
+{
+	return UP_PATTERN << 32 | i;
+}
+
+/*
+ * Blocks quarantined before a destroy must not be released into the
+ * instance that follows: their addresses may hold live blocks again.
+ * (Upstream's alloc/free test followed by its 512-block test in one
+ * object overwrote a live block this way.)
+ */
+static __always_inline int t_debug_quarantine_destroy_reuse(void)
+{
+	struct buddy __arena *b = &up_buddy;
+	__u64 before, p;
+	__u32 i;
+
+	ASSERT_OK(buddy_destroy(b));
+	ASSERT_OK(buddy_init_flags(b, 0));
+	arena_debug_flush();
+	for (i = zero; i < UP_KEEP && can_loop; i++)
+		ASSERT_OK(buddy_free(b, buddy_alloc(b, 64)));	/* into quarantine */
+	ASSERT_OK(buddy_reset(b));
+	before = libarena_nr_reports;
+	for (i = zero; i < UP_KEEP && can_loop; i++) {
+		p = arena_addr(buddy_alloc(b, 64));
+		ASSERT_NE(p, 0);
+		*(__u64 __arena *)arena_ptr(p) = keeper_stamp(i);
+		up_blocks[i] = p;
+	}
+	/* Churn past the quarantine's size: every slot is evicted. */
+	for (i = zero; i < DBG_QUARANTINE + UP_KEEP && can_loop; i++)
+		ASSERT_OK(buddy_free(b, buddy_alloc(b, 64)));
+	for (i = zero; i < UP_KEEP && can_loop; i++)
+		ASSERT_EQ(*(__u64 __arena *)arena_ptr(up_blocks[i]), keeper_stamp(i));
+	ASSERT_EQ(libarena_nr_reports, before);
+	for (i = zero; i < UP_KEEP && can_loop; i++)
+		ASSERT_OK(buddy_free(b, arena_ptr(up_blocks[i])));
+	ASSERT_OK(buddy_destroy(b));
+	return 0;
+}
+
+/* The ASan runtime names of <libarena/asan.h> on a live block. */
+static __always_inline int t_debug_asan_names(void)
+{
+	__u64 p = __arena_malloc(64), before;
+
+	ASSERT_NE(p, 0);
+	asan_violated = 0;
+	ASSERT_EQ(asan_shadow_value(p), 0);
+	ASSERT_EQ(asan_shadow_set(p + 56), 0);
+	ASSERT_EQ(asan_shadow_set(p + 64), 1);	/* the right redzone */
+	ASSERT_EQ(ASAN_GRANULE(p + 13), 5);
+	ASSERT_OK(asan_init(NULL));
+	ASSERT_OK(asan_poison(p, SHADOW_REDZONE, 16));
+	ASSERT_EQ(asan_shadow_value(p + 8), SHADOW_REDZONE);
+	before = libarena_nr_reports;
+	ASSERT_EQ(__asan_load8(p + 8), -EFAULT);
+	ASSERT_EQ(asan_violated, p + 8);
+	ASSERT_EQ(libarena_nr_reports, before + 1);
+	asan_violated = 0;
+	ASSERT_OK(asan_unpoison(p, 16));
+	ASSERT_OK(__asan_load8(p + 8));
+	ASSERT_EQ(asan_violated, 0);
+	ASSERT_EQ(asan_shadow_value(0), -EFAULT);	/* not heap */
+	ASSERT_OK(__arena_free(p));
+	return 0;
+}
+
 #define DEBUG_TESTS(X)				\
 	X(debug_overflow_one_past_end)		\
 	X(debug_overflow_far)			\
@@ -191,6 +264,8 @@ static __always_inline int t_debug_clean_workload(void)
 	X(debug_interior_free)			\
 	X(debug_struct_last_byte)		\
 	X(debug_shadow_checks)			\
-	X(debug_clean_workload)
+	X(debug_clean_workload)			\
+	X(debug_quarantine_destroy_reuse)	\
+	X(debug_asan_names)
 
 #endif /* __LIBARENA_DEBUG_TESTS_H */
