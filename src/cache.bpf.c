@@ -22,17 +22,23 @@
 _Static_assert(sizeof(struct pcpu_cache) <= (BUDDY_MIN_SIZE << PCPU_CACHE_ORDER),
 	       "a per-CPU cache must fit its block");
 
-/* Slots per class: an equal share of the budget for each class. */
+/* Slots per class from the budget (see <libarena/types.h>): small ones
+ * share half of it, a large one caches one block if it is at most a
+ * quarter.  0 slots: not cached. */
 static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)
 {
 	__u64 cap;
 	__u32 order;
 
 	for (order = 0; order < PCPU_NR_CLASSES; order++) {
-		cap = budget / PCPU_NR_CLASSES / order_size(order);
+		if (order > PCPU_MAX_ORDER) {
+			b->class_cap[order] = order_size(order) <= budget / 4;
+			continue;
+		}
+		cap = budget / 2 / PCPU_NR_SMALL / order_size(order);
 		if (cap > PCPU_SLOTS)
 			cap = PCPU_SLOTS;
-		b->class_cap[order] = cap < 2 ? 0 : cap;	/* 0: not cached */
+		b->class_cap[order] = cap < 2 ? 0 : cap;
 	}
 	b->cache_budget = budget;
 }
@@ -199,7 +205,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 or
 	head = depot_take(b, order);
 	from_depot = head;
 	if (!head)
-		head = buddy_take(b, order, b->class_cap[order] / 2);
+		head = buddy_take(b, order, b->class_cap[order] / 2 ?: 1);
 	if (!head)
 		return 0;
 	addr = head;
@@ -274,27 +280,45 @@ __noinline int pcpu_trim(buddy_t *b __arg_arena)
 	return head ? give_or_defer(b, head) : 0;
 }
 
+/* Count an allocation the cache layer served after a miss, per CPU (a
+ * shared counter would bounce between CPUs); atomics: no guard is held. */
+static __always_inline void count_alloc_miss(pcpu_cache_t *pc)
+{
+	atomic_add(&pc->stats.alloc_hits, 1);
+	atomic_add(&pc->stats.alloc_misses, 1);
+}
+
 /*
- * An allocation the fast path could not serve (the entry point made sure
- * this CPU has a cache and the class is cached); 0 on failure.
+ * An allocation the fast path could not serve, or a large class (the entry
+ * point made sure this CPU has a cache and the class is cached); 0 on
+ * failure.  Counts what it serves (the entry point adds the bytes).
  */
 __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 addr;
 
-	if (!pc || order > PCPU_MAX_ORDER)
+	if (!pc || order >= PCPU_NR_CLASSES)
 		return 0;
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
-		return buddy_take(b, order, 1);	/* nested: go around the cache */
+		addr = buddy_take(b, order, 1);	/* nested: go around the cache */
+		if (addr)
+			count_alloc_miss(pc);
+		return addr;
 	}
-	pc->stats.alloc_misses++;
-	addr = pcpu_pop(pc, order);	/* a nested call may have refilled */
-	if (addr)
+	addr = pcpu_pop(pc, order);	/* large classes, or a nested refill */
+	if (addr) {
 		*pcpu_tag(addr) = 0;
+		pc->stats.alloc_hits++;
+	}
 	pcpu_exit(pc);
-	return addr ?: cache_refill(b, pc, order);
+	if (addr)
+		return addr;
+	addr = cache_refill(b, pc, order);
+	if (addr)
+		count_alloc_miss(pc);
+	return addr;
 }
 
 /* A free the fast path did not take (as for cache_alloc_slow, the entry
@@ -305,19 +329,26 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
 	__u32 cap;
 	bool pushed;
 
-	if (!pc || order > PCPU_MAX_ORDER)
+	if (!pc || order >= PCPU_NR_CLASSES)
 		return -EAGAIN;
 	cap = b->class_cap[order];
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
 	}
-	pc->stats.free_misses++;
 	pushed = pcpu_push(pc, order, addr, cap);
-	if (pushed)
+	if (pushed) {
 		custody_tag(b, addr);
+		pc->stats.free_hits++;
+	}
 	pcpu_exit(pc);
-	return pushed ? 0 : cache_flush_push(b, pc, order, addr);
+	if (pushed)
+		return 0;
+	if (cache_flush_push(b, pc, order, addr))
+		return -EAGAIN;
+	atomic_add(&pc->stats.free_hits, 1);
+	atomic_add(&pc->stats.free_misses, 1);
+	return 0;
 }
 
 /*

@@ -31,7 +31,7 @@ static __always_inline bool cache_serves(buddy_t *b, __u32 order)
 {
 	pcpu_cache_t *pc;
 
-	if (!cache_on(b) || order > PCPU_MAX_ORDER || b->class_cap[order] < 2 ||
+	if (!cache_on(b) || order >= PCPU_NR_CLASSES || !b->class_cap[order] ||
 	    libarena_cpu() >= LIBARENA_MAX_CPUS)
 		return false;
 	pc = pcpu_of(b, libarena_cpu()) ?: arena_ptr(pcpu_create(b));
@@ -55,15 +55,14 @@ static __always_inline bool size_valid(buddy_t *b, __u64 size)
 static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 {
 	__u32 order = size_to_order(size);
+
 	__u64 addr;
 
 	if (!cache_serves(b, order))
 		return buddy_alloc_block(b, size);	/* counts under its lock */
-	addr = cache_alloc_slow(b, order);
-	if (!addr)
-		return 0;
-	atomic_add(&b->stats.allocs, 1);
-	atomic_add(&b->stats.bytes_requested, size);
+	addr = cache_alloc_slow(b, order);	/* counts per CPU */
+	if (addr)	/* this CPU's line: no bouncing */
+		atomic_add(&pcpu_of(b, libarena_cpu())->stats.bytes_requested, size);
 	return addr;
 }
 
@@ -115,14 +114,13 @@ __noinline int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	order = allocated ? item_order(chunk, item) : BUDDY_NR_ORDERS;
 	if (cache_serves(b, order) && !cache_free_slow(b, addr, order))
-		goto freed;
+		return 0;			/* counted per CPU */
 	err = buddy_free_block(b, addr);	/* counts under its lock */
 	if (err != -EDEADLK && err != -ETIMEDOUT)
 		return err;
 	/* Never spin or fail a valid free: queue it for later. */
 	if (!allocated || !defer_free(b, addr))
 		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
-freed:
 	atomic_add(&b->stats.frees, 1);
 	return 0;
 }

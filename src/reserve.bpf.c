@@ -70,7 +70,9 @@ __noinline int buddy_refill(buddy_t *b __arg_arena)
 	if (!buddy_ready(b))
 		return -EINVAL;
 	why = __sync_lock_test_and_set(&b->refill_wanted, 0);
-	grown = reserve_fill(b, b->reserve_low, why == REFILL_DRY);
+	/* A request that found no block is stale once a chunk is empty: an
+	 * empty chunk serves any size. */
+	grown = reserve_fill(b, b->reserve_low, why == REFILL_DRY && !READ_ONCE(b->nr_empty));
 	if (grown < 0) {
 		reserve_want_refill(b, why);	/* still wanted */
 		return grown;

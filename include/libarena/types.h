@@ -236,14 +236,22 @@ enum buddy_state {
 #define BUDDY_NO_PCPU_CACHE	(1ull << 0)
 #define BUDDY_KNOWN_FLAGS	(BUDDY_NO_PCPU_CACHE)
 
-/* Per-CPU caches. */
-#define PCPU_MAX_ORDER		8			/* 16 B << 8 = 4 KiB */
-#define PCPU_NR_CLASSES		(PCPU_MAX_ORDER + 1)
+/*
+ * Per-CPU caches: a class per order.  The small classes (16 B .. 4 KiB)
+ * have an inline fast path and batches; the large ones (8 KiB .. 512 KiB)
+ * hold one block each, served by the slow path without the lock.  Budget
+ * per CPU, in bytes: half of it split evenly over the small classes, and a
+ * large class is cached only if its block size is at most a quarter of it
+ * (so the large ones together stay under the other half).
+ */
+#define PCPU_MAX_ORDER		8			/* 16 B << 8 = 4 KiB: inline */
+#define PCPU_NR_SMALL		(PCPU_MAX_ORDER + 1)
+#define PCPU_NR_CLASSES		BUDDY_NR_ORDERS
 #define PCPU_MAX_SIZE		(BUDDY_MIN_SIZE << PCPU_MAX_ORDER)
-#define PCPU_SLOTS		100	/* a struct pcpu_cache fits 8 KiB */
-#define PCPU_CACHE_ORDER	9	/* its block: 8 KiB */
+#define PCPU_SLOTS		100
+#define PCPU_CACHE_ORDER	10	/* its block: 16 KiB */
 #define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
-#define PCPU_DEFAULT_BUDGET	(256u << 10)	/* cached bytes per CPU */
+#define PCPU_DEFAULT_BUDGET	(2u << 20)	/* cached bytes per CPU */
 #define DEPOT_SLOTS		16	/* batches per class */
 #define LIBARENA_MAX_CPUS	512	/* higher CPU ids use the buddy directly */
 
@@ -256,8 +264,8 @@ struct pcpu_class {
 struct pcpu_stats {
 	__u64 alloc_hits;	/* allocations served by the cache */
 	__u64 free_hits;	/* frees taken by the cache */
-	__u64 alloc_misses;	/* cache empty: slow path */
-	__u64 free_misses;	/* cache full or checks: slow path */
+	__u64 alloc_misses;	/* of the hits: after a refill */
+	__u64 free_misses;	/* of the hits: after a flush */
 	__u64 refills;		/* batches moved in */
 	__u64 depot_hits;	/* of which from the depot, without the lock */
 	__u64 flushes;		/* batches moved out */

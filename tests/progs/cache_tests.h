@@ -160,16 +160,19 @@ static __always_inline int t_cache_double_free_detected(__u64 flags)
 static __always_inline int t_cache_nested_in_lock(__u64 flags)
 {
 	pcpu_cache_t *pc;
-	__u64 p, q, small;
+	__u64 p, q, r, small;
 
 	ASSERT_OK(test_begin(flags));
-	/* Above the cached classes: these need the lock. */
+	/* A large class caches one block: r fills the 8 KiB slot, so p and q
+	 * will need the lock. */
 	p = __arena_malloc(2 * PCPU_MAX_SIZE);
 	q = __arena_malloc(2 * PCPU_MAX_SIZE);
+	r = __arena_malloc(2 * PCPU_MAX_SIZE);
+	ASSERT_NE(p && q && r, 0);
+	ASSERT_OK(__arena_free(r));
 	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm the 64 B class */
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
-	ASSERT_NE(p && q, 0);
 
 	ASSERT_OK(platform_lock(&buddy.lock));
 	ASSERT_EQ(__arena_malloc(4 * PCPU_MAX_SIZE), 0);
