@@ -639,34 +639,75 @@ static void run_debug_tests(struct test_run *r)
 	debug_tests__destroy(skel);
 }
 
+/*
+ * Cross-CPU trim while both CPUs allocate: CPU 0 runs the stress rounds and
+ * trims after each, which asks CPU 1 (running the plain rounds) to empty
+ * its cache; CPU 1 must serve those requests on its way, and nothing may
+ * break or leak.
+ */
+static enum test_status test_trim_while_allocating(struct buddy_tests *skel, int seconds)
+{
+	struct bpf_program *trim = skel->progs.trim_here;
+	const struct buddy *b = &skel->arena->buddy;
+	__u64 served;
+
+	if (run_step(skel, skel->progs.stress_begin_cache) ||
+	    run_on_two_cpus(skel->progs.trim_worker, skel->progs.stress_worker,
+			    STRESS_ROUNDS, seconds, skel))
+		return TEST_FAIL;
+	served = pcpu_stat(b, 1, offsetof(struct pcpu_stats, trims));
+	/* The finish destroys the instance: its statistics go with it. */
+	if (run_on_two_cpus(trim, trim, 1, 0, skel) ||
+	    run_step(skel, skel->progs.stress_finish))
+		return TEST_FAIL;
+	if (!served) {
+		test_why("expected CPU 1 to serve CPU 0's trim requests while allocating, "
+			 "it served %llu", (unsigned long long)served);
+		return TEST_FAIL;
+	}
+	if (getenv("LIBARENA_TEST_VERBOSE"))
+		test_why("CPU 1 served %llu trim requests", (unsigned long long)served);
+	return TEST_OK;
+}
+
+static enum test_status test_seed_stress(struct buddy_tests *skel, int seconds)
+{
+	return test_two_cpu_stress(skel, skel->progs.stress_begin_seed, seconds);
+}
+
+static enum test_status test_cache_stress(struct buddy_tests *skel, int seconds)
+{
+	return test_two_cpu_stress(skel, skel->progs.stress_begin_cache, seconds);
+}
+
+static enum test_status test_pc(struct buddy_tests *skel, int seconds)
+{
+	return test_producer_consumer(skel);
+}
+
 static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
 {
-	static const char *const names[] = {
-		"kernel/seed_two_cpu_stress",
-		"kernel/cache_two_cpu_stress",
-		"kernel/cache_producer_consumer",
+	static const struct {
+		const char *name;
+		enum test_status (*fn)(struct buddy_tests *skel, int seconds);
+	} tests[] = {
+		{ "kernel/seed_two_cpu_stress", test_seed_stress },
+		{ "kernel/cache_two_cpu_stress", test_cache_stress },
+		{ "kernel/cache_producer_consumer", test_pc },
+		{ "kernel/cache_trim_while_allocating", test_trim_while_allocating },
 	};
 	bool two = libbpf_num_possible_cpus() >= 2 && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
-	enum test_status status;
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!test_selected(r, names[i]))
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (!test_selected(r, tests[i].name))
 			continue;
 		if (!two) {
 			test_why("needs two online CPUs");
-			test_result(r, names[i], TEST_SKIP);
+			test_result(r, tests[i].name, TEST_SKIP);
 			continue;
 		}
-		if (i == 0)
-			status = test_two_cpu_stress(skel, skel->progs.stress_begin_seed,
-						     r->stress_seconds);
-		else if (i == 1)
-			status = test_two_cpu_stress(skel, skel->progs.stress_begin_cache,
-						     r->stress_seconds);
-		else
-			status = test_producer_consumer(skel);
-		test_result(r, names[i], status);
+		test_result(r, tests[i].name, tests[i].fn(skel, r->stress_seconds));
 	}
 }
 

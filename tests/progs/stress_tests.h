@@ -124,6 +124,15 @@ static __always_inline int t_stress_worker(__u64 flags)
 	return 0;
 }
 
+/* The stress worker's rounds, each followed by a trim: it empties this
+ * CPU's cache and asks the other CPU, busy allocating, to empty its own. */
+static __always_inline int t_trim_worker(__u64 flags)
+{
+	CHECK_OK(t_stress_worker(flags));
+	ASSERT_GE(buddy_trim(&buddy), 0);
+	return 0;
+}
+
 /* Each CPU empties its own cache (only it may): run on every CPU before a
  * finish that counts every byte. */
 static __always_inline int t_trim_here(__u64 flags)
