@@ -399,20 +399,26 @@ static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOC
 	return 0;
 }
 
-/* larson: cached and seed, 1 and 2 CPUs. */
-static int bench_larson(const struct opts *o, struct cell cells[NR_ALLOCS][2])
+/* larson: random sizes up to each of larson_max[], cached and seed, 1 and
+ * 2 CPUs. */
+#define NR_LARSON	2
+static const __u64 larson_max[NR_LARSON] = { BENCH_SMALL_MAX, 64 << 10 };
+
+static int bench_larson(const struct opts *o, struct cell cells[NR_LARSON][NR_ALLOCS][2])
 {
 	enum alloc allocs[] = { CACHED, SEED };
 	char what[96];
-	int i, n, err;
+	int i, n, m, err;
 
+	for (m = 0; m < NR_LARSON; m++)
 	for (i = 0; i < 2; i++) {
 		for (n = 1; n <= 2; n++) {
-			snprintf(what, sizeof(what), "larson %s on %d CPU%s", alloc_names[allocs[i]],
+			snprintf(what, sizeof(what), "larson %llu KiB %s on %d CPU%s",
+				 (unsigned long long)larson_max[m] >> 10, alloc_names[allocs[i]],
 				 n, n > 1 ? "s" : "");
 			progress(what);
-			err = run_cell(skel->progs.bench_larson, allocs[i], 0, o->iters, n, o,
-				       &cells[allocs[i]][n - 1]);
+			err = run_cell(skel->progs.bench_larson, allocs[i], larson_max[m],
+				       o->iters, n, o, &cells[m][allocs[i]][n - 1]);
 			if (err) {
 				progress_done();
 				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
@@ -540,9 +546,22 @@ static void print_insns(const char *what, __u32 insns, __u32 budget)
 
 static const char *const pairs_sizes_na = "not measured: one size class per run only";
 
+static void print_larson(struct cell larson[NR_ALLOCS][2], __u64 max)
+{
+	enum alloc allocs[] = { CACHED, SEED };
+	int i;
+
+	printf("  larson (random 16 B..%llu KiB, %d live per CPU; free one, alloc one):\n",
+	       (unsigned long long)max >> 10, BENCH_LIVE);
+	for (i = 0; i < 2; i++)
+		printf("     %-6s %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
+		       alloc_names[allocs[i]], fmt_ns(&larson[allocs[i]][0]),
+		       fmt_ns(&larson[allocs[i]][1]), larson[allocs[i]][1].locks_per_op);
+}
+
 static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR_SIZES],
 				  struct lock_cell locks[BENCH_NR_LOCKS][2],
-				  struct cell larson[NR_ALLOCS][2], struct cell *pc,
+				  struct cell larson[NR_LARSON][NR_ALLOCS][2], struct cell *pc,
 				  struct freeall_cell *fa, struct cell *re)
 {
 	static const char *const na_cached_seed = "libarena workloads only (random sizes need a heap)";
@@ -550,7 +569,7 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 	__u32 free_insns = verified_insns(skel->progs.probe_free);
 	__u32 pair_insns = verified_insns(skel->progs.probe_pair);
 	char extra[256];
-	int a, n, s;
+	int a, n, s, m;
 
 	for (s = 0; s < nr_sizes; s++)
 		for (a = 0; a < NR_ALLOCS; a++)
@@ -564,13 +583,16 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 			json_cell("lock", lock_names[a], 0, n, &locks[a][n - 1].c, extra);
 		}
 	}
-	for (a = 0; a < NR_ALLOCS; a++) {
-		for (n = 1; n <= 2; n++) {
-			struct cell c = larson[a][n - 1];
+	for (m = 0; m < NR_LARSON; m++) {
+		for (a = 0; a < NR_ALLOCS; a++) {
+			for (n = 1; n <= 2; n++) {
+				struct cell c = larson[m][a][n - 1];
 
-			if (!c.valid)
-				c.na = a == EXCLUSIVE ? pairs_sizes_na : na_cached_seed;
-			json_cell("larson", alloc_names[a], 0, n, &c, NULL);
+				if (!c.valid)
+					c.na = a == EXCLUSIVE ? pairs_sizes_na : na_cached_seed;
+				/* size: the largest random size */
+				json_cell("larson", alloc_names[a], larson_max[m], n, &c, NULL);
+			}
 		}
 	}
 	for (a = 0; a < NR_ALLOCS; a++) {
@@ -606,11 +628,8 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 	}
 
 	printf("Workloads, ns per operation (median of %d runs)\n\n", o->repeats);
-	printf("  larson (random 16 B..4 KiB, 1024 live per CPU; free one, alloc one):\n");
-	printf("     cached %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
-	       fmt_ns(&larson[CACHED][0]), fmt_ns(&larson[CACHED][1]), larson[CACHED][1].locks_per_op);
-	printf("     seed   %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
-	       fmt_ns(&larson[SEED][0]), fmt_ns(&larson[SEED][1]), larson[SEED][1].locks_per_op);
+	for (m = 0; m < NR_LARSON; m++)
+		print_larson(larson[m], larson_max[m]);
 	printf("  producer/consumer (alloc on CPU 0, free on CPU 1, wall time per block):\n");
 	printf("     cached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
 	printf("     seed   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[SEED]), pc[SEED].locks_per_op);
@@ -714,7 +733,8 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 
 int main(int argc, char **argv)
 {
-	static struct cell pairs[NR_ALLOCS][2][NR_SIZES], larson[NR_ALLOCS][2], pc[NR_ALLOCS];
+	static struct cell pairs[NR_ALLOCS][2][NR_SIZES], larson[NR_LARSON][NR_ALLOCS][2];
+	static struct cell pc[NR_ALLOCS];
 	static struct lock_cell locks[BENCH_NR_LOCKS][2];
 	static struct freeall_cell fa[NR_ALLOCS];
 	static struct cell re;
@@ -771,7 +791,7 @@ int main(int argc, char **argv)
 	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
 	       o.quick ? " (quick)" : "", u.release, o.repeats);
 
-	steps = BENCH_NR_LOCKS * 2 + 4 + 2 + 2 + 1;
+	steps = BENCH_NR_LOCKS * 2 + 4 * NR_LARSON + 2 + 2 + 1;
 	for (i = 0; i < nr_sizes; i++)
 		for (err = 0; err < NR_ALLOCS; err++)
 			steps += pairs_na(err, sizes[i]) ? 0 : 2;
@@ -784,7 +804,7 @@ int main(int argc, char **argv)
 	write_json_and_tables(&o, pairs, locks, larson, pc, fa, &re);
 	fclose(json);
 	printf("JSON: %s\n", path);
-	write_plots(&o, pairs, larson, fa);
+	write_plots(&o, pairs, larson[0], fa);
 	bench__destroy(skel);
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #define BENCH_MAX_CPUS	64
 #define BENCH_LIVE	1024	/* larson: live blocks per CPU */
+#define BENCH_SMALL_MAX	4096	/* random sizes: 16 B .. this */
 #define BENCH_FREEALL	16384	/* free-all: blocks allocated first */
 #define BENCH_RING	1024	/* producer/consumer ring */
 

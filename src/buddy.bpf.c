@@ -10,8 +10,7 @@
 #include "instance.h"
 
 /* Take a block of exactly `want` out of a free block of order `have`. */
-static __always_inline __u64 chunk_carve(buddy_t *b, __u64 chunk, __u32 want,
-					  __u32 have)
+static __always_inline __u64 carve_from(buddy_t *b, __u64 chunk, __u32 want, __u32 have)
 {
 	chunk_t *h = chunk_hdr(chunk);
 	__u32 item = h->free_head[have & BUDDY_MAX_ORDER];
@@ -40,26 +39,64 @@ static __always_inline __u32 lowest_order(__u32 mask)
 	return mask ? __builtin_ctz(mask) : BUDDY_NR_ORDERS;
 }
 
+static __always_inline __u32 fitting_orders(__u64 chunk, __u32 order)
+{
+	return chunk_hdr(chunk)->free_mask & ~((1u << order) - 1);
+}
+
 /*
- * First fit over the chunk list, lock held; 0 when no chunk has a large
- * enough block.  Global, like the other pieces below: the verifier checks
+ * The chunk to serve a block of `order` from: the one hinted for that
+ * order, else the first fit over the chunk list (which becomes the hint);
+ * lock held; 0 when no chunk has a large enough block.  The hint saves
+ * walking past every chunk without a large block for each large request
+ * of a big heap.  Global, like the other pieces below: the verifier checks
  * it once, and each caller's frame stays small (the stack budget).
  */
-__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u32 order)
+__noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
 {
-	__u64 chunk = b->chunks;
-	__u32 mask;
+	__u64 __arena *hint = &b->hint[order & BUDDY_MAX_ORDER];
+	__u64 chunk = *hint;
+	__u32 mask = chunk ? fitting_orders(chunk, order) : 0;
 	int n;
 
 	if (READ_ONCE(b->state) != BUDDY_READY)
 		return 0;
-	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
-		mask = chunk_hdr(chunk)->free_mask & ~((1u << order) - 1);
-		if (mask)
-			return chunk_carve(b, chunk, order, lowest_order(mask));
-		chunk = chunk_hdr(chunk)->next;
+	for (n = opaque(0); !mask && n < SPACE_MAX_SLICES && can_loop; n++) {
+		chunk = n ? chunk_hdr(chunk)->next : b->chunks;
+		if (!chunk)
+			return 0;
+		mask = fitting_orders(chunk, order);
 	}
-	return 0;
+	if (!mask)
+		return 0;
+	*hint = chunk;
+	return chunk;
+}
+
+/* A block of `order` out of chunk, which buddy_find() chose (lock held). */
+__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
+{
+	__u32 mask = fitting_orders(chunk, order);
+
+	return mask ? carve_from(b, chunk, order, lowest_order(mask)) : 0;
+}
+
+/* Both, for callers that hold the lock. */
+static __always_inline __u64 alloc_locked(buddy_t *b, __u32 order)
+{
+	__u64 chunk = buddy_find(b, order);
+
+	return chunk ? buddy_carve(b, chunk, order) : 0;
+}
+
+/* A chunk leaves the list: no hint may point at it. */
+static __always_inline void hints_forget(buddy_t *b, __u64 chunk)
+{
+	int i;
+
+	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+		if (b->hint[i] == chunk)
+			b->hint[i] = 0;
 }
 
 /* Is item inside (not at the start of) an allocated block? */
@@ -83,6 +120,7 @@ static __always_inline void chunk_unlink(buddy_t *b, __u64 chunk)
 	__u64 cur = b->chunks, next = chunk_hdr(chunk)->next;
 	int n;
 
+	hints_forget(b, chunk);
 	if (cur == chunk) {
 		b->chunks = next;
 		return;
@@ -126,10 +164,11 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 		order++;
 	}
 	freelist_push(chunk, item, order);
+	b->hint[order & BUDDY_MAX_ORDER] = chunk;	/* the block just freed */
 
 	if (h->nr_allocated == 0) {
 		b->nr_empty++;
-		if (reserve_free(b) >= b->reserve_high + CHUNK_CAPACITY)
+		if (reserve_surplus(b))
 			WRITE_ONCE(b->shrink_wanted, 1);
 	}
 	return 0;
@@ -198,7 +237,7 @@ __noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 	if (buddy_lock(b))
 		return 0;
 	for (got = opaque(0); got < n && can_loop; got++) {
-		addr = buddy_carve(b, order);
+		addr = alloc_locked(b, order);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
@@ -226,7 +265,7 @@ __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 
 	if (buddy_lock(b))
 		return 0;
-	addr = buddy_carve(b, size_to_order(size));
+	addr = alloc_locked(b, size_to_order(size));
 	if (addr) {
 		b->stats.allocs++;
 		b->stats.bytes_requested += size;
@@ -291,8 +330,8 @@ __noinline int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
 	return 0;
 }
 
-/* An empty chunk whose release keeps the reserve at or above the high
- * watermark, unlinked; 0 if none. */
+/* An empty chunk beyond what the high watermark keeps (reserve_surplus()),
+ * unlinked; 0 if none. */
 __noinline __u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
 {
 	__u64 chunk, found = 0;
@@ -301,8 +340,7 @@ __noinline __u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
 	if (buddy_lock(b))
 		return 0;
 	chunk = b->chunks;
-	for (n = opaque(0); chunk && b->nr_empty &&
-	     reserve_free(b) >= b->reserve_high + CHUNK_CAPACITY &&
+	for (n = opaque(0); chunk && reserve_surplus(b) &&
 	     n < SPACE_MAX_SLICES && can_loop; n++) {
 		if (!chunk_hdr(chunk)->nr_allocated) {
 			found = chunk;
@@ -331,6 +369,7 @@ __noinline __u64 buddy_unlink_all(buddy_t *b __arg_arena)
 		return 0;
 	chunks = b->chunks;
 	b->chunks = 0;
+	arena_zero(b->hint, sizeof(b->hint));
 	WRITE_ONCE(b->state, BUDDY_DEAD);
 	buddy_unlock(b);
 	return chunks;

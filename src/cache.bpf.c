@@ -22,23 +22,26 @@
 _Static_assert(sizeof(struct pcpu_cache) <= (BUDDY_MIN_SIZE << PCPU_CACHE_ORDER),
 	       "a per-CPU cache must fit its block");
 
-/* Slots per class from the budget (see <libarena/types.h>): small ones
- * share half of it, a large one caches one block if it is at most a
- * quarter.  0 slots: not cached. */
+/* Slots per class from the budget (see <libarena/types.h>): each half is
+ * split evenly over its classes; a large class keeps at least one block if
+ * that block is at most a quarter of the budget.  0 slots: not cached. */
 static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)
 {
-	__u64 cap;
+	__u64 cap, size;
 	__u32 order;
 
 	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+		size = order_size(order);
 		if (order > PCPU_MAX_ORDER) {
-			b->class_cap[order] = order_size(order) <= budget / 4;
-			continue;
+			cap = budget / 2 / PCPU_NR_LARGE / size;
+			if (!cap && size <= budget / 4)
+				cap = 1;
+		} else {
+			cap = budget / 2 / PCPU_NR_SMALL / size;
+			if (cap < 2)
+				cap = 0;	/* batches need two */
 		}
-		cap = budget / 2 / PCPU_NR_SMALL / order_size(order);
-		if (cap > PCPU_SLOTS)
-			cap = PCPU_SLOTS;
-		b->class_cap[order] = cap < 2 ? 0 : cap;
+		b->class_cap[order] = cap > PCPU_SLOTS ? PCPU_SLOTS : cap;
 	}
 	b->cache_budget = budget;
 }

@@ -75,7 +75,20 @@ __noinline __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 	return alloc_counted(b, size) ?: buddy_fail_alloc(b);
 }
 
-/* Sleepable callers: when the reserve runs dry, refill it and retry. */
+/* Serve what the reserve asked for; retry a failed allocation after. */
+static __always_inline __u64 refill_and_retry(buddy_t *b, __u64 size, __u64 addr)
+{
+	if (!READ_ONCE(b->refill_wanted) || buddy_refill(b) < 0)
+		return addr;
+	return addr ?: alloc_counted(b, size);
+}
+
+/*
+ * Sleepable callers: serve the reserve's requests inline; when it ran dry,
+ * refill and retry.  Three times, straight-line (a loop's state would not
+ * fit the stack budget): another CPU can take what one refill added before
+ * our retry gets to it.
+ */
 __noinline __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
@@ -85,8 +98,9 @@ __noinline __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
 	if (!size_valid(b, size))
 		return buddy_fail_alloc(b);
 	addr = alloc_counted(b, size);
-	if (READ_ONCE(b->refill_wanted) && buddy_refill(b) > 0 && !addr)
-		addr = alloc_counted(b, size);
+	addr = refill_and_retry(b, size, addr);
+	addr = refill_and_retry(b, size, addr);
+	addr = refill_and_retry(b, size, addr);
 	return addr ?: buddy_fail_alloc(b);
 }
 
@@ -180,6 +194,7 @@ __noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	WRITE_ONCE(b->refill_wanted, 0);
 	WRITE_ONCE(b->shrink_wanted, 0);
 	WRITE_ONCE(b->deferred, 0);
+	arena_zero(b->hint, sizeof(b->hint));
 	b->reserve_low = BUDDY_DEFAULT_RESERVE_LOW;
 	b->reserve_high = BUDDY_DEFAULT_RESERVE_HIGH;
 	arena_zero(&b->stats, sizeof(b->stats));

@@ -36,6 +36,18 @@ static __always_inline __u64 reserve_free(buddy_t *b)
 	return b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use;
 }
 
+/*
+ * Is an empty chunk surplus?  The high watermark bounds the bytes kept in
+ * entirely empty chunks (those serve any size, so counting fragmented free
+ * space instead would give back the chunks the next large request needs),
+ * and giving one back must leave the low watermark met.
+ */
+static __always_inline bool reserve_surplus(buddy_t *b)
+{
+	return (__u64)b->nr_empty * CHUNK_CAPACITY > b->reserve_high &&
+	       reserve_free(b) >= b->reserve_low + CHUNK_CAPACITY;
+}
+
 /* Why a refill is wanted (b->refill_wanted keeps the most urgent). */
 enum refill_reason {
 	REFILL_LOW = 1,		/* free bytes under the low watermark */
@@ -123,8 +135,9 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 }
 
 /* The buddy core (src/buddy.bpf.c): calls nothing above it, never sleeps.
- * buddy_carve/buddy_release expect the lock held. */
-__u64 buddy_carve(buddy_t *b __arg_arena, __u32 order);
+ * buddy_find/buddy_carve/buddy_release expect the lock held. */
+__u64 buddy_find(buddy_t *b __arg_arena, __u32 order);
+__u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order);
 int buddy_release(buddy_t *b __arg_arena, __u64 addr);
 __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
 __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size);

@@ -10,8 +10,9 @@
  * Alloc raises refill_wanted when the free bytes fall under the low
  * watermark (REFILL_LOW) or a request found no block (REFILL_DRY: grow
  * even if the free bytes look sufficient, they are too fragmented); free
- * raises shrink_wanted when an emptied chunk pushes the free bytes a chunk
- * over the high watermark.  buddy_refill() services both.
+ * raises shrink_wanted when the empty chunks hold more than the high
+ * watermark (and one can go with the low one still met).  buddy_refill()
+ * services both.
  */
 #include "instance.h"
 #include <libarena/malloc.h>
@@ -47,7 +48,7 @@ static __always_inline int reserve_fill(buddy_t *b, __u64 bytes, bool one)
 	return n ? n : err;
 }
 
-/* Give back empty chunks while the reserve stays over the high mark. */
+/* Give back empty chunks while they hold more than the high mark. */
 static __always_inline int reserve_shrink(buddy_t *b)
 {
 	__u64 chunk;
@@ -124,7 +125,7 @@ __noinline int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
 	WRITE_ONCE(b->reserve_high, high);
 	if (reserve_free(b) < low)
 		reserve_want_refill(b, REFILL_LOW);
-	if (reserve_free(b) >= high + CHUNK_CAPACITY)
+	if (reserve_surplus(b))
 		WRITE_ONCE(b->shrink_wanted, 1);
 	return 0;
 }

@@ -104,32 +104,33 @@ static __always_inline buddy_t *bench_instance(struct bench_args *args)
 	return args->seed_mode ? &bench_seed : &bench_cached;
 }
 
-static __always_inline __u64 random_size(void)
+/* 16 B .. max bytes. */
+static __always_inline __u64 random_size(__u64 max)
 {
-	return 16 + bpf_get_prandom_u32() % 4081;
+	return 16 + bpf_get_prandom_u32() % (max - 15);
 }
 
 /* larson-like churn: BENCH_LIVE live blocks per CPU, each op frees one at
- * random and allocates a random size in its place. */
+ * random and allocates a random size (16 B .. args->size) in its place. */
 SEC("syscall")
 int bench_larson(struct bench_args *args)
 {
 	struct bench_result __arena *r = result_of_this_cpu();
 	buddy_t *b = bench_instance(args);
 	__u32 cpu = bpf_get_smp_processor_id() & (BENCH_MAX_CPUS - 1), j;
-	__u64 i, t0, locks, p = 1;
+	__u64 i, t0, locks, p = 1, max = args->size;
 
-	if (!r)
+	if (!r || max < 16 || max > BUDDY_MAX_SIZE)
 		return -1;
 	for (j = opaque(0); j < BENCH_LIVE && can_loop; j++)
 		if (!bench_slots[cpu][j])
-			bench_slots[cpu][j] = buddy_alloc_fast(b, random_size());
+			bench_slots[cpu][j] = buddy_alloc_fast(b, random_size(max));
 	locks = b->stats.lock_acquisitions;
 	t0 = bpf_ktime_get_ns();
 	for (i = opaque(0); i < args->iters && can_loop; i++) {
 		j = bpf_get_prandom_u32() % BENCH_LIVE;
 		buddy_free_fast(b, bench_slots[cpu][j]);
-		p = buddy_alloc_fast(b, random_size());
+		p = buddy_alloc_fast(b, random_size(max));
 		bench_slots[cpu][j] = p;
 		if (!p)
 			break;
@@ -152,7 +153,7 @@ int bench_produce(struct bench_args *args)
 		head = bench_ring.head;
 		if (head - READ_ONCE(bench_ring.tail) >= BENCH_RING)
 			break;
-		p = buddy_alloc_fast(b, random_size());
+		p = buddy_alloc_fast(b, random_size(BENCH_SMALL_MAX));
 		if (!p)
 			return -ENOMEM;
 		bench_ring.slots[head % BENCH_RING] = p;
@@ -192,7 +193,7 @@ int bench_freeall(struct bench_args *args)
 		return -1;
 	t0 = bpf_ktime_get_ns();
 	for (i = opaque(0); i < BENCH_FREEALL && can_loop; i++) {
-		size = random_size();
+		size = random_size(BENCH_SMALL_MAX);
 		p = buddy_alloc_fast(b, size);
 		if (!p)
 			break;

@@ -57,15 +57,15 @@ int __buddy_free_sleepable(buddy_t *b __LIBARENA_ARG, __u64 addr);
 /*
  * The reserve (free bytes in populated chunks).  Alloc asks for a refill
  * under `low` free bytes or when a request found no block; free asks for a
- * shrink when empty chunks put it a chunk over `high`.  Defaults: 512 KiB
- * and 4 MiB.  Any context: 0 or -EINVAL/-ERANGE.
+ * shrink when entirely empty chunks hold more than `high` bytes.  Defaults:
+ * 512 KiB and 4 MiB.  Any context: 0 or -EINVAL/-ERANGE.
  */
 int buddy_set_reserve(buddy_t *b __LIBARENA_ARG, __u64 low, __u64 high);
 /* Sleepable: service what alloc/free asked for; chunks moved, or -errno. */
 int buddy_refill(buddy_t *b __LIBARENA_ARG);
 /* Sleepable: grow now until `bytes` are free; chunks added, or -errno. */
 int buddy_reserve(buddy_t *b __LIBARENA_ARG, __u64 bytes);
-/* Sleepable: trim the caches, return empty chunks over the high mark. */
+/* Sleepable: trim the caches, return empty chunks beyond the high mark. */
 int buddy_shrink(buddy_t *b __LIBARENA_ARG);
 
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */

@@ -30,8 +30,9 @@
  * reserve  Free bytes in the instance's chunks.  Allocation and free never
  *          populate or release pages (those kfuncs sleep): they serve from
  *          the reserve and raise `refill_wanted` when it falls under the low
- *          watermark or runs dry, `shrink_wanted` when empty chunks push it
- *          over the high one.  Sleepable code services both (buddy_refill).
+ *          watermark or runs dry, `shrink_wanted` when entirely empty
+ *          chunks hold more than the high one.  Sleepable code services
+ *          both (buddy_refill).
  *
  * cache    Per CPU, per size class 16 B .. 4 KiB: a stack of block addresses
  *          (struct pcpu_class) that only its own CPU touches, with plain
@@ -238,15 +239,18 @@ enum buddy_state {
 
 /*
  * Per-CPU caches: a class per order.  The small classes (16 B .. 4 KiB)
- * have an inline fast path and batches; the large ones (8 KiB .. 512 KiB)
- * hold one block each, served by the slow path without the lock.  Budget
- * per CPU, in bytes: half of it split evenly over the small classes, and a
- * large class is cached only if its block size is at most a quarter of it
- * (so the large ones together stay under the other half).
+ * have an inline fast path; the large ones (8 KiB .. 512 KiB) are served
+ * by the slow path, still without the lock.  Budget per CPU, in bytes:
+ * half of it split evenly over the small classes, half over the large
+ * ones; a large class whose share is less than a block still keeps one if
+ * the block is at most a quarter of the budget.  At the default (2 MiB)
+ * that is 8 KiB x 18 .. 64 KiB x 2, one each of 128 .. 512 KiB: at most
+ * 2.6 MiB cached per CPU.
  */
 #define PCPU_MAX_ORDER		8			/* 16 B << 8 = 4 KiB: inline */
 #define PCPU_NR_SMALL		(PCPU_MAX_ORDER + 1)
 #define PCPU_NR_CLASSES		BUDDY_NR_ORDERS
+#define PCPU_NR_LARGE		(PCPU_NR_CLASSES - PCPU_NR_SMALL)
 #define PCPU_MAX_SIZE		(BUDDY_MIN_SIZE << PCPU_MAX_ORDER)
 #define PCPU_SLOTS		100
 #define PCPU_CACHE_ORDER	10	/* its block: 16 KiB */
@@ -312,6 +316,8 @@ struct buddy {
 	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
 	__u32 wq_pending;	/* a refill work item is queued (wq.bpf.c) */
 	__u32 pad2;
+	__u64 hint[BUDDY_NR_ORDERS];	/* a chunk that had a free block of this
+					 * order or more, 0 = none known */
 	__u64 reserve_low;	/* free bytes: under this, ask for a refill */
 	__u64 reserve_high;	/* free bytes: over this, empty chunks go back */
 	struct buddy_stats stats;

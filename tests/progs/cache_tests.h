@@ -163,11 +163,12 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	__u64 p, q, r, small;
 
 	ASSERT_OK(test_begin(flags));
-	/* A large class caches one block: r fills the 8 KiB slot, so p and q
-	 * will need the lock. */
-	p = __arena_malloc(2 * PCPU_MAX_SIZE);
-	q = __arena_malloc(2 * PCPU_MAX_SIZE);
-	r = __arena_malloc(2 * PCPU_MAX_SIZE);
+	/* The 512 KiB class caches one block: r fills it, so p and q will
+	 * need the lock. */
+	ASSERT_EQ(buddy.class_cap[BUDDY_MAX_ORDER], 1);
+	p = __arena_malloc(BUDDY_MAX_SIZE);
+	q = __arena_malloc(BUDDY_MAX_SIZE);
+	r = __arena_malloc(BUDDY_MAX_SIZE);
 	ASSERT_NE(p && q && r, 0);
 	ASSERT_OK(__arena_free(r));
 	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm the 64 B class */
