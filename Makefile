@@ -172,7 +172,7 @@ $(BUILD)/bench/%.linked.o: $(BUILD)/bench/%.o $(LIBARENA_BPF) $(BPF_LINK)
 
 # The benchmark links two flavours of the inline fast path, the lock
 # comparison and the any-context verifier probes.
-$(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.o \
+$(BUILD)/bench/bench.linked.o: $(BUILD)/bench/bench.o $(BUILD)/bench/bench_excl.o $(BUILD)/bench/bench_irq.o \
 		$(BUILD)/bench/compare.o $(BUILD)/bench/locks.o $(BUILD)/bench/probe.o \
 		$(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $(filter %.o,$^)

@@ -7,6 +7,8 @@
  *
  * Allocators:
  *   cached     libarena, per-CPU caches (the default)
+ *   irq        the same fast path built with LIBARENA_IRQ_CONTEXT (no
+ *              preemption guard: for programs that cannot be preempted)
  *   exclusive  the same fast path built with LIBARENA_EXCLUSIVE_CONTEXT
  *              (plain stores; valid here: one benchmark thread per CPU)
  *   seed       libarena without caches: every operation takes the lock
@@ -38,10 +40,10 @@
 
 #define MAX_REPEATS	31
 
-enum alloc { CACHED, EXCLUSIVE, SEED, OBJNEW, PAGES, NR_ALLOCS };
+enum alloc { CACHED, IRQ, EXCLUSIVE, SEED, OBJNEW, PAGES, NR_ALLOCS };
 
 static const char *const alloc_names[NR_ALLOCS] = {
-	"cached", "exclusive", "seed", "obj_new", "pages",
+	"cached", "irq", "exclusive", "seed", "obj_new", "pages",
 };
 
 /* Every size class in the full run, every other one in --quick. */
@@ -252,6 +254,8 @@ static struct bpf_program *pairs_prog(enum alloc a)
 	switch (a) {
 	case EXCLUSIVE:
 		return skel->progs.bench_pairs_excl;
+	case IRQ:
+		return skel->progs.bench_pairs_irq;
 	case OBJNEW:
 		return skel->progs.bench_objnew;
 	case PAGES:
@@ -315,8 +319,8 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 	progress_done();
 	printf("Fixed-size alloc+free pairs, ns per pair (median of %d runs; 2 CPUs: wall time / all pairs)\n\n",
 	       o->repeats);
-	printf("    size |   cached exclusive      seed   obj_new     pages | 2 CPUs:  cached      seed   obj_new     pages\n");
-	printf("  -------+--------------------------------------------------+------------------------------------------\n");
+	printf("    size |   cached       irq exclusive      seed   obj_new     pages | 2 CPUs:  cached      seed   obj_new     pages\n");
+	printf("  -------+------------------------------------------------------------+------------------------------------------\n");
 	for (s = 0; s < nr_sizes; s++) {
 		printf("  %6llu |", (unsigned long long)sizes[s]);
 		for (a = 0; a < NR_ALLOCS; a++)
@@ -399,6 +403,18 @@ static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOC
 	return 0;
 }
 
+/* Why allocations failed, for a run that stopped at a NULL. */
+static void print_failure_stats(const struct buddy *b)
+{
+	const struct buddy_stats *st = &b->stats;
+
+	fprintf(stderr, "bench: the instance: %llu failed allocations, %llu found the reserve dry, "
+		"%llu lock timeouts, %llu lock deadlocks, %llu chunks\n",
+		(unsigned long long)st->failed_allocs, (unsigned long long)st->reserve_dry,
+		(unsigned long long)st->lock_timeouts, (unsigned long long)st->lock_deadlocks,
+		(unsigned long long)st->chunks);
+}
+
 /* larson: random sizes up to each of larson_max[], cached and seed, 1 and
  * 2 CPUs. */
 #define NR_LARSON	2
@@ -422,6 +438,7 @@ static int bench_larson(const struct opts *o, struct cell cells[NR_LARSON][NR_AL
 			if (err) {
 				progress_done();
 				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+				print_failure_stats(instance(allocs[i]));
 				return err;
 			}
 		}
@@ -589,7 +606,8 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 				struct cell c = larson[m][a][n - 1];
 
 				if (!c.valid)
-					c.na = a == EXCLUSIVE ? pairs_sizes_na : na_cached_seed;
+					c.na = a == EXCLUSIVE || a == IRQ ? pairs_sizes_na :
+									    na_cached_seed;
 				/* size: the largest random size */
 				json_cell("larson", alloc_names[a], larson_max[m], n, &c, NULL);
 			}
@@ -599,7 +617,7 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 		struct cell one = { .na = "producer/consumer needs two CPUs" }, c = pc[a];
 
 		if (!c.valid)
-			c.na = a == EXCLUSIVE ? "the exclusive build forbids remote frees into a cache" :
+			c.na = a == EXCLUSIVE || a == IRQ ? pairs_sizes_na :
 						"kernel pointers cannot travel through arena memory";
 		json_cell("producer_consumer", alloc_names[a], 0, 1, &one, NULL);
 		json_cell("producer_consumer", alloc_names[a], 0, 2, &c, NULL);
@@ -660,7 +678,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 	f = fopen(path, "w");
 	if (!f)
 		return;
-	fprintf(f, "# size cached exclusive seed obj_new pages (Mops/s, 1 CPU)\n");
+	fprintf(f, "# size cached irq exclusive seed obj_new pages (Mops/s, 1 CPU)\n");
 	for (s = 0; s < nr_sizes; s++) {
 		fprintf(f, "%llu", (unsigned long long)sizes[s]);
 		for (a = 0; a < NR_ALLOCS; a++)
@@ -708,7 +726,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 		"set title 'alloc+free pairs inside BPF, 1 CPU (higher is better)'\n"
 		"set logscale xy 2\nset xlabel 'block size (bytes)'\nset ylabel 'million pairs per second'\n"
 		"set key outside right\nset grid\n"
-		"plot for [i=2:6] 'pairs.dat' using 1:i with linespoints lw 2 title columnhead(i)\n"
+		"plot for [i=2:7] 'pairs.dat' using 1:i with linespoints lw 2 title columnhead(i)\n"
 		"unset logscale\n"
 		"set output 'scaling.png'\n"
 		"set title 'one CPU against two CPUs at once (higher is better)'\n"
@@ -738,7 +756,7 @@ int main(int argc, char **argv)
 	static struct lock_cell locks[BENCH_NR_LOCKS][2];
 	static struct freeall_cell fa[NR_ALLOCS];
 	static struct cell re;
-	struct opts o = { .repeats = 7, .iters = 50000, .pc_blocks = 100000,
+	struct opts o = { .repeats = 7, .iters = 200000, .pc_blocks = 100000,
 			  .out_dir = "build/bench" };
 	char path[512];
 	struct utsname u;

@@ -75,10 +75,11 @@ __noinline __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
 	return alloc_counted(b, size) ?: buddy_fail_alloc(b);
 }
 
-/* Serve what the reserve asked for; retry a failed allocation after. */
+/* Serve what the reserve asked for; retry a failed allocation after (it
+ * may also have failed on a lock timeout, which asks for nothing). */
 static __always_inline __u64 refill_and_retry(buddy_t *b, __u64 size, __u64 addr)
 {
-	if (!READ_ONCE(b->refill_wanted) || buddy_refill(b) < 0)
+	if ((addr && !READ_ONCE(b->refill_wanted)) || buddy_refill(b) < 0)
 		return addr;
 	return addr ?: alloc_counted(b, size);
 }

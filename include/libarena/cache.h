@@ -22,9 +22,14 @@
  * The slow paths follow the same rule and never call out of a section
  * (no lock, no helper inside it), so sections are a few instructions long.
  *
- * Define LIBARENA_EXCLUSIVE_CONTEXT (before including libarena.h) only if
- * nothing else can run libarena on a CPU while your program does: no
- * preemption, no program nesting into it.  The guard then costs nothing.
+ * Define LIBARENA_IRQ_CONTEXT (before including libarena.h) in a file whose
+ * programs run where the kernel cannot preempt them (XDP, tc and socket
+ * filters run in softirq, perf_event programs in hardirq or NMI): the busy
+ * flag stays (an interrupt can still nest) and the preemption guard goes.
+ * Define LIBARENA_EXCLUSIVE_CONTEXT only if nothing else can run libarena
+ * on a CPU while your program does: no preemption, no program nesting into
+ * it.  The guard then costs nothing.  Both only change the inline fast
+ * path; the library's slow paths keep the full guard.
  */
 #ifndef __LIBARENA_CACHE_H
 #define __LIBARENA_CACHE_H
@@ -34,9 +39,12 @@
 
 typedef struct pcpu_cache __arena pcpu_cache_t;
 
-#ifdef LIBARENA_EXCLUSIVE_CONTEXT
+#if defined(LIBARENA_EXCLUSIVE_CONTEXT)
 #define pcpu_enter(pc)	true
 #define pcpu_exit(pc)	do { } while (0)
+#elif defined(LIBARENA_IRQ_CONTEXT) && defined(__BPF__)
+#define pcpu_enter(pc)	libarena_flag_enter(&(pc)->busy)
+#define pcpu_exit(pc)	libarena_flag_exit(&(pc)->busy)
 #else
 #define pcpu_enter(pc)	libarena_guard_enter(&(pc)->busy)
 #define pcpu_exit(pc)	libarena_guard_exit(&(pc)->busy)

@@ -155,15 +155,28 @@ void bpf_preempt_disable(void) __ksym __weak;
 void bpf_preempt_enable(void) __ksym __weak;
 extern bool CONFIG_PREEMPTION __kconfig __weak;
 
+/* The flag alone: enough where nothing can preempt us (see below). */
+static __always_inline bool libarena_flag_enter(__u32 __arena *busy)
+{
+	if (*(volatile __u32 __arena *)busy)
+		return false;
+	*(volatile __u32 __arena *)busy = 1;
+	asm volatile("" ::: "memory");
+	return true;
+}
+
+static __always_inline void libarena_flag_exit(__u32 __arena *busy)
+{
+	asm volatile("" ::: "memory");
+	*(volatile __u32 __arena *)busy = 0;
+}
+
 static __always_inline bool libarena_guard_enter(__u32 __arena *busy)
 {
 	if (CONFIG_PREEMPTION)
 		bpf_preempt_disable();
-	if (!*(volatile __u32 __arena *)busy) {
-		*(volatile __u32 __arena *)busy = 1;
-		asm volatile("" ::: "memory");
+	if (libarena_flag_enter(busy))
 		return true;
-	}
 	if (CONFIG_PREEMPTION)
 		bpf_preempt_enable();
 	return false;
@@ -171,8 +184,7 @@ static __always_inline bool libarena_guard_enter(__u32 __arena *busy)
 
 static __always_inline void libarena_guard_exit(__u32 __arena *busy)
 {
-	asm volatile("" ::: "memory");
-	*(volatile __u32 __arena *)busy = 0;
+	libarena_flag_exit(busy);
 	if (CONFIG_PREEMPTION)
 		bpf_preempt_enable();
 }
