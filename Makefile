@@ -50,6 +50,7 @@ STRESS_SECONDS	?= 60
 BENCH		:= $(BUILD)/bench/bench
 
 VERSION		:= 0.1.0
+SO_MAJOR	:= 0
 PREFIX		?= /usr/local
 LIBDIR		?= $(PREFIX)/lib
 DESTDIR		?=
@@ -97,9 +98,11 @@ $(LIBARENA_A): $(USER_OBJS)
 	ar rcs $@ $^
 
 # The shared library uses the system's libbpf.so (the static 1.7 build is
-# not position independent); it needs only the plain syscall wrappers.
-$(LIBARENA_SO): $(USER_OBJS)
-	$(CC) -shared -Wl,-soname,libarena.so.0 -o $@ $^ -lbpf
+# not position independent); it needs only the plain syscall wrappers.  It
+# exports libarena__* only (src/user/libarena.map), versioned.
+$(LIBARENA_SO): $(USER_OBJS) src/user/libarena.map
+	$(CC) -shared -Wl,-soname,libarena.so.$(SO_MAJOR) \
+		-Wl,--version-script=src/user/libarena.map -o $@ $(USER_OBJS) -lbpf
 
 $(ARENACTL): tools/arenactl/arenactl.c $(LIBARENA_A) $(LIB_HDRS) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) $< $(LIBARENA_A) $(USER_LDLIBS) -o $@
@@ -213,8 +216,9 @@ install: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(AR
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/libarena/
 	install -m 644 $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(DESTDIR)$(LIBDIR)/bpf/
 	install -m 644 $(LIBARENA_A) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIBARENA_SO) $(DESTDIR)$(LIBDIR)/libarena.so.0
-	ln -sf libarena.so.0 $(DESTDIR)$(LIBDIR)/libarena.so
+	install -m 755 $(LIBARENA_SO) $(DESTDIR)$(LIBDIR)/libarena.so.$(VERSION)
+	ln -sf libarena.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libarena.so.$(SO_MAJOR)
+	ln -sf libarena.so.$(SO_MAJOR) $(DESTDIR)$(LIBDIR)/libarena.so
 	install -m 755 $(ARENACTL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(BPF_LINK) $(DESTDIR)$(PREFIX)/bin/libarena-bpf-link
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
@@ -225,14 +229,18 @@ uninstall:
 	-rmdir $(DESTDIR)$(PREFIX)/include/libarena
 	rm -f $(DESTDIR)$(LIBDIR)/bpf/libarena.bpf.o $(DESTDIR)$(LIBDIR)/bpf/libarena_debug.bpf.o \
 		$(DESTDIR)$(LIBDIR)/libarena.a \
-		$(DESTDIR)$(LIBDIR)/libarena.so $(DESTDIR)$(LIBDIR)/libarena.so.0 \
+		$(DESTDIR)$(LIBDIR)/libarena.so $(DESTDIR)$(LIBDIR)/libarena.so.$(SO_MAJOR) \
+		$(DESTDIR)$(LIBDIR)/libarena.so.$(VERSION) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/libarena.pc $(DESTDIR)$(PREFIX)/bin/arenactl \
 		$(DESTDIR)$(PREFIX)/bin/libarena-bpf-link
 
+# Everything built here; the toolchain (libbpf, vmlinux.h) stays:
+# distclean removes that too.
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(LIBARENA_BPF) $(RUNNER) \
-		$(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(DEMO) $(BPF_LINK) $(FUZZ) \
-		$(BUILD)/obj-debug $(LIBARENA_DEBUG_BPF)
+	rm -rf $(BUILD)/obj $(BUILD)/obj-debug $(BUILD)/tests $(BUILD)/bench $(BUILD)/user \
+		$(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) \
+		$(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(DEMO) $(BPF_LINK) $(FUZZ) \
+		$(BUILD)/fuzz-artifacts
 
 distclean:
 	rm -rf $(BUILD)
