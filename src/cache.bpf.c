@@ -171,10 +171,10 @@ static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order
 	return head;
 }
 
-/* Pop up to n blocks of one class into a list (inside the guard). */
-static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 order, __u32 n)
+/* Pop up to n blocks of one class onto the list head (inside the guard). */
+static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 order, __u32 n, __u64 head)
 {
-	__u64 head = 0, addr;
+	__u64 addr;
 	__u32 i;
 
 	for (i = opaque(0); i < n && can_loop; i++) {
@@ -235,7 +235,7 @@ static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 
 
 	if (!pcpu_enter(pc))
 		return -EAGAIN;
-	head = pop_list(pc, order, cap / 2);
+	head = pop_list(pc, order, cap / 2, 0);
 	pushed = pcpu_push(pc, order, addr, cap);
 	if (pushed)
 		custody_tag(b, addr);
@@ -251,19 +251,11 @@ static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 
 /* Everything one CPU's cache holds, as one list (inside the guard). */
 static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 {
-	__u64 head = 0, addr;
+	__u64 head = 0;
 	__u32 order;
-	int i;
 
-	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
-		for (i = opaque(0); i < PCPU_SLOTS && can_loop; i++) {
-			addr = pcpu_pop(pc, order);
-			if (!addr)
-				break;
-			*block_link(addr) = head;
-			head = addr;
-		}
-	}
+	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++)
+		head = pop_list(pc, order, PCPU_SLOTS, head);
 	return head;
 }
 
