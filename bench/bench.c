@@ -11,7 +11,7 @@
  *              preemption guard: for programs that cannot be preempted)
  *   exclusive  the same fast path built with LIBARENA_EXCLUSIVE_CONTEXT
  *              (plain stores; valid here: one benchmark thread per CPU)
- *   seed       libarena without caches: every operation takes the lock
+ *   uncached   libarena without caches: every operation takes the lock
  *   obj_new    the kernel's bpf_obj_new/bpf_obj_drop (up to 2 KiB: a
  *              4096-byte type returned NULL here)
  *   pages      bpf_arena_alloc_pages/bpf_arena_free_pages (4 KiB and up)
@@ -40,10 +40,10 @@
 
 #define MAX_REPEATS	31
 
-enum alloc { CACHED, IRQ, EXCLUSIVE, SEED, OBJNEW, PAGES, NR_ALLOCS };
+enum alloc { CACHED, IRQ, EXCLUSIVE, UNCACHED, OBJNEW, PAGES, NR_ALLOCS };
 
 static const char *const alloc_names[NR_ALLOCS] = {
-	"cached", "irq", "exclusive", "seed", "obj_new", "pages",
+	"cached", "irq", "exclusive", "uncached", "obj_new", "pages",
 };
 
 /* Every size class in the full run, every other one in --quick. */
@@ -150,7 +150,7 @@ static int run_jobs(struct job *jobs, int n)
 
 static struct buddy *instance(enum alloc a)
 {
-	return a == SEED ? &skel->arena->bench_seed : &skel->arena->bench_cached;
+	return a == UNCACHED ? &skel->arena->bench_uncached : &skel->arena->bench_cached;
 }
 
 /* One timed run of prog on ncpus CPUs; ns per op over all of them. */
@@ -163,7 +163,7 @@ static int measure(struct bpf_program *prog, enum alloc a, __u64 size, __u64 ite
 
 	for (i = 0; i < ncpus; i++)
 		jobs[i] = (struct job){ .prog = prog, .cpu = i,
-			.args = { .size = size, .iters = iters, .seed_mode = a == SEED } };
+			.args = { .size = size, .iters = iters, .uncached = a == UNCACHED } };
 	err = run_jobs(jobs, ncpus);
 	if (err)
 		return err;
@@ -319,7 +319,7 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 	progress_done();
 	printf("Fixed-size alloc+free pairs, ns per pair (median of %d runs; 2 CPUs: wall time / all pairs)\n\n",
 	       o->repeats);
-	printf("    size |   cached       irq exclusive      seed   obj_new     pages | 2 CPUs:  cached      seed   obj_new     pages\n");
+	printf("    size |   cached       irq exclusive  uncached   obj_new     pages | 2 CPUs:  cached  uncached   obj_new     pages\n");
 	printf("  -------+------------------------------------------------------------+------------------------------------------\n");
 	for (s = 0; s < nr_sizes; s++) {
 		printf("  %6llu |", (unsigned long long)sizes[s]);
@@ -327,7 +327,7 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 			print_ns(&cells[a][0][s]);
 		printf(" |        ");
 		print_ns(&cells[CACHED][1][s]);
-		print_ns(&cells[SEED][1][s]);
+		print_ns(&cells[UNCACHED][1][s]);
 		print_ns(&cells[OBJNEW][1][s]);
 		print_ns(&cells[PAGES][1][s]);
 		printf("\n");
@@ -415,14 +415,14 @@ static void print_failure_stats(const struct buddy *b)
 		(unsigned long long)st->chunks);
 }
 
-/* larson: random sizes up to each of larson_max[], cached and seed, 1 and
+/* larson: random sizes up to each of larson_max[], cached and uncached, 1 and
  * 2 CPUs. */
 #define NR_LARSON	2
 static const __u64 larson_max[NR_LARSON] = { BENCH_SMALL_MAX, 64 << 10 };
 
 static int bench_larson(const struct opts *o, struct cell cells[NR_LARSON][NR_ALLOCS][2])
 {
-	enum alloc allocs[] = { CACHED, SEED };
+	enum alloc allocs[] = { CACHED, UNCACHED };
 	char what[96];
 	int i, n, m, err;
 
@@ -459,7 +459,7 @@ static double now_ns(void)
  * space (includes one bpf_prog_test_run per batch of up to 1000). */
 static int bench_prodcons(const struct opts *o, struct cell *cells)
 {
-	enum alloc allocs[] = { CACHED, SEED };
+	enum alloc allocs[] = { CACHED, UNCACHED };
 	struct bench_ring *ring = &skel->arena->bench_ring;
 	double ns[MAX_REPEATS], locks, t0;
 	__u64 locks0;
@@ -473,7 +473,7 @@ static int bench_prodcons(const struct opts *o, struct cell *cells)
 		snprintf(what, sizeof(what), "producer/consumer %s", alloc_names[a]);
 		progress(what);
 		for (r = 0; r < o->repeats; r++) {
-			struct bench_args args = { .iters = 1000, .seed_mode = a == SEED };
+			struct bench_args args = { .iters = 1000, .uncached = a == UNCACHED };
 			struct job jobs[2] = {
 				{ .prog = skel->progs.bench_produce, .cpu = 0, .args = args,
 				  .count = &ring->head, .target = ring->head + o->pc_blocks },
@@ -506,7 +506,7 @@ struct freeall_cell {
 
 static int bench_freeall(const struct opts *o, struct freeall_cell *cells)
 {
-	enum alloc allocs[] = { CACHED, SEED };
+	enum alloc allocs[] = { CACHED, UNCACHED };
 	double ns[MAX_REPEATS], lpo;
 	int i, r, err;
 
@@ -565,13 +565,13 @@ static const char *const pairs_sizes_na = "not measured: one size class per run 
 
 static void print_larson(struct cell larson[NR_ALLOCS][2], __u64 max)
 {
-	enum alloc allocs[] = { CACHED, SEED };
+	enum alloc allocs[] = { CACHED, UNCACHED };
 	int i;
 
 	printf("  larson (random 16 B..%llu KiB, %d live per CPU; free one, alloc one):\n",
 	       (unsigned long long)max >> 10, BENCH_LIVE);
 	for (i = 0; i < 2; i++)
-		printf("     %-6s %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
+		printf("     %-8s %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
 		       alloc_names[allocs[i]], fmt_ns(&larson[allocs[i]][0]),
 		       fmt_ns(&larson[allocs[i]][1]), larson[allocs[i]][1].locks_per_op);
 }
@@ -581,7 +581,7 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 				  struct cell larson[NR_LARSON][NR_ALLOCS][2], struct cell *pc,
 				  struct freeall_cell *fa, struct cell *re)
 {
-	static const char *const na_cached_seed = "libarena workloads only (random sizes need a heap)";
+	static const char *const na_libarena_only = "libarena workloads only (random sizes need a heap)";
 	__u32 alloc_insns = verified_insns(skel->progs.probe_alloc);
 	__u32 free_insns = verified_insns(skel->progs.probe_free);
 	__u32 pair_insns = verified_insns(skel->progs.probe_pair);
@@ -607,7 +607,7 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 
 				if (!c.valid)
 					c.na = a == EXCLUSIVE || a == IRQ ? pairs_sizes_na :
-									    na_cached_seed;
+									    na_libarena_only;
 				/* size: the largest random size */
 				json_cell("larson", alloc_names[a], larson_max[m], n, &c, NULL);
 			}
@@ -633,7 +633,7 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 				 fa[a].requested, fa[a].handed, fa[a].populated,
 				 fa[a].populated_after);
 		else
-			c.na = na_cached_seed;
+			c.na = na_libarena_only;
 		json_cell("free_all", alloc_names[a], 0, 1, &c, extra);
 		json_cell("free_all", alloc_names[a], 0, 2, &two, NULL);
 	}
@@ -649,11 +649,11 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 	for (m = 0; m < NR_LARSON; m++)
 		print_larson(larson[m], larson_max[m]);
 	printf("  producer/consumer (alloc on CPU 0, free on CPU 1, wall time per block):\n");
-	printf("     cached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
-	printf("     seed   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[SEED]), pc[SEED].locks_per_op);
+	printf("     cached   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
+	printf("     uncached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[UNCACHED]), pc[UNCACHED].locks_per_op);
 	printf("  free-all (%d live blocks of 16 B..4 KiB, then free all and trim):\n", BENCH_FREEALL);
-	for (a = CACHED; a <= SEED; a += SEED - CACHED)
-		printf("     %-6s %.2f MiB asked, %.2f MiB handed out, %.0f MiB of chunks at the peak, %.0f MiB after\n",
+	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
+		printf("     %-8s %.2f MiB asked, %.2f MiB handed out, %.0f MiB of chunks at the peak, %.0f MiB after\n",
 		       alloc_names[a], fa[a].requested / 1048576, fa[a].handed / 1048576,
 		       fa[a].populated / 1048576, fa[a].populated_after / 1048576);
 	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(re));
@@ -678,7 +678,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 	f = fopen(path, "w");
 	if (!f)
 		return;
-	fprintf(f, "# size cached irq exclusive seed obj_new pages (Mops/s, 1 CPU)\n");
+	fprintf(f, "# size cached irq exclusive uncached obj_new pages (Mops/s, 1 CPU)\n");
 	for (s = 0; s < nr_sizes; s++) {
 		fprintf(f, "%llu", (unsigned long long)sizes[s]);
 		for (a = 0; a < NR_ALLOCS; a++)
@@ -698,10 +698,10 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 		;
 	fprintf(f, "# case 1CPU 2CPUs (Mops/s)\n");
 	fprintf(f, "\"cached 64 B\" %.3f %.3f\n", pairs[CACHED][0][s].mops, pairs[CACHED][1][s].mops);
-	fprintf(f, "\"seed 64 B\" %.3f %.3f\n", pairs[SEED][0][s].mops, pairs[SEED][1][s].mops);
+	fprintf(f, "\"uncached 64 B\" %.3f %.3f\n", pairs[UNCACHED][0][s].mops, pairs[UNCACHED][1][s].mops);
 	fprintf(f, "\"obj_new 64 B\" %.3f %.3f\n", pairs[OBJNEW][0][s].mops, pairs[OBJNEW][1][s].mops);
 	fprintf(f, "\"cached larson\" %.3f %.3f\n", larson[CACHED][0].mops, larson[CACHED][1].mops);
-	fprintf(f, "\"seed larson\" %.3f %.3f\n", larson[SEED][0].mops, larson[SEED][1].mops);
+	fprintf(f, "\"uncached larson\" %.3f %.3f\n", larson[UNCACHED][0].mops, larson[UNCACHED][1].mops);
 	fclose(f);
 
 	snprintf(path, sizeof(path), "%s/memory.dat", o->out_dir);
@@ -709,7 +709,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 	if (!f)
 		return;
 	fprintf(f, "# allocator asked handed peak_pages after (MiB)\n");
-	for (a = CACHED; a <= SEED; a += SEED - CACHED)
+	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
 		fprintf(f, "%s %.3f %.3f %.3f %.3f\n", alloc_names[a], fa[a].requested / 1048576,
 			fa[a].handed / 1048576, fa[a].populated / 1048576,
 			fa[a].populated_after / 1048576);

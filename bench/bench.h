@@ -15,7 +15,7 @@
 struct bench_args {
 	__u64 size;
 	__u64 iters;
-	__u64 seed_mode;	/* 1: the instance without per-CPU caches */
+	__u64 uncached;	/* 1: the instance without per-CPU caches */
 };
 
 /* What one run on one CPU measured (indexed by CPU). */

@@ -138,7 +138,7 @@ int main(void)
 	struct demo_result *d;
 	struct buddy_totals tot;
 	struct buddy_stats *st;
-	__u64 ns[RUNS], seed_ns[RUNS];
+	__u64 ns[RUNS], uncached_ns[RUNS];
 	struct utsname u;
 	struct demo *skel;
 	int i, err;
@@ -167,20 +167,20 @@ int main(void)
 	for (i = 0; i < RUNS && !err; i++) {
 		err = run(skel->progs.demo_pairs, "demo_pairs");
 		ns[i] = d->pairs_ns;
-		seed_ns[i] = d->seed_pairs_ns;
+		uncached_ns[i] = d->uncached_pairs_ns;
 	}
 	if (err)
 		goto out;
 	qsort(ns, RUNS, sizeof(ns[0]), cmp_u64);
-	qsort(seed_ns, RUNS, sizeof(seed_ns[0]), cmp_u64);
+	qsort(uncached_ns, RUNS, sizeof(uncached_ns[0]), cmp_u64);
 	printf("  %-36s %.1f ns/pair (median of %d x %llu; min %.1f, max %.1f)\n",
 	       "alloc+free 64 B, per-CPU caches:", (double)ns[RUNS / 2] / d->pairs,
 	       RUNS, (unsigned long long)d->pairs, (double)ns[0] / d->pairs,
 	       (double)ns[RUNS - 1] / d->pairs);
 	printf("  %-36s %.1f ns/pair (median; min %.1f, max %.1f): caches %.1fx faster\n",
-	       "the same, seed mode (global lock):", (double)seed_ns[RUNS / 2] / d->seed_pairs,
-	       (double)seed_ns[0] / d->seed_pairs, (double)seed_ns[RUNS - 1] / d->seed_pairs,
-	       (double)seed_ns[RUNS / 2] / ns[RUNS / 2]);
+	       "the same, uncached (global lock):", (double)uncached_ns[RUNS / 2] / d->uncached_pairs,
+	       (double)uncached_ns[0] / d->uncached_pairs, (double)uncached_ns[RUNS - 1] / d->uncached_pairs,
+	       (double)uncached_ns[RUNS / 2] / ns[RUNS / 2]);
 
 	err = run(skel->progs.demo_burst, "demo_burst");
 	if (err)

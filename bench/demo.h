@@ -13,8 +13,8 @@
 struct demo_result {
 	__u64 pairs;		/* alloc+free pairs completed */
 	__u64 pairs_ns;		/* time for all of them, inside BPF */
-	__u64 seed_pairs;	/* the same on an instance without caches */
-	__u64 seed_pairs_ns;
+	__u64 uncached_pairs;	/* the same on an instance without caches */
+	__u64 uncached_pairs_ns;
 	__u64 burst_blocks;	/* blocks live at the burst's peak */
 	__u64 burst_requested;	/* bytes asked for */
 	__u64 burst_usable;	/* bytes handed out (power-of-two classes) */

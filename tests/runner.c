@@ -4,7 +4,7 @@
  * libarena.bpf.o) into the running kernel and runs every SEC("syscall")
  * program named test_* with bpf_prog_test_run_opts(): before each, the
  * default instance is reset (arena_buddy_reset), after each the heap walk
- * (arena_buddy_check) must pass.  Tests named test_{seed,cache}_small_* run
+ * (arena_buddy_check) must pass.  Tests named test_{uncached,cache}_small_* run
  * in a second copy of the object whose arena is only a few MiB.
  */
 #define _GNU_SOURCE
@@ -670,9 +670,9 @@ static enum test_status test_trim_while_allocating(struct buddy_tests *skel, int
 	return TEST_OK;
 }
 
-static enum test_status test_seed_stress(struct buddy_tests *skel, int seconds)
+static enum test_status test_uncached_stress(struct buddy_tests *skel, int seconds)
 {
-	return test_two_cpu_stress(skel, skel->progs.stress_begin_seed, seconds);
+	return test_two_cpu_stress(skel, skel->progs.stress_begin_uncached, seconds);
 }
 
 static enum test_status test_cache_stress(struct buddy_tests *skel, int seconds)
@@ -691,7 +691,7 @@ static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
 		const char *name;
 		enum test_status (*fn)(struct buddy_tests *skel, int seconds);
 	} tests[] = {
-		{ "kernel/seed_two_cpu_stress", test_seed_stress },
+		{ "kernel/uncached_two_cpu_stress", test_uncached_stress },
 		{ "kernel/cache_two_cpu_stress", test_cache_stress },
 		{ "kernel/cache_producer_consumer", test_pc },
 		{ "kernel/cache_trim_while_allocating", test_trim_while_allocating },

@@ -101,7 +101,7 @@ int bench_pages(struct bench_args *args)
 
 static __always_inline buddy_t *bench_instance(struct bench_args *args)
 {
-	return args->seed_mode ? &bench_seed : &bench_cached;
+	return args->uncached ? &bench_uncached : &bench_cached;
 }
 
 /* 16 B .. max bytes. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The `make run` workload: alloc/free pairs timed inside BPF (the default
- * instance, with per-CPU caches, and a seed-mode instance without), then a
+ * instance, with per-CPU caches, and a uncached instance without), then a
  * burst of live blocks of mixed sizes freed again.
  */
 /* SEC("syscall") programs: sleepable, so the heap may grow inline. */
@@ -11,7 +11,7 @@
 
 struct demo_result __arena demo;
 __u64 __arena demo_ptrs[DEMO_BURST];
-struct buddy __arena demo_seed;
+struct buddy __arena demo_uncached;
 
 /* DEMO_PAIRS alloc+free pairs of 64 B; how many completed, time in *ns. */
 static __always_inline __u32 time_pairs(buddy_t *b, __u64 __arena *ns)
@@ -35,13 +35,13 @@ static __always_inline __u32 time_pairs(buddy_t *b, __u64 __arena *ns)
 SEC("syscall")
 int demo_pairs(void *ctx)
 {
-	if (demo_seed.magic != BUDDY_MAGIC || demo_seed.state != BUDDY_READY)
-		buddy_init_flags(&demo_seed, BUDDY_NO_PCPU_CACHE);
+	if (demo_uncached.magic != BUDDY_MAGIC || demo_uncached.state != BUDDY_READY)
+		buddy_init_flags(&demo_uncached, BUDDY_NO_PCPU_CACHE);
 	if (buddy_default_ready())
 		return -1;
 	demo.pairs = time_pairs(&buddy, &demo.pairs_ns);
-	demo.seed_pairs = time_pairs(&demo_seed, &demo.seed_pairs_ns);
-	return demo.pairs == DEMO_PAIRS && demo.seed_pairs == DEMO_PAIRS ? 0 : -1;
+	demo.uncached_pairs = time_pairs(&demo_uncached, &demo.uncached_pairs_ns);
+	return demo.pairs == DEMO_PAIRS && demo.uncached_pairs == DEMO_PAIRS ? 0 : -1;
 }
 
 SEC("syscall")

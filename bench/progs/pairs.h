@@ -9,7 +9,7 @@
 #include "../bench.h"
 
 extern struct buddy __arena bench_cached;
-extern struct buddy __arena bench_seed;
+extern struct buddy __arena bench_uncached;
 extern struct bench_result __arena bench_results[BENCH_MAX_CPUS];
 
 static __always_inline struct bench_result __arena *result_of_this_cpu(void)
@@ -21,7 +21,7 @@ static __always_inline struct bench_result __arena *result_of_this_cpu(void)
 
 static __always_inline int bench_run_pairs(struct bench_args *args)
 {
-	buddy_t *b = args->seed_mode ? &bench_seed : &bench_cached;
+	buddy_t *b = args->uncached ? &bench_uncached : &bench_cached;
 	__u64 size = args->size, iters = args->iters, p = 1, t0, locks;
 	struct bench_result __arena *r;
 	__u32 cpu = bpf_get_smp_processor_id();

@@ -4,7 +4,7 @@
  *
  *   buddy_t b;                     (in the arena: a global or a block)
  *   buddy_init(&b);                per-CPU caches on; or
- *   buddy_init_flags(&b, BUDDY_NO_PCPU_CACHE)  the plain buddy ("seed mode")
+ *   buddy_init_flags(&b, BUDDY_NO_PCPU_CACHE)  the plain buddy ("uncached mode")
  *   p = buddy_alloc(&b, 100);      16-byte aligned, NULL on failure
  *   err = buddy_free(&b, p);       0, or -errno and nothing changed
  *   buddy_destroy(&b);             every page back to the kernel

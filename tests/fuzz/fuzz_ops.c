@@ -138,7 +138,7 @@ static void op_free(int i, int twice)
 		if (err != -EALREADY && err != -EFAULT)
 			fprintf(stderr, "fuzz_ops: double free of %#llx (%llu B, %s) returned %d\n",
 				(unsigned long long)live[i].ptr, (unsigned long long)live[i].size,
-				buddy.flags ? "seed" : "cache", err);
+				buddy.flags ? "uncached" : "cache", err);
 		FUZZ_ASSERT(err == -EALREADY || err == -EFAULT);
 	}
 	drop(i);

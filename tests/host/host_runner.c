@@ -194,20 +194,20 @@ struct host_test {
 	__u64 flags;
 };
 
-#define SEED_ENTRY(name) { "seed_" #name, t_##name, BUDDY_NO_PCPU_CACHE },
+#define UNCACHED_ENTRY(name) { "uncached_" #name, t_##name, BUDDY_NO_PCPU_CACHE },
 #define CACHE_ENTRY(name) { "cache_" #name, t_##name, 0 },
 #define CACHE_ONLY_ENTRY(name) { #name, t_##name, 0 },
 
 static const struct host_test tests[] = {
-	BUDDY_TESTS(SEED_ENTRY)
-	SEED_TESTS(SEED_ENTRY)
-	RELIABILITY_TESTS(SEED_ENTRY)
-	RELIABILITY_SEED_TESTS(SEED_ENTRY)
+	BUDDY_TESTS(UNCACHED_ENTRY)
+	UNCACHED_TESTS(UNCACHED_ENTRY)
+	RELIABILITY_TESTS(UNCACHED_ENTRY)
+	RELIABILITY_UNCACHED_TESTS(UNCACHED_ENTRY)
 	BUDDY_TESTS(CACHE_ENTRY)
 	RELIABILITY_TESTS(CACHE_ENTRY)
 	RELIABILITY_CACHE_TESTS(CACHE_ENTRY)
 	CACHE_TESTS(CACHE_ONLY_ENTRY)
-	{ "seed_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE },
+	{ "uncached_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE },
 	{ "cache_two_cpu_stress", t_two_cpu_stress, 0 },
 	{ "cache_producer_consumer", t_producer_consumer, 0 },
 	{ "fuzz_corpus_replay", t_fuzz_corpus_replay, 0 },

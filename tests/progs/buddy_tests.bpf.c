@@ -10,8 +10,8 @@
 		return t_##name(0);			\
 	}
 
-#define DEFINE_SEED_TEST(name)				\
-	SEC("syscall") int test_seed_##name(void *ctx)	\
+#define DEFINE_UNCACHED_TEST(name)				\
+	SEC("syscall") int test_uncached_##name(void *ctx)	\
 	{						\
 		return t_##name(BUDDY_NO_PCPU_CACHE);	\
 	}
@@ -23,11 +23,11 @@
 		return t_##name(0);			\
 	}
 
-BUDDY_TESTS(DEFINE_SEED_TEST)
-SEED_TESTS(DEFINE_SEED_TEST)
-RELIABILITY_TESTS(DEFINE_SEED_TEST)
-RELIABILITY_SEED_TESTS(DEFINE_SEED_TEST)
-UPSTREAM_TESTS(DEFINE_SEED_TEST)
+BUDDY_TESTS(DEFINE_UNCACHED_TEST)
+UNCACHED_TESTS(DEFINE_UNCACHED_TEST)
+RELIABILITY_TESTS(DEFINE_UNCACHED_TEST)
+RELIABILITY_UNCACHED_TESTS(DEFINE_UNCACHED_TEST)
+UPSTREAM_TESTS(DEFINE_UNCACHED_TEST)
 UPSTREAM_TESTS(DEFINE_CACHE_TEST)
 BUDDY_TESTS(DEFINE_CACHE_TEST)
 RELIABILITY_TESTS(DEFINE_CACHE_TEST)
@@ -54,7 +54,7 @@ int fill_default(void *ctx)
 		return t_##name(flags);			\
 	}
 
-SEC("syscall") int stress_begin_seed(void *ctx)
+SEC("syscall") int stress_begin_uncached(void *ctx)
 {
 	return t_stress_begin(BUDDY_NO_PCPU_CACHE);
 }

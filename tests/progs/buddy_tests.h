@@ -23,7 +23,7 @@ __u64 __arena test_sizes[TEST_MAX_PTRS];
 
 /*
  * Every test runs with the default instance and test_b1 in one mode:
- * flags 0 (per-CPU caches) or BUDDY_NO_PCPU_CACHE (seed mode).
+ * flags 0 (per-CPU caches) or BUDDY_NO_PCPU_CACHE (uncached mode).
  */
 static __always_inline int test_begin(__u64 flags)
 {
@@ -700,7 +700,7 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 
 /* Tests of the plain buddy's own bookkeeping (exact buddy-level counts,
  * hand-corrupted freelists). */
-#define SEED_TESTS(X)				\
+#define UNCACHED_TESTS(X)				\
 	X(stats_exact)				\
 	X(check_detects_corruption)
 

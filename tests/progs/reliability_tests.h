@@ -260,7 +260,7 @@ static __always_inline int t_hostile_freelist_cycle(__u64 flags)
 #define RELIABILITY_CACHE_TESTS(X)		\
 	X(faults_all)
 
-#define RELIABILITY_SEED_TESTS(X)		\
+#define RELIABILITY_UNCACHED_TESTS(X)		\
 	X(hostile_freelist_cycle)
 
 #endif /* __LIBARENA_RELIABILITY_TESTS_H */

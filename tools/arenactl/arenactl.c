@@ -62,7 +62,7 @@ static const struct {
 "NAME\n    arenactl stats - allocator statistics\n\n"
 "SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) stats\n\n"
 "DESCRIPTION\n"
-"    For each instance: state, mode (per-CPU caches or seed), bytes in use and\n"
+"    For each instance: state, mode (per-CPU caches or uncached), bytes in use and\n"
 "    peak, bytes asked for, chunks owned/populated/returned, allocations and\n"
 "    frees (slow path plus cache hits), failed allocations, lock acquisitions,\n"
 "    timeouts and deadlocks, rejected frees by reason, and the per-CPU cache\n"
@@ -209,7 +209,7 @@ static int cmd_stats(struct ctx *c)
 		}
 		printf("instance %#llx: %s, %s\n", (unsigned long long)c->instances[i],
 		       state_name(st.state),
-		       st.flags & BUDDY_NO_PCPU_CACHE ? "seed mode (no per-CPU caches)" :
+		       st.flags & BUDDY_NO_PCPU_CACHE ? "uncached (no per-CPU caches)" :
 							"per-CPU caches");
 		printf("  memory      %llu bytes in use (peak %llu), %llu asked for ever, "
 		       "%llu chunks (%llu populated, %llu returned)\n",
