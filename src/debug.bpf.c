@@ -49,7 +49,7 @@ static __always_inline void report_out(struct libarena_report __arena *last)
 /* Out of line: clang 19 may reuse an arena global's address without its
  * address-space cast across the many inlined call sites. */
 /* block: the allocation addr belongs to, when known (size != 0). */
-static __attribute__((noinline)) void report(__u32 kind, __u64 addr, __u64 size,
+static __attribute__((noinline)) void dbg_report(__u32 kind, __u64 addr, __u64 size,
 					     __s64 offset, __u64 found)
 {
 	struct libarena_report __arena *last = &libarena_last_report;
@@ -149,13 +149,13 @@ static __always_inline int dbg_verify(__u64 raw)
 		/* The highest differing byte is the one nearest the data. */
 		for (i = 7; i > 0 && !(canary >> (i * 8) & 0xff); i--)
 			;
-		report(REPORT_UNDERFLOW, user, h->size, i - 8,
+		dbg_report(REPORT_UNDERFLOW, user, h->size, i - 8,
 		       *(__u8 __arena *)arena_ptr(raw + 8 + i));
 		return -EUCLEAN;
 	}
 	bad = find_not(end, raw + block_size(raw), DBG_REDZONE_BYTE);
 	if (bad < raw + block_size(raw)) {
-		report(REPORT_OVERFLOW, user, h->size, bad - user,
+		dbg_report(REPORT_OVERFLOW, user, h->size, bad - user,
 		       *(__u8 __arena *)arena_ptr(bad));
 		return -EUCLEAN;
 	}
@@ -210,7 +210,7 @@ static __always_inline void dbg_release(__u64 raw)
 
 	bad = find_not(user, user + h->size, DBG_POISON_BYTE);
 	if (bad < user + h->size)
-		report(REPORT_USE_AFTER_FREE, user, h->size, bad - user,
+		dbg_report(REPORT_USE_AFTER_FREE, user, h->size, bad - user,
 		       *(__u8 __arena *)arena_ptr(bad));
 	h->magic = 0;
 	buddy_free_fast(arena_ptr(chunk_hdr(chunk_of(raw))->owner), raw);
@@ -231,14 +231,14 @@ __noinline int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
 	if (!addr)
 		return 0;
 	if (dbg_block(addr) && h->magic == DBG_FREED) {
-		report(REPORT_DOUBLE_FREE, addr, h->size, 0, 0);
+		dbg_report(REPORT_DOUBLE_FREE, addr, h->size, 0, 0);
 		return -EALREADY;
 	}
 	if (!dbg_block(addr) || h->magic != DBG_MAGIC) {
 		/* Not a debug block: a plain one (aligned_alloc), or a bug. */
 		err = __buddy_free(b, addr);
 		if (err)
-			report(err == -EALREADY ? REPORT_DOUBLE_FREE : REPORT_INVALID_FREE,
+			dbg_report(err == -EALREADY ? REPORT_DOUBLE_FREE : REPORT_INVALID_FREE,
 			       addr, 0, 0, 0);
 		return err;
 	}
@@ -267,7 +267,7 @@ int __arena_check(__u64 addr)
 	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
 
 	if (!addr || !dbg_block(addr) || h->magic != DBG_MAGIC) {
-		report(REPORT_INVALID_FREE, addr, 0, 0, 0);
+		dbg_report(REPORT_INVALID_FREE, addr, 0, 0, 0);
 		return -EINVAL;
 	}
 	return dbg_verify(addr - DBG_HEADER);
@@ -304,7 +304,7 @@ static __always_inline int shadow_check(__u64 addr, __u64 size)
 	}
 	if (a >= end)
 		return 0;
-	report(v == SHADOW_FREED ? REPORT_USE_AFTER_FREE : REPORT_BAD_ACCESS, a, 0, 0, v);
+	dbg_report(v == SHADOW_FREED ? REPORT_USE_AFTER_FREE : REPORT_BAD_ACCESS, a, 0, 0, v);
 	return -EFAULT;
 }
 

@@ -35,7 +35,7 @@ static __always_inline void walk_init(struct walk *w)
 
 typedef struct buddy_check_report __arena report_t;
 
-static __always_inline int report(report_t *rep, enum buddy_check_err err,
+static __always_inline int walk_report(report_t *rep, enum buddy_check_err err,
 				  __u64 chunk, __u32 item, __u64 expected,
 				  __u64 found)
 {
@@ -56,7 +56,7 @@ static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *
 	for (n = opaque(0); item < CHUNK_ITEMS && n < CHUNK_ITEMS && can_loop; n++) {
 		order = item_order(chunk, item);
 		if ((item & ((1u << order) - 1)) || item + (1u << order) > CHUNK_ITEMS)
-			return report(rep, BUDDY_CHECK_BAD_BLOCK, chunk, item, 0, order);
+			return walk_report(rep, BUDDY_CHECK_BAD_BLOCK, chunk, item, 0, order);
 		if (item_allocated(chunk, item)) {
 			w->nr_allocated++;
 		} else {
@@ -66,13 +66,13 @@ static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *
 			if (order < BUDDY_MAX_ORDER && buddy_item > item &&
 			    !item_allocated(chunk, buddy_item) &&
 			    item_order(chunk, buddy_item) == order)
-				return report(rep, BUDDY_CHECK_UNMERGED, chunk, item,
+				return walk_report(rep, BUDDY_CHECK_UNMERGED, chunk, item,
 					      0, order);
 		}
 		item += 1u << order;
 	}
 	if (item != CHUNK_ITEMS)
-		return report(rep, BUDDY_CHECK_INCOMPLETE, chunk, item, CHUNK_ITEMS, item);
+		return walk_report(rep, BUDDY_CHECK_INCOMPLETE, chunk, item, CHUNK_ITEMS, item);
 	return 0;
 }
 
@@ -92,7 +92,7 @@ static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct wal
 			if (!item_valid(item) || item_allocated(chunk, item) ||
 			    item_order(chunk, item) != order ||
 			    free_links(chunk, item)->prev != prev)
-				return report(rep, BUDDY_CHECK_FREELIST, chunk, item,
+				return walk_report(rep, BUDDY_CHECK_FREELIST, chunk, item,
 					      order, item_order(chunk, item));
 			count++;
 			prev = item;
@@ -100,10 +100,10 @@ static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct wal
 		}
 		barrier_var(order);
 		if (item != ITEM_NONE || count != w->nr_free[order & BUDDY_MAX_ORDER])
-			return report(rep, BUDDY_CHECK_FREELIST, chunk, item,
+			return walk_report(rep, BUDDY_CHECK_FREELIST, chunk, item,
 				      w->nr_free[order & BUDDY_MAX_ORDER], count);
 		if (!!(h->free_mask & (1u << order)) != !!count)
-			return report(rep, BUDDY_CHECK_FREELIST, chunk, order,
+			return walk_report(rep, BUDDY_CHECK_FREELIST, chunk, order,
 				      !!count, h->free_mask);
 	}
 	return 0;
@@ -120,7 +120,7 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
 	walk_init(&w);
 	if (!space_has_chunk(s, chunk) || h->magic != CHUNK_MAGIC ||
 	    h->owner != arena_addr(b))
-		return report(rep, BUDDY_CHECK_BAD_CHUNK, chunk, 0, CHUNK_MAGIC,
+		return walk_report(rep, BUDDY_CHECK_BAD_CHUNK, chunk, 0, CHUNK_MAGIC,
 			      h->magic);
 	err = walk_blocks(rep, chunk, &w);
 	if (!err)
@@ -128,10 +128,10 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
 	if (err)
 		return err;
 	if (w.nr_allocated != h->nr_allocated)
-		return report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.nr_allocated,
+		return walk_report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.nr_allocated,
 			      h->nr_allocated);
 	if (w.free_bytes != h->free_bytes)
-		return report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.free_bytes,
+		return walk_report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.free_bytes,
 			      h->free_bytes);
 	return CHUNK_CAPACITY - w.free_bytes;
 }
@@ -162,11 +162,11 @@ static __always_inline int walk_instance(buddy_t *b, struct arena_space __arena 
 		chunk = chunk_hdr(chunk)->next;
 	}
 	if (chunk)
-		return report(rep, BUDDY_CHECK_INCOMPLETE, chunk, 0, 0, n);
+		return walk_report(rep, BUDDY_CHECK_INCOMPLETE, chunk, 0, 0, n);
 	if (n != b->stats.chunks)
-		return report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.chunks, n);
+		return walk_report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.chunks, n);
 	if (in_use != b->stats.bytes_in_use)
-		return report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.bytes_in_use,
+		return walk_report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.bytes_in_use,
 			      in_use);
 	rep->err = BUDDY_CHECK_OK;
 	return 0;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <libarena/stats.h>
 #include "test_report.h"
 
 enum test_status { TEST_OK, TEST_FAIL, TEST_SKIP };
@@ -144,22 +145,10 @@ static inline void test_print_report(const struct test_report *rep)
 	test_print_source_line(src, rep->line);
 }
 
-static inline const char *check_err_name(__u32 err)
-{
-	static const char *const names[] = {
-		"ok", "bad chunk header", "bad block order/alignment",
-		"unmerged free buddies", "freelist corrupt",
-		"allocated/free totals disagree", "statistics disagree",
-		"walk incomplete (loop budget)",
-	};
-
-	return err < sizeof(names) / sizeof(names[0]) ? names[err] : "?";
-}
-
 static inline void test_print_check(const struct buddy_check_report *c)
 {
 	test_why("heap check: %s at chunk %#llx item %u: expected %llu, found %llu",
-		 check_err_name(c->err), (unsigned long long)c->chunk, c->item,
+		 buddy_check_err_str(c->err), (unsigned long long)c->chunk, c->item,
 		 (unsigned long long)c->expected, (unsigned long long)c->found);
 }
 

@@ -10,6 +10,23 @@
 
 #include "types.h"
 
+/* What buddy_check() found (enum buddy_check_err), in words. */
+static inline const char *buddy_check_err_str(__u32 err)
+{
+	static const char *const names[] = {
+		[BUDDY_CHECK_OK] = "consistent",
+		[BUDDY_CHECK_BAD_CHUNK] = "bad chunk header",
+		[BUDDY_CHECK_BAD_BLOCK] = "bad block order or alignment",
+		[BUDDY_CHECK_UNMERGED] = "two free buddies left unmerged",
+		[BUDDY_CHECK_FREELIST] = "freelist corrupt",
+		[BUDDY_CHECK_COUNTS] = "allocated/free totals disagree",
+		[BUDDY_CHECK_STATS] = "statistics disagree with the chunks",
+		[BUDDY_CHECK_INCOMPLETE] = "walk incomplete",
+	};
+
+	return err < sizeof(names) / sizeof(names[0]) ? names[err] : "unknown finding";
+}
+
 struct buddy_totals {
 	__u64 allocs;		/* allocations served, cache hits included */
 	__u64 frees;

@@ -327,16 +327,5 @@ int libarena__check(struct libarena *la, __u64 instance, struct buddy_check_repo
 
 const char *libarena__check_err_str(__u32 err)
 {
-	static const char *const names[] = {
-		[BUDDY_CHECK_OK] = "consistent",
-		[BUDDY_CHECK_BAD_CHUNK] = "bad chunk header",
-		[BUDDY_CHECK_BAD_BLOCK] = "bad block order or alignment",
-		[BUDDY_CHECK_UNMERGED] = "two free buddies left unmerged",
-		[BUDDY_CHECK_FREELIST] = "freelist corrupt",
-		[BUDDY_CHECK_COUNTS] = "allocated/free totals disagree",
-		[BUDDY_CHECK_STATS] = "statistics disagree with the chunks",
-		[BUDDY_CHECK_INCOMPLETE] = "walk incomplete",
-	};
-
-	return err < sizeof(names) / sizeof(names[0]) ? names[err] : "unknown finding";
+	return buddy_check_err_str(err);
 }
