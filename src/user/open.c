@@ -82,7 +82,8 @@ int libarena__open(int arena_map_fd, struct libarena **out)
 	if (err) {
 		free(la);
 		return libarena_err(err, "no libarena_info for arena map %u: is a program linked "
-				    "with libarena loaded, and has it allocated yet", info.id);
+				    "with libarena loaded, and its heap initialised (the loader "
+				    "runs libarena__refill() after loading)", info.id);
 	}
 	la->size = (size_t)info.max_entries << ARENA_PAGE_SHIFT;
 	/* The kernel accepts a second mapping only at the arena's address. */
