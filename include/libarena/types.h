@@ -34,7 +34,8 @@
  *          chunks hold more than the high one.  Sleepable code services
  *          both (buddy_refill).
  *
- * cache    Per CPU, per size class 16 B .. 4 KiB: a stack of block addresses
+ * cache    Per CPU, per order (16 B .. 4 KiB inline, 8 KiB .. 512 KiB in the
+ *          slow path): a stack of block addresses
  *          (struct pcpu_class) that only its own CPU touches, with plain
  *          loads and stores, inside a busy flag (see <libarena/cache.h>
  *          for why nesting and preemption cannot break it).  A block in a
