@@ -3,7 +3,6 @@
 #ifndef __LIBARENA_INSTANCE_H
 #define __LIBARENA_INSTANCE_H
 
-#define LIBARENA_NO_MALLOC_ALIASES	/* the library has its own free_*() */
 #include "chunk.h"
 #include "space.h"
 #include <libarena/buddy.h>

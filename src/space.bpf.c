@@ -6,7 +6,6 @@
  * lock.  A slice not populated stays reserved, so bpf_arena_alloc_pages()
  * calls elsewhere in the program cannot take it.
  */
-#define LIBARENA_NO_MALLOC_ALIASES
 #include "space.h"
 #include <libarena/malloc.h>
 

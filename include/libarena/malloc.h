@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * malloc-style API over the default instance, the arena global `buddy`,
- * which is initialised on first use.  Define LIBARENA_NO_MALLOC_ALIASES
- * before including to keep the names malloc/free/calloc/realloc free.
+ * malloc-style API over the default instance, the arena global `buddy`.
+ * The standard names (malloc, free, calloc, realloc) are opt-in:
+ * <libarena/override.h>.
  */
 #ifndef __LIBARENA_MALLOC_H
 #define __LIBARENA_MALLOC_H
@@ -118,12 +118,5 @@ static __always_inline __u64 __arena_aligned_alloc(__u64 align, __u64 size)
 	((void __arena *)__arena_aligned_alloc((align), (size)))
 #define arena_usable_size(p)	__arena_usable_size(arena_addr(p))
 #define arena_trim()		buddy_trim(&buddy)
-
-#if defined(__BPF__) && !defined(LIBARENA_NO_MALLOC_ALIASES)
-#define malloc(size)		arena_malloc(size)
-#define free(p)			arena_free(p)
-#define calloc(n, size)		arena_calloc((n), (size))
-#define realloc(p, size)	arena_realloc((p), (size))
-#endif
 
 #endif /* __LIBARENA_MALLOC_H */

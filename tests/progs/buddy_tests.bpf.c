@@ -36,6 +36,30 @@ CACHE_TESTS(DEFINE_CACHE_ONLY_TEST)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* The opt-in standard names (<libarena/override.h>), included last so that
+ * nothing above sees them. */
+#include <libarena/override.h>
+
+SEC("syscall") int test_override_names(void *ctx)
+{
+	__u8 __arena *p, *q;
+
+	ASSERT_OK(test_begin(0));
+	p = malloc(100);
+	ASSERT_NOT_NULL(p);
+	p[99] = 7;
+	q = realloc(p, 3000);
+	ASSERT_NOT_NULL(q);
+	ASSERT_EQ(q[99], 7);
+	free(q);
+	q = calloc(10, 10);
+	ASSERT_NOT_NULL(q);
+	ASSERT_EQ(q[50], 0);
+	free(q);
+	ASSERT_EQ(settled_bytes(&buddy), 0);
+	return 0;
+}
+
 /* For the runner's own checks: 100 blocks of 64 B left allocated. */
 SEC("syscall")
 int fill_default(void *ctx)
