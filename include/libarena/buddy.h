@@ -37,22 +37,16 @@
 
 typedef struct buddy __arena buddy_t;
 
-#ifdef __BPF__
-#define __LIBARENA_ARG __arg_arena
-#else
-#define __LIBARENA_ARG
-#endif
-
-int buddy_init_flags(buddy_t *b __LIBARENA_ARG, __u64 flags);
-int buddy_destroy(buddy_t *b __LIBARENA_ARG);
-int buddy_reset(buddy_t *b __LIBARENA_ARG);
+int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags);
+int buddy_destroy(buddy_t *b __arg_arena);
+int buddy_reset(buddy_t *b __arg_arena);
 /* Global entry points; a global BPF function may not return a pointer. */
-__u64 __buddy_alloc(buddy_t *b __LIBARENA_ARG, __u64 size);
-int __buddy_free(buddy_t *b __LIBARENA_ARG, __u64 addr);
-__u64 __buddy_usable_size(buddy_t *b __LIBARENA_ARG, __u64 addr);
+__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size);
+int __buddy_free(buddy_t *b __arg_arena, __u64 addr);
+__u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr);
 /* Sleepable only: refill the reserve and retry / return surplus chunks. */
-__u64 __buddy_alloc_sleepable(buddy_t *b __LIBARENA_ARG, __u64 size);
-int __buddy_free_sleepable(buddy_t *b __LIBARENA_ARG, __u64 addr);
+__u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size);
+int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr);
 
 /*
  * The reserve (free bytes in populated chunks).  Alloc asks for a refill
@@ -60,21 +54,21 @@ int __buddy_free_sleepable(buddy_t *b __LIBARENA_ARG, __u64 addr);
  * shrink when entirely empty chunks hold more than `high` bytes.  Defaults:
  * 512 KiB and 4 MiB.  Any context: 0 or -EINVAL/-ERANGE.
  */
-int buddy_set_reserve(buddy_t *b __LIBARENA_ARG, __u64 low, __u64 high);
+int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high);
 /* Sleepable: service what alloc/free asked for; chunks moved, or -errno. */
-int buddy_refill(buddy_t *b __LIBARENA_ARG);
+int buddy_refill(buddy_t *b __arg_arena);
 /* Sleepable: grow now until `bytes` are free; chunks added, or -errno. */
-int buddy_reserve(buddy_t *b __LIBARENA_ARG, __u64 bytes);
+int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes);
 /* Sleepable: trim the caches, return empty chunks beyond the high mark. */
-int buddy_shrink(buddy_t *b __LIBARENA_ARG);
+int buddy_shrink(buddy_t *b __arg_arena);
 
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */
-int buddy_check(buddy_t *b __LIBARENA_ARG);
+int buddy_check(buddy_t *b __arg_arena);
 /* Give every block held by the per-CPU caches and the depot back to the
  * buddy: how many, or -errno. */
-int buddy_trim(buddy_t *b __LIBARENA_ARG);
+int buddy_trim(buddy_t *b __arg_arena);
 /* Bytes each CPU may keep cached (default 256 KiB); trims. */
-int buddy_set_cache_budget(buddy_t *b __LIBARENA_ARG, __u64 bytes);
+int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes);
 
 static __always_inline int buddy_init(buddy_t *b)
 {

@@ -68,24 +68,19 @@ struct dbg_quarantine {
 	__u64 slots[DBG_QUARANTINE];
 };
 
-#ifdef __BPF__
-#define __LIBARENA_DBG_ARG __arg_arena
-#else
-#define __LIBARENA_DBG_ARG
-#endif
 
-__u64 __dbg_alloc(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 size);
+__u64 __dbg_alloc(struct buddy __arena *b __arg_arena, __u64 size);
 /* Sleepable callers: refills the reserve and retries when it runs dry. */
-__u64 __dbg_alloc_sleepable(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 size);
+__u64 __dbg_alloc_sleepable(struct buddy __arena *b __arg_arena, __u64 size);
 #ifdef LIBARENA_SLEEPABLE
 #define __dbg_alloc_slow	__dbg_alloc_sleepable
 #else
 #define __dbg_alloc_slow	__dbg_alloc
 #endif
-int __dbg_free(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 addr);
-__u64 __dbg_usable_size(struct buddy __arena *b __LIBARENA_DBG_ARG, __u64 addr);
+int __dbg_free(struct buddy __arena *b __arg_arena, __u64 addr);
+__u64 __dbg_usable_size(struct buddy __arena *b __arg_arena, __u64 addr);
 /* Drop an instance's blocks from the quarantine (buddy_destroy does). */
-int dbg_forget(struct buddy __arena *b __LIBARENA_DBG_ARG);
+int dbg_forget(struct buddy __arena *b __arg_arena);
 /* 0 if the live block at addr is intact, else -EUCLEAN and a report. */
 int __arena_check(__u64 addr);
 /* Release every quarantined block now (verifying each): how many. */
