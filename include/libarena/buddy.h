@@ -33,20 +33,12 @@
 #ifndef __LIBARENA_BUDDY_H
 #define __LIBARENA_BUDDY_H
 
-#include "types.h"
-
-typedef struct buddy __arena buddy_t;
+#include "entry.h"
+#include "cache.h"	/* the inline fast paths */
 
 int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags);
 int buddy_destroy(buddy_t *b __arg_arena);
 int buddy_reset(buddy_t *b __arg_arena);
-/* Global entry points; a global BPF function may not return a pointer. */
-__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size);
-int __buddy_free(buddy_t *b __arg_arena, __u64 addr);
-__u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr);
-/* Sleepable only: refill the reserve and retry / return surplus chunks. */
-__u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size);
-int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr);
 
 /*
  * The reserve (free bytes in populated chunks).  Alloc asks for a refill
@@ -64,18 +56,17 @@ int buddy_shrink(buddy_t *b __arg_arena);
 
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */
 int buddy_check(buddy_t *b __arg_arena);
-/* Give every block held by the per-CPU caches and the depot back to the
- * buddy: how many, or -errno. */
+/* Give this CPU's cached blocks and the depot's back to the buddy, and ask
+ * the other CPUs to empty theirs at their next slow path: how many now, or
+ * -errno. */
 int buddy_trim(buddy_t *b __arg_arena);
-/* Bytes each CPU may keep cached (default 256 KiB); trims. */
+/* Bytes each CPU may keep cached (default 2 MiB); trims. */
 int buddy_set_cache_budget(buddy_t *b __arg_arena, __u64 bytes);
 
 static __always_inline int buddy_init(buddy_t *b)
 {
 	return buddy_init_flags(b, 0);
 }
-
-#include "cache.h"	/* the inline fast paths */
 
 #ifdef LIBARENA_DEBUG
 #include "debug.h"

@@ -35,7 +35,7 @@
 #define __LIBARENA_CACHE_H
 
 #include "block.h"
-#include "buddy.h"
+#include "entry.h"
 
 typedef struct pcpu_cache __arena pcpu_cache_t;
 
