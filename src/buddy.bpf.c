@@ -214,6 +214,18 @@ static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
 	return n;
 }
 
+/* After an allocation under the lock: ask for a refill if it found no
+ * block (counted) or left the reserve under its low watermark. */
+static __always_inline void reserve_note(buddy_t *b, bool found)
+{
+	if (!found) {
+		b->stats.reserve_dry++;
+		reserve_want_refill(b, REFILL_DRY);
+	} else if (reserve_free(b) < b->reserve_low) {
+		reserve_want_refill(b, REFILL_LOW);
+	}
+}
+
 /* With the lock held: free what could not take it earlier. */
 static __always_inline void drain_deferred_locked(buddy_t *b)
 {
@@ -243,12 +255,7 @@ __noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 		*block_link(addr) = head;
 		head = addr;
 	}
-	if (!head)
-		b->stats.reserve_dry++;
-	if (!head)
-		reserve_want_refill(b, REFILL_DRY);
-	else if (reserve_free(b) < b->reserve_low)
-		reserve_want_refill(b, REFILL_LOW);
+	reserve_note(b, head);
 	drain_deferred_locked(b);
 	buddy_unlock(b);
 	return head;
@@ -269,12 +276,8 @@ __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 	if (addr) {
 		b->stats.allocs++;
 		b->stats.bytes_requested += size;
-		if (reserve_free(b) < b->reserve_low)
-			reserve_want_refill(b, REFILL_LOW);
-	} else {
-		b->stats.reserve_dry++;
-		reserve_want_refill(b, REFILL_DRY);
 	}
+	reserve_note(b, addr);
 	drain_deferred_locked(b);
 	buddy_unlock(b);
 	return addr;

@@ -104,7 +104,6 @@ __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 	return addr;
 }
 
-
 static __always_inline bool depot_lost_race(void)
 {
 	return fault_hit(FAULT_DEPOT, READ_ONCE(libarena_faults.depot_every));
@@ -188,11 +187,14 @@ static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 order, __u32 n, __
 }
 
 /* Park a list of custody blocks (no guard held): the depot, else the buddy. */
-static __always_inline void park_list(buddy_t *b, __u32 order, __u64 head)
+static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 order, __u64 head)
 {
-	if (!head || depot_put(b, order, head))
+	if (!head)
 		return;
-	give_or_defer(b, head);
+	if (depot_put(b, order, head))
+		atomic_add(&pc->stats.depot_puts, 1);
+	else
+		give_or_defer(b, head);
 }
 
 /*
@@ -220,7 +222,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 or
 		rest = push_list(b, pc, order, rest);
 		pcpu_exit(pc);
 	}
-	park_list(b, order, rest);
+	park_list(b, pc, order, rest);
 	*pcpu_tag(addr) = 0;
 	return addr;
 }
@@ -242,12 +244,10 @@ static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 
 	if (head)
 		pc->stats.flushes++;
 	pcpu_exit(pc);
-	if (head && depot_put(b, order, head))
-		atomic_add(&pc->stats.depot_puts, 1);
-	else if (head)
-		give_or_defer(b, head);
+	park_list(b, pc, order, head);
 	return pushed ? 0 : -EAGAIN;
 }
+
 /* Everything one CPU's cache holds, as one list (inside the guard). */
 static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 {

@@ -55,7 +55,6 @@ static __always_inline bool size_valid(buddy_t *b, __u64 size)
 static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 {
 	__u32 order = size_to_order(size);
-
 	__u64 addr;
 
 	if (!cache_serves(b, order))
