@@ -48,7 +48,8 @@ static __always_inline int reserve_fill(buddy_t *b, __u64 bytes, bool one)
 	return n ? n : err;
 }
 
-/* Give back empty chunks while they hold more than the high mark. */
+/* Give back empty chunks while they hold more than the high mark; how
+ * many (a service that returned any counts as a shrink). */
 static __always_inline int reserve_shrink(buddy_t *b)
 {
 	__u64 chunk;
@@ -60,6 +61,8 @@ static __always_inline int reserve_shrink(buddy_t *b)
 			break;
 		space_chunk_put(chunk);
 	}
+	if (n)
+		atomic_add(&b->stats.shrinks, 1);
 	return n;
 }
 
@@ -82,8 +85,6 @@ __noinline int buddy_refill(buddy_t *b __arg_arena)
 		atomic_add(&b->stats.refills, 1);
 	else if (READ_ONCE(b->shrink_wanted))
 		shrunk = reserve_shrink(b);
-	if (shrunk)
-		atomic_add(&b->stats.shrinks, 1);
 	return grown + shrunk;
 }
 
@@ -101,15 +102,13 @@ __noinline int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes)
 
 __noinline int buddy_shrink(buddy_t *b __arg_arena)
 {
-	int trimmed = buddy_trim(b), shrunk;
+	int trimmed = buddy_trim(b);
 
 	if (trimmed < 0)
 		return trimmed;
+	/* Stays asked for if the lock cannot be had now. */
 	WRITE_ONCE(b->shrink_wanted, 1);
-	shrunk = reserve_shrink(b);
-	if (shrunk)
-		atomic_add(&b->stats.shrinks, 1);
-	return shrunk;
+	return reserve_shrink(b);
 }
 
 /* Any context: only sets the marks; the next refill applies them. */
