@@ -11,25 +11,12 @@
 #include <bpf/libbpf.h>
 #include <libarena/types.h>
 #include "runner.h"
+#include "kernel.h"
 #include "async_types.h"
 #include "async_refill.skel.h"
 #include "async_refill.h"
 
 #define ASYNC_WAIT_SECONDS	2.0
-
-/* Run a program once; tc test runs need a packet (any 64 bytes), syscall
- * programs take none. */
-static int async_run(struct bpf_program *prog)
-{
-	static char frame[64];
-	bool tc = bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tc ? frame : NULL,
-		    .data_size_in = tc ? sizeof(frame) : 0);
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		return -errno;
-	return opts.retval;
-}
 
 /* Wait until *counter exceeds before (the worker ran); false on timeout. */
 static bool wait_for(volatile __u64 *counter, __u64 before)
@@ -48,7 +35,7 @@ static enum test_status async_check(struct async_refill *skel)
 	__u64 held, refills = bs->refills, shrinks;
 
 	st->phase = ASYNC_HOLD;
-	async_run(skel->progs.async_step);
+	test_run_result(skel->progs.async_step);
 	held = st->nr_held;
 	if (!st->nulls || !bs->refill_kicks) {
 		test_why("expected the reserve to run dry and a kick, got %llu NULLs, %llu kicks",
@@ -59,7 +46,7 @@ static enum test_status async_check(struct async_refill *skel)
 		test_why("no refill by the worker within %.0f s", ASYNC_WAIT_SECONDS);
 		return TEST_FAIL;
 	}
-	async_run(skel->progs.async_step);	/* grown: allocates again */
+	test_run_result(skel->progs.async_step);	/* grown: allocates again */
 	if (st->nr_held <= held) {
 		test_why("after the worker's refill, expected more than %llu blocks held, got %u",
 			 (unsigned long long)held, st->nr_held);
@@ -68,7 +55,7 @@ static enum test_status async_check(struct async_refill *skel)
 	held = st->nr_held;
 	shrinks = bs->shrinks;
 	st->phase = ASYNC_FREE;
-	async_run(skel->progs.async_step);
+	test_run_result(skel->progs.async_step);
 	if (st->free_errors || !wait_for(&bs->shrinks, shrinks)) {
 		test_why("after freeing all: expected a shrink by the worker, got %llu (free errors %llu)",
 			 (unsigned long long)(bs->shrinks - shrinks),
@@ -94,8 +81,8 @@ void run_async_refill_tests(struct test_run *r)
 	skel = async_refill__open_and_load();
 	if (!skel) {
 		test_why("cannot load async_refill.bpf.o: %s", strerror(errno));
-	} else if ((err = async_run(skel->progs.async_setup)) ||
-		   (err = async_run(skel->progs.arena_buddy_refill)) < 0) {
+	} else if ((err = test_run_result(skel->progs.async_setup)) ||
+		   (err = test_run_result(skel->progs.arena_buddy_refill)) < 0) {
 		test_why("setup (async_setup, then arena_buddy_refill to arm): %d", err);
 	} else {
 		st = async_check(skel);

@@ -4,11 +4,38 @@
 #define __LIBARENA_TESTS_KERNEL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+
+/*
+ * Run a program once with bpf_prog_test_run_opts(): 0, or -errno; its
+ * return value (0 if it did not run) in *retval.  A tc program gets a packet (64 zero bytes:
+ * it needs at least an Ethernet header); others take no input.
+ */
+static inline int test_run_prog(struct bpf_program *prog, int *retval)
+{
+	static char frame[64];
+	bool tc = bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tc ? frame : NULL,
+		    .data_size_in = tc ? sizeof(frame) : 0);
+
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+
+	*retval = opts.retval;
+	return err ? -errno : 0;
+}
+
+/* The same as one number: -errno, or the program's return value. */
+static inline int test_run_result(struct bpf_program *prog)
+{
+	int ret, err = test_run_prog(prog, &ret);
+
+	return err ?: ret;
+}
 
 /* The verifier's instruction count of a loaded program, 0 if unknown. */
 static inline __u32 test_verified_insns(struct bpf_program *prog)

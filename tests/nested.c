@@ -25,15 +25,6 @@
 #define NESTED_CPU	0
 #define NESTED_FREQ	20000	/* samples per second asked for */
 
-static int nested_run(struct bpf_program *prog)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		return -errno;
-	return opts.retval;
-}
-
 static int pin_to(int cpu)
 {
 	cpu_set_t set;
@@ -51,7 +42,7 @@ static int nested_hammer(struct nested *skel, struct bpf_link *link)
 
 	skel->arena->nested_ctl.armed = 1;
 	while (test_now() < end && !ret)
-		ret = nested_run(skel->progs.nested_outer);
+		ret = test_run_result(skel->progs.nested_outer);
 	skel->arena->nested_ctl.armed = 0;
 	return ret;
 }
@@ -109,7 +100,7 @@ static enum test_status test_nested(struct nested *skel, __u64 flags)
 	memset(&skel->arena->nested_irq_side, 0, sizeof(struct nested_side));
 	skel->arena->nested_ctl.cpu = NESTED_CPU;
 	skel->arena->nested_ctl.flags = flags;
-	err = nested_run(skel->progs.nested_setup);
+	err = test_run_result(skel->progs.nested_setup);
 	if (err) {
 		test_why("nested_setup: %d", err);
 		return TEST_FAIL;
@@ -132,7 +123,7 @@ static enum test_status test_nested(struct nested *skel, __u64 flags)
 		test_why("nested_outer: %d", err);
 		return TEST_FAIL;
 	}
-	drained = nested_run(skel->progs.nested_drain);
+	drained = test_run_result(skel->progs.nested_drain);
 	return nested_verdict(skel, drained);
 }
 

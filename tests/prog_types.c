@@ -116,15 +116,6 @@ static int pt_test_run(struct bpf_program *prog, struct bpf_test_run_opts *opts)
 	return bpf_prog_test_run_opts(bpf_program__fd(prog), opts) ? -errno : 0;
 }
 
-static int pt_run_syscall(struct bpf_program *prog, int *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err = pt_test_run(prog, &opts);
-
-	*retval = opts.retval;
-	return err;
-}
-
 /* The program under test and the library's syscall programs only. */
 static struct prog_types *pt_open(const char *target, struct bpf_program **found)
 {
@@ -395,7 +386,7 @@ static enum test_status pt_library_prog(struct bpf_program *prog)
 {
 	int err, ret;
 
-	err = pt_run_syscall(prog, &ret);
+	err = test_run_prog(prog, &ret);
 	if (err || ret) {
 		test_why("%s: expected 0, got %d (err %s)", bpf_program__name(prog), ret,
 			 strerror(-err));
@@ -431,7 +422,7 @@ static enum test_status pt_run(struct pt_env *e, const struct pt_type *t)
 	if (pt_phase(e, t, PT_MIXED) || pt_phase(e, t, PT_EXHAUST))
 		return TEST_FAIL;
 	/* What a service thread would do on seeing refill_wanted. */
-	err = pt_run_syscall(skel->progs.arena_buddy_refill, &refilled);
+	err = test_run_prog(skel->progs.arena_buddy_refill, &refilled);
 	if (err || refilled <= 0) {
 		test_why("arena_buddy_refill after the reserve ran dry: expected > 0 chunks, "
 			 "got %d (err %s)", refilled, strerror(-err));

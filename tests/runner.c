@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <libarena/stats.h>
 #include "runner.h"
+#include "kernel.h"
 #include "nested.h"
 #include "budget.h"
 #include "async_refill.h"
@@ -35,15 +36,6 @@
 
 /* 8 MiB of window plus the 1 MiB guards and alignment slack. */
 #define SMALL_ARENA_PAGES	((11u << 20) >> 12)
-
-static int run_prog(struct bpf_program *prog, int *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-
-	*retval = opts.retval;
-	return err ? -errno : 0;
-}
 
 static struct buddy_tests *load(unsigned int arena_pages)
 {
@@ -72,13 +64,13 @@ static enum test_status run_one(struct buddy_tests *skel, struct bpf_program *pr
 {
 	int err, ret;
 
-	err = run_prog(skel->progs.arena_buddy_reset, &ret);
+	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
 	if (err || ret) {
 		test_why("arena_buddy_reset failed: err %d, retval %d", err, ret);
 		return TEST_FAIL;
 	}
 	memset(&skel->arena->test_report, 0, sizeof(skel->arena->test_report));
-	err = run_prog(prog, &ret);
+	err = test_run_prog(prog, &ret);
 	if (err) {
 		test_why("bpf_prog_test_run_opts: %s", strerror(-err));
 		return TEST_FAIL;
@@ -94,7 +86,7 @@ static enum test_status run_one(struct buddy_tests *skel, struct bpf_program *pr
 		test_why("the test asserted nothing");
 		return TEST_FAIL;
 	}
-	err = run_prog(skel->progs.arena_buddy_check, &ret);
+	err = test_run_prog(skel->progs.arena_buddy_check, &ret);
 	if (err || ret) {
 		test_why("heap check after the test: err %d, retval %d", err, ret);
 		test_print_check(&skel->arena->buddy.check);
@@ -149,9 +141,7 @@ static void run_buddy_tests(struct test_run *r, struct buddy_tests *skel)
 /* One round of a job: run its program (job->arg); -errno or the retval. */
 static int prog_step(struct cpu_job *job)
 {
-	int ret, err = run_prog(job->arg, &ret);
-
-	return err ?: ret;
+	return test_run_result(job->arg);
 }
 
 /* Two programs at once, each from a thread pinned to its own CPU. */
@@ -196,7 +186,7 @@ static enum test_status run_step(struct buddy_tests *skel, struct bpf_program *p
 {
 	int err, ret;
 
-	err = run_prog(prog, &ret);
+	err = test_run_prog(prog, &ret);
 	if (err || ret) {
 		test_why("%s: err %d, retval %d", bpf_program__name(prog), err, ret);
 		if (ret == 1)
@@ -290,9 +280,9 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 	struct buddy_stats *st = &skel->arena->buddy.stats;
 	int err, ret, cpu;
 
-	err = run_prog(skel->progs.arena_buddy_reset, &ret);
+	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
 	if (!err && !ret)
-		err = run_prog(skel->progs.fill_default, &ret);
+		err = test_run_prog(skel->progs.fill_default, &ret);
 	if (err || ret != 100) {
 		test_why("fill_default: expected 100 blocks, got %d (err %d)", ret, err);
 		return TEST_FAIL;
@@ -303,7 +293,7 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 			 (unsigned long long)buddy_total_allocs(&skel->arena->buddy));
 		return TEST_FAIL;
 	}
-	err = run_prog(skel->progs.arena_buddy_reset, &ret);
+	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
 	if (err || ret) {
 		test_why("arena_buddy_reset: expected 0, got %d (err %d)", ret, err);
 		return TEST_FAIL;
@@ -324,7 +314,7 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 			return TEST_FAIL;
 		}
 	}
-	err = run_prog(skel->progs.fill_default, &ret);
+	err = test_run_prog(skel->progs.fill_default, &ret);
 	if (err || ret != 100) {
 		test_why("fill after reset: expected 100, got %d (err %d)", ret, err);
 		return TEST_FAIL;
@@ -342,7 +332,7 @@ static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
 	__u64 free_before, free_after;
 	int err, ret;
 
-	err = run_prog(skel->progs.arena_buddy_reset, &ret);
+	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
 	if (err || ret) {
 		test_why("arena_buddy_reset: err %d, retval %d", err, ret);
 		return TEST_FAIL;
@@ -422,9 +412,9 @@ static enum test_status arenactl_setup(struct arenactl_env *e)
 	}
 	snprintf(e->pin, sizeof(e->pin), BPF_FS "/libarena_test_%d", getpid());
 	unlink(e->pin);
-	err = run_prog(e->skel->progs.arena_buddy_reset, &ret);
+	err = test_run_prog(e->skel->progs.arena_buddy_reset, &ret);
 	if (!err && !ret)
-		err = run_prog(e->skel->progs.fill_default, &ret);
+		err = test_run_prog(e->skel->progs.fill_default, &ret);
 	if (err || ret != 100) {
 		test_why("fill_default: expected 100, got %d (err %d)", ret, err);
 		return TEST_FAIL;
@@ -522,7 +512,7 @@ static enum test_status test_arenactl_reads_only(struct arenactl_env *e)
 	int before = 0, after = -1, err, rc;
 	size_t i;
 
-	err = run_prog(e->skel->progs.count_free_pages, &before);
+	err = test_run_prog(e->skel->progs.count_free_pages, &before);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && !err; i++) {
 		snprintf(args, sizeof(args), "%s %s", e->args, cmds[i]);
 		rc = arenactl(args, e->out, sizeof(e->out));
@@ -539,7 +529,7 @@ static enum test_status test_arenactl_reads_only(struct arenactl_env *e)
 		return TEST_FAIL;
 	}
 	if (!err)
-		err = run_prog(e->skel->progs.count_free_pages, &after);
+		err = test_run_prog(e->skel->progs.count_free_pages, &after);
 	if (err || before <= 0 || after != before) {
 		test_why("free arena pages outside the window: expected %d after, got %d (err %d)",
 			 before, after, err);
@@ -617,7 +607,7 @@ static void run_debug_tests(struct test_run *r)
 		if (!test_selected(r, name))
 			continue;
 		memset(&skel->arena->test_report, 0, sizeof(skel->arena->test_report));
-		err = run_prog(prog, &ret);
+		err = test_run_prog(prog, &ret);
 		if (rb)
 			ring_buffer__consume(rb);
 		if (err || ret) {
