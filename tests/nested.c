@@ -25,15 +25,6 @@
 #define NESTED_CPU	0
 #define NESTED_FREQ	20000	/* samples per second asked for */
 
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 /* Run the outer loop for NESTED_SECONDS with the interrupt armed. */
 static int nested_hammer(struct nested *skel, struct bpf_link *link)
 {
@@ -146,7 +137,7 @@ void run_nested_tests(struct test_run *r)
 			test_result(r, modes[i].name, TEST_FAIL);
 			continue;
 		}
-		if (pin_to(NESTED_CPU)) {
+		if (test_pin_cpu(NESTED_CPU)) {
 			test_why("cannot pin to CPU %d", NESTED_CPU);
 			test_result(r, modes[i].name, TEST_FAIL);
 			continue;

@@ -526,15 +526,6 @@ static enum test_status test_struct_ops(void)
 	return TEST_FAIL;
 }
 
-static int pt_pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 void run_prog_type_tests(struct test_run *r)
 {
 	const char *sops = "kernel/prog_type_struct_ops";
@@ -546,7 +537,7 @@ void run_prog_type_tests(struct test_run *r)
 	for (i = 0; i < sizeof(pt_types) / sizeof(pt_types[0]); i++) {
 		if (!test_selected(r, pt_types[i].name))
 			continue;
-		if (pt_pin(PT_CPU)) {
+		if (test_pin_cpu(PT_CPU)) {
 			test_why("cannot pin to CPU %d", PT_CPU);
 			test_result(r, pt_types[i].name, TEST_FAIL);
 			continue;

@@ -169,15 +169,22 @@ struct cpu_job {
 	int ret;		/* step's nonzero result, or -errno from pinning */
 };
 
+/* Keep the calling thread on one CPU: 0 or -errno. */
+static inline int test_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
 static inline void *cpu_job_thread(void *arg)
 {
 	struct cpu_job *job = arg;
-	cpu_set_t set;
 	int i;
 
-	CPU_ZERO(&set);
-	CPU_SET(job->cpu, &set);
-	job->ret = sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+	job->ret = test_pin_cpu(job->cpu);
 	pthread_barrier_wait(job->start);
 	for (i = 0; i < job->rounds && !job->ret; i++) {
 		if (job->count && *job->count >= job->target)
