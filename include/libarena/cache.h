@@ -120,8 +120,8 @@ static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 s
 {
 	__u64 addr = __buddy_alloc(b, size);
 
-	if (READ_ONCE(b->refill_wanted) && !READ_ONCE(b->wq_pending))
-		buddy_kick_refill(b);
+	if (READ_ONCE(b->refill_wanted))
+		buddy_kick_refill(b);	/* no-op while one is pending */
 	return addr;
 }
 
@@ -129,7 +129,7 @@ static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr
 {
 	int err = __buddy_free(b, addr);
 
-	if (READ_ONCE(b->shrink_wanted) && !READ_ONCE(b->wq_pending))
+	if (READ_ONCE(b->shrink_wanted))
 		buddy_kick_refill(b);
 	return err;
 }
