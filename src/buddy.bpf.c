@@ -221,7 +221,7 @@ static __always_inline void reserve_note(buddy_t *b, bool found)
 	if (!found) {
 		b->stats.reserve_dry++;
 		reserve_want_refill(b, REFILL_DRY);
-	} else if (reserve_free(b) < b->reserve_low) {
+	} else if (buddy_stats_free_bytes(&b->stats) < b->reserve_low) {
 		reserve_want_refill(b, REFILL_LOW);
 	}
 }

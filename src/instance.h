@@ -29,12 +29,6 @@ static __always_inline void buddy_unlock(buddy_t *b)
 	platform_unlock(&b->lock);
 }
 
-/* Free bytes in the instance's chunks (blocks in caches count as used). */
-static __always_inline __u64 reserve_free(buddy_t *b)
-{
-	return b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use;
-}
-
 /*
  * Is an empty chunk surplus?  The high watermark bounds the bytes kept in
  * entirely empty chunks (those serve any size, so counting fragmented free
@@ -44,7 +38,7 @@ static __always_inline __u64 reserve_free(buddy_t *b)
 static __always_inline bool reserve_surplus(buddy_t *b)
 {
 	return (__u64)b->nr_empty * CHUNK_CAPACITY > b->reserve_high &&
-	       reserve_free(b) >= b->reserve_low + CHUNK_CAPACITY;
+	       buddy_stats_free_bytes(&b->stats) >= b->reserve_low + CHUNK_CAPACITY;
 }
 
 /* Why a refill is wanted (b->refill_wanted keeps the most urgent). */

@@ -38,7 +38,7 @@ static __always_inline int reserve_fill(buddy_t *b, __u64 bytes, bool one)
 	int n, err = 0;
 
 	for (n = opaque(0); n < SPACE_MAX_SLICES && can_loop; n++) {
-		if (!one && reserve_free(b) >= bytes)
+		if (!one && buddy_stats_free_bytes(&b->stats) >= bytes)
 			break;
 		err = reserve_grow_one(b);
 		if (err)
@@ -122,7 +122,7 @@ __noinline int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
 		return -ERANGE;
 	WRITE_ONCE(b->reserve_low, low);
 	WRITE_ONCE(b->reserve_high, high);
-	if (reserve_free(b) < low)
+	if (buddy_stats_free_bytes(&b->stats) < low)
 		reserve_want_refill(b, REFILL_LOW);
 	if (reserve_surplus(b))
 		WRITE_ONCE(b->shrink_wanted, 1);

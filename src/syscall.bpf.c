@@ -42,7 +42,7 @@ int arena_alloc_reserve(struct arena_alloc_reserve_args *args)
 
 	if (err)
 		return err;
-	return buddy_reserve(&buddy, reserve_free(&buddy) +
+	return buddy_reserve(&buddy, buddy_stats_free_bytes(&buddy.stats) +
 			     ((__u64)args->nr_pages << ARENA_PAGE_SHIFT));
 }
 

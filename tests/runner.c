@@ -337,12 +337,12 @@ static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
 		test_why("arena_buddy_reset: err %d, retval %d", err, ret);
 		return TEST_FAIL;
 	}
-	free_before = st->chunks * CHUNK_CAPACITY - st->bytes_in_use;
+	free_before = buddy_stats_free_bytes(st);
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.arena_alloc_reserve), &opts)) {
 		test_why("arena_alloc_reserve: %s", strerror(errno));
 		return TEST_FAIL;
 	}
-	free_after = st->chunks * CHUNK_CAPACITY - st->bytes_in_use;
+	free_after = buddy_stats_free_bytes(st);
 	if ((int)opts.retval < 4 || free_after < free_before + (4ull << 20)) {
 		test_why("arena_alloc_reserve(1024 pages): expected >= 4 chunks added and %llu more "
 			 "bytes free, got retval %d and %llu more", 4ull << 20, (int)opts.retval,
@@ -452,13 +452,13 @@ static enum test_status test_arenactl_stats(struct arenactl_env *e)
 		return TEST_FAIL;
 	}
 	if (json_u64(e->out, "free_bytes") !=
-	    b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use ||
+	    buddy_stats_free_bytes(&b->stats) ||
 	    json_u64(e->out, "low") != b->reserve_low ||
 	    json_u64(e->out, "high") != b->reserve_high ||
 	    json_u64(e->out, "refill_requests") != b->stats.refill_requests) {
 		test_why("arenactl stats: expected the reserve %llu bytes free, watermarks %llu/%llu, "
 			 "%llu refill requests; got:\n%s",
-			 (unsigned long long)(b->stats.chunks * CHUNK_CAPACITY - b->stats.bytes_in_use),
+			 (unsigned long long)buddy_stats_free_bytes(&b->stats),
 			 (unsigned long long)b->reserve_low, (unsigned long long)b->reserve_high,
 			 (unsigned long long)b->stats.refill_requests, e->out);
 		return TEST_FAIL;

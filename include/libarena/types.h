@@ -208,6 +208,13 @@ struct buddy_stats {
 	__u64 refill_kicks;	/* refill work items queued (bpf_wq) */
 };
 
+/* Free bytes in an instance's chunks, what allocations are served from
+ * (blocks held by the per-CPU caches count as used). */
+static __always_inline __u64 buddy_stats_free_bytes(const struct buddy_stats __arena *st)
+{
+	return st->chunks * CHUNK_CAPACITY - st->bytes_in_use;
+}
+
 /* What the consistency walk found first; see buddy_check(). */
 enum buddy_check_err {
 	BUDDY_CHECK_OK = 0,

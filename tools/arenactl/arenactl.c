@@ -124,19 +124,13 @@ static const char *state_name(__u32 state)
 	return state < 4 ? names[state] : "?";
 }
 
-/* Free bytes in the instance's chunks: what alloc serves from. */
-static __u64 reserve_free(const struct libarena_stats *st)
-{
-	return st->buddy.chunks * CHUNK_CAPACITY - st->buddy.bytes_in_use;
-}
-
 static void print_reserve(const struct libarena_stats *st)
 {
 	const struct buddy_stats *b = &st->buddy;
 
 	printf("  reserve     %llu bytes free (low %llu, high %llu), %llu allocations found it dry, "
 	       "%llu refill requests, %llu refills, %llu shrinks, %llu bpf_wq kicks%s%s\n",
-	       (unsigned long long)reserve_free(st), (unsigned long long)st->reserve_low,
+	       (unsigned long long)buddy_stats_free_bytes(b), (unsigned long long)st->reserve_low,
 	       (unsigned long long)st->reserve_high, (unsigned long long)b->reserve_dry,
 	       (unsigned long long)b->refill_requests, (unsigned long long)b->refills,
 	       (unsigned long long)b->shrinks, (unsigned long long)b->refill_kicks,
@@ -152,7 +146,7 @@ static void print_reserve_json(const struct libarena_stats *st)
 	       "\"dry\": %llu, \"refill_requests\": %llu, \"refills\": %llu, "
 	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"refill_wanted\": %u, "
 	       "\"shrink_wanted\": %u}",
-	       (unsigned long long)reserve_free(st), (unsigned long long)st->reserve_low,
+	       (unsigned long long)buddy_stats_free_bytes(b), (unsigned long long)st->reserve_low,
 	       (unsigned long long)st->reserve_high, (unsigned long long)b->reserve_dry,
 	       (unsigned long long)b->refill_requests, (unsigned long long)b->refills,
 	       (unsigned long long)b->shrinks, (unsigned long long)b->refill_kicks,
