@@ -38,25 +38,20 @@ static int nested_hammer(struct nested *skel, struct bpf_link *link)
 	return ret;
 }
 
-static __u64 cpu_stat(struct nested *skel, size_t offset)
-{
-	__u64 pc = skel->arena->buddy.pcpu[NESTED_CPU];
-
-	return pc ? *(__u64 *)(pc + offsetof(struct pcpu_cache, stats) + offset) : 0;
-}
-
 static enum test_status nested_verdict(struct nested *skel, int drained)
 {
 	struct nested_side *o = &skel->arena->nested_outer_side;
 	struct nested_side *q = &skel->arena->nested_irq_side;
 	struct buddy_stats *st = &skel->arena->buddy.stats;
 	__u64 lost = st->bytes_in_use - st->cache_meta_bytes;
+	__u64 busy = test_pcpu_stat(&skel->arena->buddy, NESTED_CPU,
+				    offsetof(struct pcpu_stats, busy));
 
 	test_why("outer: %llu allocations in %llu runs, %llu NULL; irq: %llu allocations in %llu interrupts, %llu NULL",
 		 (unsigned long long)o->ops, (unsigned long long)o->runs, (unsigned long long)o->nulls,
 		 (unsigned long long)q->ops, (unsigned long long)q->runs, (unsigned long long)q->nulls);
 	test_why("collisions: %llu entries found the cache busy, %llu found the lock held by the interrupted program, %llu frees deferred",
-		 (unsigned long long)cpu_stat(skel, offsetof(struct pcpu_stats, busy)),
+		 (unsigned long long)busy,
 		 (unsigned long long)st->lock_deadlocks,
 		 (unsigned long long)st->deferred_frees);
 	if (o->clobbered + q->clobbered || o->not_live + q->not_live) {
@@ -74,8 +69,7 @@ static enum test_status nested_verdict(struct nested *skel, int drained)
 			 (unsigned long long)lost);
 		return TEST_FAIL;
 	}
-	if (!q->ops || !o->ops || !(cpu_stat(skel, offsetof(struct pcpu_stats, busy)) +
-				    st->lock_deadlocks)) {
+	if (!q->ops || !o->ops || !(busy + st->lock_deadlocks)) {
 		test_why("the interrupt never landed inside the library: nothing was tested");
 		return TEST_FAIL;
 	}

@@ -169,6 +169,15 @@ struct cpu_job {
 	int ret;		/* step's nonzero result, or -errno from pinning */
 };
 
+/* One counter of a CPU's cache statistics (offsetof(struct pcpu_stats,
+ * ...)); 0 while that CPU has no cache. */
+static inline __u64 test_pcpu_stat(const struct buddy *b, int cpu, size_t offset)
+{
+	const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
+
+	return pc ? *(const __u64 *)((const char *)&pc->stats + offset) : 0;
+}
+
 /* Keep the calling thread on one CPU: 0 or -errno. */
 static inline int test_pin_cpu(int cpu)
 {
