@@ -196,6 +196,17 @@ static enum test_status run_step(struct buddy_tests *skel, struct bpf_program *p
 	return TEST_OK;
 }
 
+/* Empty both CPUs' caches, each from its own CPU, then run the finishing
+ * check, which wants every block back in the buddy. */
+static enum test_status finish_on_two_cpus(struct buddy_tests *skel, struct bpf_program *finish)
+{
+	struct bpf_program *trim = skel->progs.trim_here;
+
+	if (run_on_two_cpus(trim, trim, 1, 0, skel) || run_step(skel, finish))
+		return TEST_FAIL;
+	return TEST_OK;
+}
+
 #define STRESS_ROUNDS	150
 #define PC_BLOCKS	300000	/* through the ring */
 #define PC_MAX_ROUNDS	100000
@@ -207,12 +218,9 @@ static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
 	struct bpf_program *worker = skel->progs.stress_worker;
 	struct stress_worker *w = skel->arena->stress_workers;
 
-	struct bpf_program *trim = skel->progs.trim_here;
-
 	if (run_step(skel, begin) ||
 	    run_on_two_cpus(worker, worker, STRESS_ROUNDS, seconds, skel) ||
-	    run_on_two_cpus(trim, trim, 1, 0, skel) ||
-	    run_step(skel, skel->progs.stress_finish))
+	    finish_on_two_cpus(skel, skel->progs.stress_finish))
 		return TEST_FAIL;
 	if (seconds || getenv("LIBARENA_TEST_VERBOSE"))
 		test_why("%llu operations (%llu reallocs) on 2 CPUs in %s",
@@ -220,13 +228,6 @@ static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
 			 (unsigned long long)(w[0].reallocs + w[1].reallocs),
 			 seconds ? "the given time" : "the fixed rounds");
 	return TEST_OK;
-}
-
-static __u64 pcpu_stat(const struct buddy *b, int cpu, size_t offset)
-{
-	const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
-
-	return pc ? *(const __u64 *)((const char *)&pc->stats + offset) : 0;
 }
 
 /* Blocks allocated on CPU 0, freed on CPU 1: memory flows back to CPU 0
@@ -242,10 +243,8 @@ static enum test_status test_producer_consumer(struct buddy_tests *skel)
 		  .count = &ring->consumed, .target = PC_BLOCKS },
 	};
 
-	struct bpf_program *trim = skel->progs.trim_here;
-
 	if (run_step(skel, skel->progs.stress_begin_cache) || run_jobs(jobs, skel) ||
-	    run_on_two_cpus(trim, trim, 1, 0, skel) || run_step(skel, skel->progs.pc_finish))
+	    finish_on_two_cpus(skel, skel->progs.pc_finish))
 		return TEST_FAIL;
 	if (ring->consumed < PC_BLOCKS) {
 		test_why("expected %d blocks through the ring, got %llu", PC_BLOCKS,
@@ -255,12 +254,12 @@ static enum test_status test_producer_consumer(struct buddy_tests *skel)
 	if (getenv("LIBARENA_TEST_VERBOSE"))
 		test_why("%llu blocks through the ring, heap peak %.2f MiB, %llu depot hits on CPU 0",
 			 (unsigned long long)ring->consumed, ring->peak_bytes / 1048576.0,
-			 (unsigned long long)pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
-	if (!pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)) ||
-	    !pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts))) {
+			 (unsigned long long)test_pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
+	if (!test_pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)) ||
+	    !test_pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts))) {
 		test_why("expected batches through the depot, got %llu puts on CPU 1, %llu hits on CPU 0",
-			 (unsigned long long)pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts)),
-			 (unsigned long long)pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
+			 (unsigned long long)test_pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts)),
+			 (unsigned long long)test_pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
 		return TEST_FAIL;
 	}
 	return TEST_OK;
@@ -322,7 +321,6 @@ static enum test_status test_reset_program(struct buddy_tests *skel)
 	return TEST_OK;
 }
 
-/* Run arenactl with args; its output in out, its exit status returned. */
 /* arena_alloc_reserve (upstream's name): grows the reserve by nr_pages. */
 static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
 {
@@ -352,6 +350,7 @@ static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
 	return TEST_OK;
 }
 
+/* Run arenactl with args; its output in out, its exit status returned. */
 static int arenactl(const char *args, char *out, size_t size)
 {
 	char cmd[768];
@@ -637,7 +636,6 @@ static void run_debug_tests(struct test_run *r)
  */
 static enum test_status test_trim_while_allocating(struct buddy_tests *skel, int seconds)
 {
-	struct bpf_program *trim = skel->progs.trim_here;
 	const struct buddy *b = &skel->arena->buddy;
 	__u64 served;
 
@@ -645,10 +643,9 @@ static enum test_status test_trim_while_allocating(struct buddy_tests *skel, int
 	    run_on_two_cpus(skel->progs.trim_worker, skel->progs.stress_worker,
 			    STRESS_ROUNDS, seconds, skel))
 		return TEST_FAIL;
-	served = pcpu_stat(b, 1, offsetof(struct pcpu_stats, trims));
+	served = test_pcpu_stat(b, 1, offsetof(struct pcpu_stats, trims));
 	/* The finish destroys the instance: its statistics go with it. */
-	if (run_on_two_cpus(trim, trim, 1, 0, skel) ||
-	    run_step(skel, skel->progs.stress_finish))
+	if (finish_on_two_cpus(skel, skel->progs.stress_finish))
 		return TEST_FAIL;
 	if (!served) {
 		test_why("expected CPU 1 to serve CPU 0's trim requests while allocating, "
