@@ -249,6 +249,14 @@ static void progress_done(void)
 	fprintf(stderr, "\r%80s\r", "");
 }
 
+/* A step failed: clear the progress line, say which step and why. */
+static int step_failed(const char *what, int err)
+{
+	progress_done();
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+	return err;
+}
+
 static struct bpf_program *pairs_prog(enum alloc a)
 {
 	switch (a) {
@@ -308,11 +316,8 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 					 alloc_names[a], (unsigned long long)sizes[s], n, n > 1 ? "s" : "");
 				progress(what);
 				err = run_cell(pairs_prog(a), a, sizes[s], iters, n, o, c);
-				if (err) {
-					progress_done();
-					fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
-					return err;
-				}
+				if (err)
+					return step_failed(what, err);
 			}
 		}
 	}
@@ -379,11 +384,8 @@ static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOC
 				 n > 1 ? "s" : "");
 			progress(what);
 			err = run_lock_cell(l, n, o, &cells[l][n - 1]);
-			if (err) {
-				progress_done();
-				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
-				return err;
-			}
+			if (err)
+				return step_failed(what, err);
 		}
 	}
 	progress_done();
@@ -436,8 +438,7 @@ static int bench_larson(const struct opts *o, struct cell cells[NR_LARSON][NR_AL
 			err = run_cell(skel->progs.bench_larson, allocs[i], larson_max[m],
 				       o->iters, n, o, &cells[m][allocs[i]][n - 1]);
 			if (err) {
-				progress_done();
-				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
+				step_failed(what, err);
 				print_failure_stats(instance(allocs[i]));
 				return err;
 			}
@@ -485,11 +486,8 @@ static int bench_prodcons(const struct opts *o, struct cell *cells)
 			t0 = now_ns();
 			err = run_jobs(jobs, 2);
 			ns[r] = (now_ns() - t0) / o->pc_blocks;
-			if (err) {
-				progress_done();
-				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
-				return err;
-			}
+			if (err)
+				return step_failed(what, err);
 			locks += (double)(instance(a)->stats.lock_acquisitions - locks0) /
 				 (2.0 * o->pc_blocks);
 		}
@@ -519,11 +517,8 @@ static int bench_freeall(const struct opts *o, struct freeall_cell *cells)
 		progress(what);
 		for (r = 0; r < o->repeats; r++) {
 			err = measure(skel->progs.bench_freeall, allocs[i], 0, 0, 1, &ns[r], &lpo);
-			if (err) {
-				progress_done();
-				fprintf(stderr, "bench: %s: %s\n", what, strerror(-err));
-				return err;
-			}
+			if (err)
+				return step_failed(what, err);
 		}
 		cell_from_runs(&f->c, ns, o->repeats, 0);
 		f->requested = res->requested;
