@@ -11,6 +11,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+/* bpf_prog_test_run_opts() on a program: 0 or -errno. */
+static inline int test_run_opts(struct bpf_program *prog, struct bpf_test_run_opts *opts)
+{
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), opts) ? -errno : 0;
+}
+
 /*
  * Run a program once with bpf_prog_test_run_opts(): 0, or -errno; its
  * return value (0 if it did not run) in *retval.  A tc program gets a packet (64 zero bytes:
@@ -23,10 +29,10 @@ static inline int test_run_prog(struct bpf_program *prog, int *retval)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tc ? frame : NULL,
 		    .data_size_in = tc ? sizeof(frame) : 0);
 
-	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	int err = test_run_opts(prog, &opts);
 
 	*retval = opts.retval;
-	return err ? -errno : 0;
+	return err;
 }
 
 /* The same as one number: -errno, or the program's return value. */

@@ -111,9 +111,21 @@ static void pt_why_log(const char *log)
 	}
 }
 
-static int pt_test_run(struct bpf_program *prog, struct bpf_test_run_opts *opts)
+/* Ask the verifier to log its work on prog into log (PT_LOG_SIZE bytes). */
+static void pt_log_to(struct bpf_program *prog, char *log)
 {
-	return bpf_prog_test_run_opts(bpf_program__fd(prog), opts) ? -errno : 0;
+	bpf_program__set_log_buf(prog, log, PT_LOG_SIZE);
+	bpf_program__set_log_level(prog, 1);
+}
+
+/* After a failed load with logs: the verifier's last words, or libbpf's
+ * when the logged programs verified and something else failed. */
+static void pt_why_load(const char *log)
+{
+	if (*log)
+		pt_why_log(log);
+	else
+		pt_why_libbpf();
 }
 
 /* The program under test and the library's syscall programs only. */
@@ -149,13 +161,9 @@ static void pt_explain_load(const char *target, int err)
 
 	test_why("loading %s: %s", target, strerror(-err));
 	if (skel && prog && log) {
-		bpf_program__set_log_buf(prog, log, PT_LOG_SIZE);
-		bpf_program__set_log_level(prog, 1);
+		pt_log_to(prog, log);
 		prog_types__load(skel);
-		if (*log)
-			pt_why_log(log);
-		else	/* it verified: another program of the object failed */
-			pt_why_libbpf();
+		pt_why_load(log);
 	}
 	prog_types__destroy(skel);
 	free(log);
@@ -224,7 +232,7 @@ static int fire_syscall(struct pt_env *e)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
-	return pt_test_run(e->prog, &opts);
+	return test_run_opts(e->prog, &opts);
 }
 
 /* A 64-byte Ethernet + IPv4 + UDP frame: tc and xdp need at least the
@@ -239,7 +247,7 @@ static int fire_packet(struct pt_env *e)
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame));
 
-	return pt_test_run(e->prog, &opts);
+	return test_run_opts(e->prog, &opts);
 }
 
 static int fire_raw_tp(struct pt_env *e)
@@ -248,7 +256,7 @@ static int fire_raw_tp(struct pt_env *e)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args),
 		    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = PT_CPU);
 
-	return pt_test_run(e->prog, &opts);
+	return test_run_opts(e->prog, &opts);
 }
 
 static int fire_getppid(struct pt_env *e)
@@ -511,15 +519,10 @@ static enum test_status test_struct_ops(void)
 	skel = prog_types_sops__open();
 	if (log && skel) {
 		bpf_object__for_each_program(prog, skel->obj)
-			if (!strncmp(bpf_program__name(prog), "pt_", 3)) {
-				bpf_program__set_log_buf(prog, log, PT_LOG_SIZE);
-				bpf_program__set_log_level(prog, 1);
-			}
+			if (!strncmp(bpf_program__name(prog), "pt_", 3))
+				pt_log_to(prog, log);
 		prog_types_sops__load(skel);
-		if (*log)
-			pt_why_log(log);
-		else
-			pt_why_libbpf();
+		pt_why_load(log);
 	}
 	prog_types_sops__destroy(skel);
 	free(log);

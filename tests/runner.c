@@ -336,8 +336,9 @@ static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
 		return TEST_FAIL;
 	}
 	free_before = buddy_stats_free_bytes(st);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.arena_alloc_reserve), &opts)) {
-		test_why("arena_alloc_reserve: %s", strerror(errno));
+	err = test_run_opts(skel->progs.arena_alloc_reserve, &opts);
+	if (err) {
+		test_why("arena_alloc_reserve: %s", strerror(-err));
 		return TEST_FAIL;
 	}
 	free_after = buddy_stats_free_bytes(st);
