@@ -27,19 +27,6 @@ static int caller_stack(const char *log)
 	return s ? atoi(s + strlen("stack depth ")) : -1;
 }
 
-/* The last lines of the verifier log, for a failure. */
-static void why_log_tail(void)
-{
-	size_t len = strlen(budget_log);
-	const char *s = budget_log + len;
-	int lines = 0;
-
-	while (s > budget_log && lines < 4)
-		if (*--s == '\n' && s + 1 < budget_log + len)
-			lines++;
-	test_why("verifier: %s", s);
-}
-
 static enum test_status test_budget(const char *name)
 {
 	struct bpf_program *prog, *p;
@@ -65,7 +52,7 @@ static enum test_status test_budget(const char *name)
 	if (err) {
 		test_why("with a %d B caller frame, expected to load, got %s", stack,
 			 strerror(-err));
-		why_log_tail();
+		test_why_log_tail(budget_log, 4);
 	} else if (stack < BUDGET_CALLER_STACK) {
 		test_why("expected a caller frame of %d B, the verifier saw %d B",
 			 BUDGET_CALLER_STACK, stack);

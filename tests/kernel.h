@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "runner.h"
 
 /* bpf_prog_test_run_opts() on a program: 0 or -errno. */
 static inline int test_run_opts(struct bpf_program *prog, struct bpf_test_run_opts *opts)
@@ -52,6 +53,25 @@ static inline __u32 test_verified_insns(struct bpf_program *prog)
 	if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 		return 0;
 	return info.verified_insns;
+}
+
+/* The last lines of a verifier log, one test_why() each. */
+static inline void test_why_log_tail(const char *log, int lines)
+{
+	const char *p = log + strlen(log);
+	int seen = 0;
+
+	while (p > log && seen <= lines)
+		if (*--p == '\n')
+			seen++;
+	if (*p == '\n')
+		p++;
+	while (*p) {
+		int n = strcspn(p, "\n");
+
+		test_why("| %.*s", n, p);
+		p += n + !!p[n];
+	}
 }
 
 /* A software cpu-clock event on one CPU, all tasks, freq samples a

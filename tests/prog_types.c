@@ -92,25 +92,6 @@ static void pt_why_libbpf(void)
 	pt_nmsgs = 0;
 }
 
-/* The last lines of a verifier log. */
-static void pt_why_log(const char *log)
-{
-	const char *p = log + strlen(log);
-	int lines = 0;
-
-	while (p > log && lines <= PT_LOG_LINES)
-		if (*--p == '\n')
-			lines++;
-	if (*p == '\n')
-		p++;
-	while (*p) {
-		int n = strcspn(p, "\n");
-
-		test_why("| %.*s", n, p);
-		p += n + !!p[n];
-	}
-}
-
 /* Ask the verifier to log its work on prog into log (PT_LOG_SIZE bytes). */
 static void pt_log_to(struct bpf_program *prog, char *log)
 {
@@ -123,7 +104,7 @@ static void pt_log_to(struct bpf_program *prog, char *log)
 static void pt_why_load(const char *log)
 {
 	if (*log)
-		pt_why_log(log);
+		test_why_log_tail(log, PT_LOG_LINES);
 	else
 		pt_why_libbpf();
 }
