@@ -133,14 +133,15 @@ $(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(AREN
 		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $(RUNNER_SRCS) $(USER_LDLIBS) -o $@
 
 $(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
-		tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS)
+		tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS) \
+		| $(TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Itests -Itests/fuzz -DTESTS_DIR='"$(CURDIR)/tests"' \
 		tests/host/host_runner.c tests/fuzz/fuzz_ops.c src/host/platform.c \
 		$(HOST_SRCS) -lpthread -o $@
 
 $(HOST_DEBUG_RUNNER): tests/host/host_debug_runner.c tests/runner.h src/host/platform.c \
-		$(ALL_LIB_SRCS) $(LIB_HDRS) $(TEST_HDRS)
+		$(ALL_LIB_SRCS) $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DLIBARENA_DEBUG -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
 		tests/host/host_debug_runner.c src/host/platform.c \
