@@ -10,8 +10,10 @@ LIBBPF_A	:= $(LIBBPF_DIR)/lib/libbpf.a
 VMLINUX_H	:= $(BUILD)/vmlinux.h
 TOOLCHAIN	:= $(LIBBPF_A) $(VMLINUX_H)
 
+# vmlinux.h as a system header: a newer kernel's BTF dumps declarations
+# that clang warns about, and -Werror is for our code.
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v4 -Wall -Werror \
-		   -Iinclude -Isrc -I$(BUILD) -I$(LIBBPF_DIR)/include
+		   -Iinclude -Isrc -isystem $(BUILD) -I$(LIBBPF_DIR)/include
 USER_CFLAGS	:= -g -O2 -Wall -Werror -Iinclude -I$(BUILD) -I$(LIBBPF_DIR)/include
 USER_LDLIBS	:= $(LIBBPF_A) -lelf -lz -lpthread
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -55,6 +57,8 @@ PREFIX		?= /usr/local
 LIBDIR		?= $(PREFIX)/lib
 DESTDIR		?=
 PUBLIC_HDRS	:= $(wildcard include/libarena/*.h)
+# What needs a kernel with BPF arenas runs in a VM where this one lacks them.
+KERNEL_VM	:= scripts/kernel-vm --if-needed
 
 .PHONY: all run test bench fuzz stress install uninstall clean distclean setup FORCE
 .DELETE_ON_ERROR:
@@ -201,13 +205,14 @@ bench: $(BENCH)
 
 test: $(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) \
 		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)
-	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(RUNNER) tests/install_test
+	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) "$(KERNEL_VM) $(RUNNER)" \
+		"$(KERNEL_VM) tests/install_test"
 
 # The main job: what the library does, then a short benchmark with plots.
 run: $(DEMO) $(BENCH)
-	@$(DEMO)
+	@$(KERNEL_VM) $(DEMO)
 	@echo
-	@$(BENCH) --quick
+	@$(KERNEL_VM) $(BENCH) --quick
 
 # Headers, the BPF object, the user-space library, arenactl, the BPF
 # linker consumers need, and a pkg-config file that points at all of it.

@@ -34,5 +34,7 @@ __noinline int buddy_arm_refill(buddy_t *b __arg_arena)
 	err = bpf_wq_init(&w->work, &libarena_refill_wq, 0);
 	if (err && err != -EBUSY)	/* -EBUSY: armed before */
 		return err;
+	if (bpf_ksym_exists(bpf_wq_set_callback))
+		return bpf_wq_set_callback(&w->work, refill_work, 0);
 	return bpf_wq_set_callback_impl(&w->work, refill_work, 0, NULL);
 }

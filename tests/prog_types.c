@@ -246,9 +246,10 @@ static int fire_getppid(struct pt_env *e)
 	return 0;
 }
 
+/* Of our own pid: getpgid(0) skips the LSM hook. */
 static int fire_getpgid(struct pt_env *e)
 {
-	syscall(SYS_getpgid, 0);
+	syscall(SYS_getpgid, getpid());
 	return 0;
 }
 
@@ -298,6 +299,26 @@ static int attach_tracepoint(struct pt_env *e)
 	return attach_auto(e);
 }
 
+/* BPF LSM programs attach wherever BPF LSM is built in, but run only
+ * where "bpf" is among the active LSMs (the lsm= boot parameter). */
+static int attach_lsm(struct pt_env *e)
+{
+	char active[256] = "";
+	FILE *f = fopen("/sys/kernel/security/lsm", "r");
+
+	if (f) {
+		if (!fgets(active, sizeof(active), f))
+			active[0] = 0;
+		fclose(f);
+	}
+	if (!strstr(active, "bpf")) {
+		test_why("BPF LSM is not active here (active LSMs: %s)",
+			 f ? active : "unknown, /sys/kernel/security/lsm unreadable");
+		return -EOPNOTSUPP;
+	}
+	return attach_auto(e);
+}
+
 static int attach_perf_event(struct pt_env *e)
 {
 	e->perf_fd = test_cpu_clock_event(PT_CPU, PT_SAMPLE_FREQ);
@@ -329,7 +350,7 @@ static const struct pt_type pt_types[] = {
 	{ "kernel/prog_type_kprobe", "pt_kprobe", attach_auto, fire_getpgid, true },
 	{ "kernel/prog_type_fentry", "pt_fentry", attach_auto, fire_getpgid, true, true },
 	{ "kernel/prog_type_fexit", "pt_fexit", attach_auto, fire_getpgid, true, true },
-	{ "kernel/prog_type_lsm", "pt_lsm", attach_auto, fire_getpgid, true, true },
+	{ "kernel/prog_type_lsm", "pt_lsm", attach_lsm, fire_getpgid, true, true },
 };
 
 static const char *const pt_phase_names[] = {

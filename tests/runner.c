@@ -713,16 +713,33 @@ static void print_verified(struct bpf_object *obj)
 	}
 }
 
+/* 0 if this kernel lets us create an arena map, else why not. */
+static int arena_probe(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARENA, "probe", 0, 0, 1, &opts);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct buddy_tests *skel;
 	struct test_run r;
 	const char *name = "kernel/reset_via_syscall_program";
+	int err;
 
 	test_run_init(&r, argc, argv);
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_ARENA, NULL) != 1) {
+	err = arena_probe();
+	if (err) {
+		test_why("this kernel refuses BPF arena maps (creating one: %s); they need "
+			 "Linux >= 6.9 and CAP_SYS_ADMIN.  Run as root, or under "
+			 "scripts/kernel-vm as make test does where the kernel lacks them",
+			 strerror(-err));
 		test_result(&r, "kernel/*", TEST_SKIP);
-		test_why("this kernel has no BPF arena (BPF_MAP_TYPE_ARENA); needs Linux >= 6.9");
 		return test_finish(&r);
 	}
 	skel = load(0);

@@ -23,9 +23,14 @@
 #ifdef __BPF__
 int bpf_wq_init(struct bpf_wq *wq, void *p__map, unsigned int flags) __ksym __weak;
 int bpf_wq_start(struct bpf_wq *wq, unsigned int flags) __ksym __weak;
+/* Up to 6.19 the callback setter takes the program explicitly (_impl);
+ * from 7.0 the verifier supplies it.  Both are weak: one resolves. */
 int bpf_wq_set_callback_impl(struct bpf_wq *wq,
 			     int (callback_fn)(void *map, int *key, void *value),
 			     unsigned int flags, void *aux__prog) __ksym __weak;
+int bpf_wq_set_callback(struct bpf_wq *wq,
+			int (callback_fn)(void *map, int *key, void *value),
+			unsigned int flags) __ksym __weak;
 
 struct libarena_refill_work {
 	struct bpf_wq work;
