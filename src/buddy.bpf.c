@@ -81,13 +81,43 @@ __noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
 	return mask ? carve_from(b, chunk, order, lowest_order(mask)) : 0;
 }
 
-/* Both, for callers that hold the lock. */
-static __always_inline __u64 alloc_locked(buddy_t *b, __u32 order)
+/* A block of an order, for callers that hold the lock. */
+static __always_inline __u64 block_locked(buddy_t *b, __u32 order)
 {
 	__u64 chunk = buddy_find(b, order);
 
 	return chunk ? buddy_carve(b, chunk, order) : 0;
 }
+
+/* A block, or an object of a slab with room (lock held); 0 if none. */
+static __always_inline __u64 alloc_locked(buddy_t *b, __u32 cls)
+{
+	if (class_is_block(cls))
+		return block_locked(b, class_order(cls));
+	return slab_get_object(b, cls);
+}
+
+/* A live block or slab object back (lock held, the caller checked it); a
+ * slab that emptied goes back too.  Two sibling calls, not a chain: the
+ * stack budget. */
+static __always_inline void release_locked(buddy_t *b, __u64 addr)
+{
+	__u64 slab = slab_of(addr);
+
+	addr = slab ? slab_put_object(b, slab, addr) : addr;
+	if (addr)
+		buddy_release(b, addr);
+}
+
+/* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
+static __always_inline int grow_slab_locked(buddy_t *b, __u32 cls)
+{
+	__u64 slab = block_locked(b, class_slab_order(cls));
+
+	return slab ? slab_init(b, slab, cls) : -ENOMEM;
+}
+
+
 
 /* A chunk leaves the list: no hint may point at it. */
 static __always_inline void hints_forget(buddy_t *b, __u64 chunk)
@@ -177,22 +207,31 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 /* A user's free: validate fully, then release.  0 or -errno (counted). */
 static __always_inline int free_locked(buddy_t *b, __u64 addr)
 {
-	__u64 chunk = chunk_of(addr);
+	__u64 chunk = chunk_of(addr), slab;
 	chunk_t *h = chunk_hdr(chunk);
 	__u32 item = item_of(addr);
+	int err;
 
 	if (h->magic != CHUNK_MAGIC)
 		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
 	if (h->owner != arena_addr(b))
 		return buddy_reject(b, BUDDY_REJECT_FOREIGN, -EXDEV);
-	if (item < CHUNK_META_ITEMS)
+	if (item < CHUNK_META_ITEMS || is_slab_block(addr))
 		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+	slab = slab_of(addr);
+	if (slab) {
+		err = slab_check_free(b, slab, addr);
+		if (!err)
+			release_locked(b, addr);
+		return err;
+	}
 	if (!item_allocated(chunk, item)) {
 		if (inside_allocated(chunk, item))
 			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	}
-	return buddy_release(b, addr);
+	buddy_release(b, addr);
+	return 0;
 }
 
 /* Free a list of custody blocks (linked at byte 0), lock held; returns
@@ -206,7 +245,7 @@ static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
 		next = *block_link(head);
 		*pcpu_tag(head) = 0;	/* leaves custody: no stale tag */
 		if (block_is_live(b, head))
-			buddy_release(b, head);
+			release_locked(b, head);
 		else
 			atomic_add(&b->stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
 		head = next;
@@ -235,6 +274,16 @@ static __always_inline void drain_deferred_locked(buddy_t *b)
 		buddy_release_list(b, head);
 }
 
+/* The end of a take under the lock: the reserve's request, the deferred
+ * frees, unlock. */
+static __always_inline __u64 take_done(buddy_t *b, __u64 head)
+{
+	reserve_note(b, head);
+	drain_deferred_locked(b);
+	buddy_unlock(b);
+	return head;
+}
+
 /*
  * Up to n blocks of one order under one lock acquisition, linked at byte 0
  * (0-terminated); 0 when none could be had.  Not counted as allocations:
@@ -249,16 +298,35 @@ __noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 	if (buddy_lock(b))
 		return 0;
 	for (got = opaque(0); got < n && can_loop; got++) {
-		addr = alloc_locked(b, order);
+		addr = block_locked(b, order);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
 		head = addr;
 	}
-	reserve_note(b, head);
-	drain_deferred_locked(b);
-	buddy_unlock(b);
-	return head;
+	return take_done(b, head);
+}
+
+/* The same for a slab class: objects of its slabs, carving a new slab when
+ * none has room. */
+__noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
+{
+	__u64 head = 0, addr;
+
+	if (buddy_lock(b))
+		return 0;
+	/* n counts down: one value less to keep across the calls (a spill
+	 * would grow the frame past the stack budget). */
+	for (; n && can_loop; n--) {
+		addr = slab_get_object(b, cls);
+		if (!addr && !grow_slab_locked(b, cls))
+			addr = slab_get_object(b, cls);
+		if (!addr)
+			break;
+		*block_link(addr) = head;
+		head = addr;
+	}
+	return take_done(b, head);
 }
 
 /*
@@ -268,11 +336,15 @@ __noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
  */
 __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 {
+	__u32 cls;
 	__u64 addr;
 
 	if (buddy_lock(b))
 		return 0;
-	addr = alloc_locked(b, size_to_order(size));
+	cls = alloc_class(size);
+	addr = alloc_locked(b, cls);
+	if (!addr && !class_is_block(cls) && !grow_slab_locked(b, cls))
+		addr = alloc_locked(b, cls);
 	if (addr) {
 		b->stats.allocs++;
 		b->stats.bytes_requested += size;
@@ -373,6 +445,7 @@ __noinline __u64 buddy_unlink_all(buddy_t *b __arg_arena)
 	chunks = b->chunks;
 	b->chunks = 0;
 	arena_zero(b->hint, sizeof(b->hint));
+	arena_zero(b->slabs, sizeof(b->slabs));
 	WRITE_ONCE(b->state, BUDDY_DEAD);
 	buddy_unlock(b);
 	return chunks;

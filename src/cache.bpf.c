@@ -28,20 +28,20 @@ _Static_assert(sizeof(struct pcpu_cache) <= (BUDDY_MIN_SIZE << PCPU_CACHE_ORDER)
 static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)
 {
 	__u64 cap, size;
-	__u32 order;
+	__u32 cls;
 
-	for (order = 0; order < PCPU_NR_CLASSES; order++) {
-		size = order_size(order);
-		if (order > PCPU_MAX_ORDER) {
-			cap = budget / 2 / PCPU_NR_LARGE / size;
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
+		size = class_size(cls);
+		if (cls >= NR_SMALL_CLASSES) {
+			cap = budget / 2 / NR_LARGE_CLASSES / size;
 			if (!cap && size <= budget / 4)
 				cap = 1;
 		} else {
-			cap = budget / 2 / PCPU_NR_SMALL / size;
+			cap = budget / 2 / NR_SMALL_CLASSES / size;
 			if (cap < 2)
 				cap = 0;	/* batches need two */
 		}
-		b->class_cap[order] = cap > PCPU_SLOTS ? PCPU_SLOTS : cap;
+		b->class_cap[cls] = cap > PCPU_SLOTS ? PCPU_SLOTS : cap;
 	}
 	b->cache_budget = budget;
 }
@@ -104,20 +104,28 @@ __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 	return addr;
 }
 
+/* Up to n blocks (or slab objects) of a class from the core. */
+static __always_inline __u64 class_take(buddy_t *b, __u32 cls, __u32 n)
+{
+	if (class_is_block(cls))
+		return buddy_take(b, class_order(cls), n);
+	return buddy_take_objects(b, cls, n);
+}
+
 static __always_inline bool depot_lost_race(void)
 {
 	return fault_hit(FAULT_DEPOT, READ_ONCE(libarena_faults.depot_every));
 }
 
-static __always_inline bool depot_put(buddy_t *b, __u32 order, __u64 head)
+static __always_inline bool depot_put(buddy_t *b, __u32 cls, __u64 head)
 {
 	int i;
 
 	if (depot_lost_race())
 		return false;
 	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++)
-		if (!READ_ONCE(b->depot[order][i]) &&
-		    cmpxchg(&b->depot[order][i], 0, head) == 0)
+		if (!READ_ONCE(b->depot[cls][i]) &&
+		    cmpxchg(&b->depot[cls][i], 0, head) == 0)
 			return true;
 	return false;
 }
@@ -127,7 +135,7 @@ static __always_inline bool depot_put(buddy_t *b, __u32 order, __u64 head)
  * batch taken, spent and rebuilt at the same address in between is just a
  * valid batch: no ABA hazard.
  */
-static __always_inline __u64 depot_take(buddy_t *b, __u32 order)
+static __always_inline __u64 depot_take(buddy_t *b, __u32 cls)
 {
 	__u64 head;
 	int i;
@@ -135,8 +143,8 @@ static __always_inline __u64 depot_take(buddy_t *b, __u32 order)
 	if (depot_lost_race())
 		return 0;
 	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
-		head = READ_ONCE(b->depot[order][i]);
-		if (head && cmpxchg(&b->depot[order][i], head, 0) == head)
+		head = READ_ONCE(b->depot[cls][i]);
+		if (head && cmpxchg(&b->depot[cls][i], head, 0) == head)
 			return head;
 	}
 	return 0;
@@ -154,16 +162,16 @@ static __always_inline void tag_list(buddy_t *b, __u64 head)
 
 /* Push a list into a class stack (inside the guard); returns what did
  * not fit. */
-static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
+static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
 				       __u64 head)
 {
-	__u32 cap = b->class_cap[order];
+	__u32 cap = b->class_cap[cls];
 	__u64 next;
 	int i;
 
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		next = *block_link(head);
-		if (!pcpu_push(pc, order, head, cap))
+		if (!pcpu_push(pc, cls, head, cap))
 			break;
 		head = next;
 	}
@@ -171,13 +179,13 @@ static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 order
 }
 
 /* Pop up to n blocks of one class onto the list head (inside the guard). */
-static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 order, __u32 n, __u64 head)
+static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 cls, __u32 n, __u64 head)
 {
 	__u64 addr;
 	__u32 i;
 
 	for (i = opaque(0); i < n && can_loop; i++) {
-		addr = pcpu_pop(pc, order);
+		addr = pcpu_pop(pc, cls);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
@@ -187,11 +195,11 @@ static __always_inline __u64 pop_list(pcpu_cache_t *pc, __u32 order, __u32 n, __
 }
 
 /* Park a list of custody blocks (no guard held): the depot, else the buddy. */
-static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 order, __u64 head)
+static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 cls, __u64 head)
 {
 	if (!head)
 		return;
-	if (depot_put(b, order, head))
+	if (depot_put(b, cls, head))
 		atomic_add(&pc->stats.depot_puts, 1);
 	else
 		give_or_defer(b, head);
@@ -202,15 +210,15 @@ static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 order,
  * with no guard held.  Returns one block; the rest go into the stack, or
  * back out if a nested program holds the cache now.
  */
-static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 order)
+static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cls)
 {
 	__u64 addr, rest, head;
 	bool from_depot;
 
-	head = depot_take(b, order);
+	head = depot_take(b, cls);
 	from_depot = head;
 	if (!head)
-		head = buddy_take(b, order, b->class_cap[order] / 2 ?: 1);
+		head = class_take(b, cls, b->class_cap[cls] / 2 ?: 1);
 	if (!head)
 		return 0;
 	addr = head;
@@ -219,32 +227,32 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 or
 	if (pcpu_enter(pc)) {
 		pc->stats.refills++;
 		pc->stats.depot_hits += from_depot;
-		rest = push_list(b, pc, order, rest);
+		rest = push_list(b, pc, cls, rest);
 		pcpu_exit(pc);
 	}
-	park_list(b, pc, order, rest);
+	park_list(b, pc, cls, rest);
 	*pcpu_tag(addr) = 0;
 	return addr;
 }
 
 /* A full class: its top half out, then room for addr.  0 if it went in. */
-static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 order,
+static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
 					    __u64 addr)
 {
-	__u32 cap = b->class_cap[order];
+	__u32 cap = b->class_cap[cls];
 	__u64 head;
 	bool pushed;
 
 	if (!pcpu_enter(pc))
 		return -EAGAIN;
-	head = pop_list(pc, order, cap / 2, 0);
-	pushed = pcpu_push(pc, order, addr, cap);
+	head = pop_list(pc, cls, cap / 2, 0);
+	pushed = pcpu_push(pc, cls, addr, cap);
 	if (pushed)
 		custody_tag(b, addr);
 	if (head)
 		pc->stats.flushes++;
 	pcpu_exit(pc);
-	park_list(b, pc, order, head);
+	park_list(b, pc, cls, head);
 	return pushed ? 0 : -EAGAIN;
 }
 
@@ -252,10 +260,10 @@ static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 
 static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 {
 	__u64 head = 0;
-	__u32 order;
+	__u32 cls;
 
-	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++)
-		head = pop_list(pc, order, PCPU_SLOTS, head);
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
+		head = pop_list(pc, cls, PCPU_SLOTS, head);
 	return head;
 }
 
@@ -288,21 +296,21 @@ static __always_inline void count_alloc_miss(pcpu_cache_t *pc)
  * point made sure this CPU has a cache and the class is cached); 0 on
  * failure.  Counts what it serves (the entry point adds the bytes).
  */
-__noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
+__noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 addr;
 
-	if (!pc || order >= PCPU_NR_CLASSES)
+	if (!pc || cls >= PCPU_NR_CLASSES)
 		return 0;
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
-		addr = buddy_take(b, order, 1);	/* nested: go around the cache */
+		addr = class_take(b, cls, 1);	/* nested: go around the cache */
 		if (addr)
 			count_alloc_miss(pc);
 		return addr;
 	}
-	addr = pcpu_pop(pc, order);	/* large classes, or a nested refill */
+	addr = pcpu_pop(pc, cls);	/* large classes, or a nested refill */
 	if (addr) {
 		*pcpu_tag(addr) = 0;
 		pc->stats.alloc_hits++;
@@ -310,7 +318,7 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 	pcpu_exit(pc);
 	if (addr)
 		return addr;
-	addr = cache_refill(b, pc, order);
+	addr = cache_refill(b, pc, cls);
 	if (addr)
 		count_alloc_miss(pc);
 	return addr;
@@ -318,20 +326,20 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order)
 
 /* A free the fast path did not take (as for cache_alloc_slow, the entry
  * point checked the cache exists): 0, or -EAGAIN for the plain path. */
-__noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
+__noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u32 cap;
 	bool pushed;
 
-	if (!pc || order >= PCPU_NR_CLASSES)
+	if (!pc || cls >= PCPU_NR_CLASSES)
 		return -EAGAIN;
-	cap = b->class_cap[order];
+	cap = b->class_cap[cls];
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
 	}
-	pushed = pcpu_push(pc, order, addr, cap);
+	pushed = pcpu_push(pc, cls, addr, cap);
 	if (pushed) {
 		custody_tag(b, addr);
 		pc->stats.free_hits++;
@@ -339,7 +347,7 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
 	pcpu_exit(pc);
 	if (pushed)
 		return 0;
-	if (cache_flush_push(b, pc, order, addr))
+	if (cache_flush_push(b, pc, cls, addr))
 		return -EAGAIN;
 	atomic_add(&pc->stats.free_hits, 1);
 	atomic_add(&pc->stats.free_misses, 1);
@@ -354,7 +362,7 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order)
  */
 static __always_inline int trim_all(buddy_t *b)
 {
-	__u32 self = libarena_cpu(), order;
+	__u32 self = libarena_cpu(), cls;
 	pcpu_cache_t *pc;
 	int total = 0, n, cpu, i;
 	__u64 head;
@@ -368,9 +376,9 @@ static __always_inline int trim_all(buddy_t *b)
 	if (n < 0)
 		return n;
 	total += n;
-	for (order = opaque(0); order < PCPU_NR_CLASSES && can_loop; order++) {
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
 		for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
-			head = depot_take(b, order);
+			head = depot_take(b, cls);
 			if (!head)
 				break;
 			n = give_or_defer(b, head);

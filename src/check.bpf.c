@@ -5,8 +5,16 @@
 struct arena_space;
 long buddy_check_chunk(buddy_t *b __arg_arena, struct arena_space __arena *s __arg_arena,
 		       struct buddy_check_report __arena *rep __arg_arena, __u64 chunk);
+int buddy_check_slabs(struct buddy_check_report __arena *rep __arg_arena, __u64 chunk);
 #define WALK_CHUNK	buddy_check_chunk
+#define WALK_SLABS	buddy_check_slabs
 #include "walk.h"
+
+/* A chunk's slabs, out of line for the same reason. */
+__noinline int buddy_check_slabs(report_t *rep __arg_arena, __u64 chunk)
+{
+	return walk_slabs(rep, chunk);
+}
 
 /* One chunk's walk, out of line: its totals fill a frame of their own. */
 __noinline long buddy_check_chunk(buddy_t *b __arg_arena,

@@ -132,11 +132,6 @@ static __always_inline __u64 find_not(__u64 from, __u64 to, __u8 byte)
 	return to;
 }
 
-static __always_inline __u64 block_size(__u64 raw)
-{
-	return order_size(item_order(chunk_of(raw), item_of(raw)));
-}
-
 /* Canary and redzone of the block at raw intact?  Reports the first bad byte. */
 static __always_inline int dbg_verify(__u64 raw)
 {

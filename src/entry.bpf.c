@@ -23,15 +23,15 @@ static __always_inline __u64 buddy_fail_alloc(buddy_t *b)
 }
 
 /*
- * Will this CPU's cache take a block of this order?  Creates the cache on
+ * Will this CPU's cache take a block of this class?  Creates the cache on
  * first use and serves a trim request another CPU posted; both calls are
  * made from here so that no call chain gets deeper for them.
  */
-static __always_inline bool cache_serves(buddy_t *b, __u32 order)
+static __always_inline bool cache_serves(buddy_t *b, __u32 cls)
 {
 	pcpu_cache_t *pc;
 
-	if (!cache_on(b) || order >= PCPU_NR_CLASSES || !b->class_cap[order] ||
+	if (!cache_on(b) || cls >= PCPU_NR_CLASSES || !b->class_cap[cls] ||
 	    libarena_cpu() >= LIBARENA_MAX_CPUS)
 		return false;
 	pc = pcpu_of(b, libarena_cpu()) ?: arena_ptr(pcpu_create(b));
@@ -54,12 +54,12 @@ static __always_inline bool size_valid(buddy_t *b, __u64 size)
  * there is none (a failure the caller counts: it may retry). */
 static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 {
-	__u32 order = size_to_order(size);
+	__u32 cls = alloc_class(size);
 	__u64 addr;
 
-	if (!cache_serves(b, order))
+	if (!cache_serves(b, cls))
 		return buddy_alloc_block(b, size);	/* counts under its lock */
-	addr = cache_alloc_slow(b, order);	/* counts per CPU */
+	addr = cache_alloc_slow(b, cls);	/* counts per CPU */
 	if (addr)	/* this CPU's line: no bouncing */
 		atomic_add(&pcpu_of(b, libarena_cpu())->stats.bytes_requested, size);
 	return addr;
@@ -111,7 +111,7 @@ __noinline __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
 __noinline int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr);
-	__u32 item = item_of(addr), order;
+	__u32 cls;
 	bool allocated;
 	int err;
 
@@ -123,11 +123,11 @@ __noinline int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
 	if (addr & (BUDDY_MIN_SIZE - 1))
 		return buddy_reject(b, BUDDY_REJECT_MISALIGNED, -EINVAL);
-	allocated = block_is_live(b, addr);
+	allocated = block_is_live(b, addr) && !is_slab_block(addr);
 	if (allocated && custody_tagged(b, addr))
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	order = allocated ? item_order(chunk, item) : BUDDY_NR_ORDERS;
-	if (cache_serves(b, order) && !cache_free_slow(b, addr, order))
+	cls = allocated ? block_class(addr) : PCPU_NR_CLASSES;
+	if (cache_serves(b, cls) && !cache_free_slow(b, addr, cls))
 		return 0;			/* counted per CPU */
 	err = buddy_free_block(b, addr);	/* counts under its lock */
 	if (err != -EDEADLK && err != -ETIMEDOUT)
@@ -154,9 +154,9 @@ __noinline __u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
 	if (!addr || !buddy_ready(b) || !space_is_populated(chunk_of(addr)) ||
 	    (addr & (BUDDY_MIN_SIZE - 1)))
 		return 0;
-	if (!block_is_live(b, addr) || custody_tagged(b, addr))
+	if (!block_is_live(b, addr) || is_slab_block(addr) || custody_tagged(b, addr))
 		return 0;	/* not a live block of the caller's */
-	return order_size(item_order(chunk_of(addr), item_of(addr)));
+	return block_size(addr);
 }
 
 /* Take a registry slot (for tools) once per instance. */
@@ -195,6 +195,7 @@ __noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	WRITE_ONCE(b->shrink_wanted, 0);
 	WRITE_ONCE(b->deferred, 0);
 	arena_zero(b->hint, sizeof(b->hint));
+	arena_zero(b->slabs, sizeof(b->slabs));
 	b->reserve_low = BUDDY_DEFAULT_RESERVE_LOW;
 	b->reserve_high = BUDDY_DEFAULT_RESERVE_HIGH;
 	arena_zero(&b->stats, sizeof(b->stats));

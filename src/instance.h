@@ -133,6 +133,7 @@ __u64 buddy_find(buddy_t *b __arg_arena, __u32 order);
 __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order);
 int buddy_release(buddy_t *b __arg_arena, __u64 addr);
 __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
+__u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n);
 __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size);
 int buddy_give(buddy_t *b __arg_arena, __u64 head);
 int buddy_free_block(buddy_t *b __arg_arena, __u64 addr);
@@ -140,14 +141,21 @@ int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
 __u64 buddy_unlink_surplus(buddy_t *b __arg_arena);
 __u64 buddy_unlink_all(buddy_t *b __arg_arena);
 
+/* Slabs (src/slab.bpf.c): lock held, leaves; the core carves and
+ * releases the slab blocks. */
+__u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls);
+int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls);
+__u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj);
+int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr);
+
 /* The refill work items (src/wq.bpf.c): sleepable callers only. */
 int buddy_arm_refill(buddy_t *b __arg_arena);
 
 /* The per-CPU cache layer (src/cache.bpf.c), above the core.  The entry
  * points call each of these directly (not through one another), which
  * keeps every chain at most entry -> cache -> core -> lock/carve/release. */
-__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 order);
-int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 order);
+__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls);
+int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls);
 int cache_init(buddy_t *b __arg_arena);
 __u64 pcpu_create(buddy_t *b __arg_arena);
 int pcpu_trim(buddy_t *b __arg_arena);

@@ -47,6 +47,55 @@ static __always_inline int walk_report(report_t *rep, enum buddy_check_err err,
 	return -EUCLEAN;
 }
 
+/* Is the allocated block at item a slab (its header's magic)? */
+static __always_inline bool walk_is_slab(__u64 chunk, __u32 item, __u32 order)
+{
+	__u64 addr = item_addr(chunk, item);
+
+	return order >= SLAB_MIN_ORDER && order <= SLAB_MAX_ORDER &&
+	       slab_hdr(addr)->magic == slab_magic(addr, order);
+}
+
+/* A slab's free list: indices of carved, unallocated objects, as many as
+ * the header says. */
+static __always_inline int walk_slab_free(report_t *rep, __u64 chunk, __u32 item, slab_t *h)
+{
+	__u64 slab = item_addr(chunk, item), obj;
+	__u32 idx = h->free_head, n;
+
+	for (n = opaque(0); idx != SLAB_NONE && n <= h->nr_carved && can_loop; n++) {
+		obj = slab + SLAB_HDR_SIZE + (__u64)idx * h->size;
+		if (idx >= h->nr_carved || item_allocated(chunk, item_of(obj)))
+			return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->nr_carved, idx);
+		idx = *(__u32 __arena *)arena_ptr(obj);
+	}
+	if (idx != SLAB_NONE || n != h->nr_free)
+		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->nr_free, n);
+	return 0;
+}
+
+/* A slab: header sane, allocated objects and free list add up. */
+static __always_inline int walk_slab(report_t *rep, __u64 chunk, __u32 item)
+{
+	__u64 slab = item_addr(chunk, item);
+	slab_t *h = slab_hdr(slab);
+	__u32 i, live = opaque(0);
+
+	if (h->cls >= NR_SMALL_CLASSES || class_is_block(h->cls) ||
+	    h->size != class_size(h->cls) ||
+	    h->order != class_slab_order(h->cls) ||
+	    h->nr_objs != (order_size(h->order) - SLAB_HDR_SIZE) / h->size ||
+	    h->nr_carved > h->nr_objs || h->nr_free > h->nr_carved ||
+	    h->listed != (h->nr_free || h->nr_carved < h->nr_objs))
+		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->cls, h->size);
+	for (i = opaque(0); i < h->nr_carved && i < CHUNK_ITEMS && can_loop; i++)
+		live += item_allocated(chunk, item_of(slab + SLAB_HDR_SIZE + (__u64)i * h->size));
+	if (live != h->nr_carved - h->nr_free)
+		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item,
+				   h->nr_carved - h->nr_free, live);
+	return walk_slab_free(rep, chunk, item, h);
+}
+
 /* Walk the blocks of a chunk from the end of its metadata to its end. */
 static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *w)
 {
@@ -73,6 +122,23 @@ static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *
 	}
 	if (item != CHUNK_ITEMS)
 		return walk_report(rep, BUDDY_CHECK_INCOMPLETE, chunk, item, CHUNK_ITEMS, item);
+	return 0;
+}
+
+/* Every slab of a chunk whose blocks walk_blocks() found sound: a pass of
+ * its own, so that each pass has a small frame. */
+static __always_inline int walk_slabs(report_t *rep, __u64 chunk)
+{
+	__u32 item = CHUNK_META_ITEMS, order;
+	int n;
+
+	for (n = opaque(0); item < CHUNK_ITEMS && n < CHUNK_ITEMS && can_loop; n++) {
+		order = item_order(chunk, item);
+		if (item_allocated(chunk, item) && walk_is_slab(chunk, item, order) &&
+		    walk_slab(rep, chunk, item))
+			return -EUCLEAN;
+		item += 1u << order;
+	}
 	return 0;
 }
 
@@ -136,10 +202,11 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
 	return CHUNK_CAPACITY - w.free_bytes;
 }
 
-/* An includer may put the per-chunk walk out of line (BPF: a small frame
+/* An includer may put the per-chunk walks out of line (BPF: a small frame
  * for the caller of buddy_check()). */
 #ifndef WALK_CHUNK
 #define WALK_CHUNK	check_chunk
+#define WALK_SLABS	walk_slabs
 #endif
 
 /*
@@ -168,6 +235,13 @@ static __always_inline int walk_instance(buddy_t *b, struct arena_space __arena 
 	if (in_use != b->stats.bytes_in_use)
 		return walk_report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.bytes_in_use,
 			      in_use);
+	/* Their slabs, in a loop of its own (fewer live values: a small
+	 * frame for buddy_check()). */
+	for (chunk = b->chunks, n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
+		if (WALK_SLABS(rep, chunk))
+			return -EUCLEAN;
+		chunk = chunk_hdr(chunk)->next;
+	}
 	rep->err = BUDDY_CHECK_OK;
 	return 0;
 }

@@ -129,6 +129,7 @@ static const char *const test_src_paths[TEST_NR_SRCS] = {
 	[TEST_SRC_HOST] = TESTS_DIR "/host/host_runner.c",
 	[TEST_SRC_PROG_TYPES] = TESTS_DIR "/progs/prog_types.bpf.c",
 	[TEST_SRC_UPSTREAM] = TESTS_DIR "/progs/upstream_tests.h",
+	[TEST_SRC_SLAB] = TESTS_DIR "/progs/slab_tests.h",
 };
 
 /* Explain a failed assertion: where, what was expected, what came. */

@@ -15,6 +15,7 @@ enum test_src {
 	TEST_SRC_HOST,		/* tests/host/host_runner.c */
 	TEST_SRC_PROG_TYPES,	/* tests/progs/prog_types.bpf.c */
 	TEST_SRC_UPSTREAM,	/* tests/progs/upstream_tests.h */
+	TEST_SRC_SLAB,		/* tests/progs/slab_tests.h */
 	TEST_NR_SRCS,
 };
 

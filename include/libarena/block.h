@@ -68,6 +68,66 @@ static __always_inline __u32 size_to_order(__u64 size)
 	return v ? floor_log2(v) + 1 : 0;
 }
 
+/*
+ * The class of a size of 1 .. 4 KiB (see <libarena/types.h>), without a
+ * branch (the fast path runs it; branches cost the caller's verification,
+ * and BPF turns comparisons into branches): with s = size - 1 and
+ * L = log2(s / 128) (0 below 256 B), the class is 8 L + s >> (L + 4).
+ * L, 0 .. 4, comes from a table of 3-bit entries by s / 256.
+ */
+#define SIZE_CLASS_LOG2	0x9249246db488ull
+
+static __always_inline __u32 size_class(__u64 size)
+{
+	__u64 s = size - 1, l = (SIZE_CLASS_LOG2 >> ((s >> 8) * 3)) & 7;
+
+	return (l << 3) + (s >> (l + 4));
+}
+
+/* The class a request of size (1 .. 512 KiB) is served from. */
+static __always_inline __u32 alloc_class(__u64 size)
+{
+	if (size <= SMALL_MAX_SIZE)
+		return size_class(size);
+	return size_to_order(size) + NR_SMALL_CLASSES - 9;
+}
+
+/* Is the class a buddy order (a power of two), not a slab class? */
+static __always_inline bool class_is_block(__u32 cls)
+{
+	if (cls < 8)
+		return !((cls + 1) & cls);
+	return cls >= NR_SMALL_CLASSES || (cls & 7) == 7;
+}
+
+/* The order of a class that is one (class_is_block()). */
+static __always_inline __u32 class_order(__u32 cls)
+{
+	if (cls < 8)
+		return floor_log2(cls + 1);
+	if (cls < NR_SMALL_CLASSES)
+		return (cls >> 3) + 3;
+	return cls - NR_SMALL_CLASSES + 9;
+}
+
+/* The class of a buddy block of an order: 0, 1, 3, 7, .. 39 for orders
+ * 0 .. 7 (a byte each, one branch on the fast path), 47.. from order 8. */
+static __always_inline __u32 order_class(__u32 order)
+{
+	if (order < 8)
+		return (0x271f170f07030100ull >> (order * 8)) & 0xff;
+	return order + NR_SMALL_CLASSES - 9;
+}
+
+static __always_inline __u64 class_size(__u32 cls)
+{
+	if (cls < 8)
+		return (cls + 1) << 4;
+	if (cls < NR_SMALL_CLASSES)
+		return (__u64)((cls & 7) + 9) << ((cls >> 3) + 3);
+	return order_size(cls - NR_SMALL_CLASSES + 9);
+}
+
 static __always_inline __u8 __arena *order_byte(__u64 chunk, __u32 item)
 {
 	return arena_ptr(chunk + CHUNK_ORDERS_OFF + (item & (CHUNK_ITEMS - 1)) / 2);
@@ -88,9 +148,86 @@ static __always_inline bool item_allocated(__u64 chunk, __u32 item)
 	return *allocbit_byte(chunk, item) & (1 << (item & 7));
 }
 
+typedef struct slab_hdr __arena slab_t;
+
+static __always_inline slab_t *slab_hdr(__u64 slab)
+{
+	return arena_ptr(slab);
+}
+
+static __always_inline __u64 slab_magic(__u64 slab, __u32 order)
+{
+	return SLAB_MAGIC ^ slab ^ order;
+}
+
+/* A slab's order: the smallest that holds SLAB_MIN_OBJS objects. */
+static __always_inline __u32 class_slab_order(__u32 cls)
+{
+	__u32 order = size_to_order(SLAB_MIN_OBJS * class_size(cls) + SLAB_HDR_SIZE);
+
+	if (order < SLAB_MIN_ORDER)
+		return SLAB_MIN_ORDER;
+	return order < SLAB_MAX_ORDER ? order : SLAB_MAX_ORDER;
+}
+
 /*
- * Is addr the start of an allocated block of instance b?  (Blocks held by
- * the per-CPU caches count as allocated: see custody tags.)  Unlocked
+ * The slab addr lies in, past its header, or 0.  The nibble of addr's
+ * page names the slab's order, hence its start; the header there must
+ * carry the magic for that start and order.  The magic is cleared when a
+ * slab goes back to the buddy, so stale bytes of a former slab do not
+ * count; a live slab is an allocated block of the buddy, so no other
+ * allocation overlaps it.  Whose slab it is, the caller checks (the
+ * chunk's owner).  Two branches: the fast free path runs it.
+ */
+static __always_inline __u64 slab_of(__u64 addr)
+{
+	__u64 page = addr & ~((1ull << ARENA_PAGE_SHIFT) - 1), slab;
+	__u32 order = item_order(chunk_of(addr), item_of(page));
+
+	slab = addr & ~(order_size(order) - 1);
+	if (addr - slab < SLAB_HDR_SIZE || slab_hdr(slab)->magic != slab_magic(slab, order))
+		return 0;
+	return slab;
+}
+
+/* Is addr the start of a slab itself (never a user's pointer)? */
+static __always_inline bool is_slab_block(__u64 addr)
+{
+	return slab_of(addr + SLAB_HDR_SIZE) == addr;
+}
+
+/*
+ * The class of a live block or slab object at addr; NR_CLASSES for a
+ * slab's own start, which is live to the buddy but no object (a 4 KiB
+ * slab would otherwise pass for a block of the 4 KiB class).  Two
+ * branches, as slab_of(): the fast free path runs it.
+ */
+static __always_inline __u32 block_class(__u64 addr)
+{
+	__u64 page = addr & ~((1ull << ARENA_PAGE_SHIFT) - 1), slab;
+	__u32 order = item_order(chunk_of(addr), item_of(page));
+
+	slab = addr & ~(order_size(order) - 1);
+	if (slab_hdr(slab)->magic == slab_magic(slab, order))
+		return addr - slab >= SLAB_HDR_SIZE ? slab_hdr(slab)->cls : NR_CLASSES;
+	return order_class(item_order(chunk_of(addr), item_of(addr)));
+}
+
+/* The bytes a live block or slab object at addr holds. */
+static __always_inline __u64 block_size(__u64 addr)
+{
+	__u64 slab = slab_of(addr);
+
+	if (slab)
+		return slab_hdr(slab)->size;
+	return order_size(item_order(chunk_of(addr), item_of(addr)));
+}
+
+/*
+ * Is addr the start of an allocated block or slab object of instance b?
+ * (Blocks held by the per-CPU caches count as allocated: see custody tags.
+ * A slab's own start also passes: is_slab_block() tells it apart, on the
+ * paths that could act on it.)  Unlocked
  * reads suffice: only the owner of a live block changes its bits.
  */
 static __always_inline bool block_is_live(struct buddy __arena *b, __u64 addr)

@@ -58,9 +58,9 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 }
 
 /* Top of a class stack, or 0.  Inside the guard. */
-static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 order)
+static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 {
-	struct pcpu_class __arena *c = &pc->cls[order];	/* order <= PCPU_MAX_ORDER */
+	struct pcpu_class __arena *c = &pc->cls[cls];	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
 	if (!n || n > PCPU_SLOTS)
@@ -70,10 +70,10 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 order)
 }
 
 /* Push unless the stack holds cap blocks already.  Inside the guard. */
-static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 order, __u64 addr,
+static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 cls, __u64 addr,
 				      __u32 cap)
 {
-	struct pcpu_class __arena *c = &pc->cls[order];	/* order <= PCPU_MAX_ORDER */
+	struct pcpu_class __arena *c = &pc->cls[cls];	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
 	if (n >= cap || n >= PCPU_SLOTS)
@@ -148,7 +148,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 4 KiB */
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc && pcpu_enter(pc)) {
-			addr = pcpu_pop(pc, size_to_order(size));
+			addr = pcpu_pop(pc, size_class(size));
 			if (addr) {
 				*pcpu_tag(addr) = 0;
 				pc->stats.alloc_hits++;
@@ -166,17 +166,17 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 chunk = chunk_of(addr), tag = addr ^ b->cache_key;
-	__u32 order;
+	__u32 cls;
 	bool pushed;
 
 	/* The checks of the slow path that a cache push must not skip. */
 	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !fast_path_readable(chunk) ||
 	    !block_is_live(b, addr))
 		return __buddy_free_slow(b, addr);
-	order = item_order(chunk, item_of(addr));
-	if (order > PCPU_MAX_ORDER || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
+	cls = block_class(addr);
+	if (cls >= NR_SMALL_CLASSES || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
 		return __buddy_free_slow(b, addr);	/* large, cached already, busy */
-	pushed = pcpu_push(pc, order, addr, b->class_cap[order]);
+	pushed = pcpu_push(pc, cls, addr, b->class_cap[cls]);
 	if (pushed) {
 		*pcpu_tag(addr) = tag;
 		pc->stats.free_hits++;

@@ -94,14 +94,17 @@ static __always_inline __u64 __arena_realloc(__u64 addr, __u64 size)
 	return new;
 }
 
-/* Blocks are aligned to their size, so alignment is a matter of size:
- * align is a power of two <= 512 KiB. */
+/* Buddy blocks are aligned to their size, so alignment is a matter of
+ * size: a power of two at least align (slab objects of the classes in
+ * between are only 16-byte aligned).  align is a power of two <= 512 KiB. */
 static __always_inline __u64 __arena_aligned_alloc(__u64 align, __u64 size)
 {
 	__u64 bytes = size < align && size ? align : size;
 
 	if (!align || (align & (align - 1)) || align > BUDDY_MAX_SIZE)
 		return 0;
+	if (align > BUDDY_MIN_SIZE && bytes <= BUDDY_MAX_SIZE)
+		bytes = order_size(size_to_order(bytes));
 #ifdef LIBARENA_DEBUG
 	/* The debug header would break the alignment: a plain block. */
 	if (align > BUDDY_MIN_SIZE)

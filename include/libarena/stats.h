@@ -8,7 +8,7 @@
 #ifndef __LIBARENA_STATS_H
 #define __LIBARENA_STATS_H
 
-#include "types.h"
+#include "block.h"
 
 /* What buddy_check() found (enum buddy_check_err), in words. */
 static inline const char *buddy_check_err_str(__u32 err)
@@ -22,6 +22,7 @@ static inline const char *buddy_check_err_str(__u32 err)
 		[BUDDY_CHECK_COUNTS] = "allocated/free totals disagree",
 		[BUDDY_CHECK_STATS] = "statistics disagree with the chunks",
 		[BUDDY_CHECK_INCOMPLETE] = "walk incomplete",
+		[BUDDY_CHECK_SLAB] = "slab header, free list or counts wrong",
 	};
 
 	return err < sizeof(names) / sizeof(names[0]) ? names[err] : "unknown finding";
@@ -40,7 +41,7 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 {
 	const __u64 *src;
 	__u64 *dst;
-	unsigned int cpu, i, order;
+	unsigned int cpu, i, cls;
 
 	*t = (struct buddy_totals){ 0 };
 	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++) {
@@ -53,9 +54,8 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 		dst = (__u64 *)&t->pcpu;
 		for (i = 0; i < sizeof(pc->stats) / sizeof(__u64); i++)
 			dst[i] += src[i];
-		for (order = 0; order < PCPU_NR_CLASSES; order++)
-			t->cached_bytes += pc->cls[order].count *
-					   (BUDDY_MIN_SIZE << order);
+		for (cls = 0; cls < PCPU_NR_CLASSES; cls++)
+			t->cached_bytes += pc->cls[cls].count * class_size(cls);
 	}
 	t->allocs = b->stats.allocs + t->pcpu.alloc_hits;
 	t->frees = b->stats.frees + t->pcpu.free_hits;

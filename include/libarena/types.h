@@ -34,8 +34,14 @@
  *          chunks hold more than the high one.  Sleepable code services
  *          both (buddy_refill).
  *
- * cache    Per CPU, per order (16 B .. 4 KiB inline, 8 KiB .. 512 KiB in the
- *          slow path): a stack of block addresses
+ * class    Sizes up to 4 KiB in classes 12.5% apart (16 B apart up to
+ *          128 B); a class that is a power of two is a buddy order, the
+ *          others live in slabs: buddy blocks of 4 .. 64 KiB carved into
+ *          objects of one class (struct slab_hdr, below).  Orders from
+ *          8 KiB up are classes of their own.
+ *
+ * cache    Per CPU, per class (16 B .. 4 KiB inline, 8 KiB .. 512 KiB in the
+ *          slow path): a stack of block or object addresses
  *          (struct pcpu_class) that only its own CPU touches, with plain
  *          loads and stores, inside a busy flag (see <libarena/cache.h>
  *          for why nesting and preemption cannot break it).  A block in a
@@ -173,7 +179,7 @@ enum buddy_reject {
 	BUDDY_NR_REJECTS,
 };
 
-#define BUDDY_STATS_VERSION	1
+#define BUDDY_STATS_VERSION	2
 
 /*
  * Per-instance statistics.  seq is odd while the lock holder updates the
@@ -206,6 +212,9 @@ struct buddy_stats {
 	__u64 refills;		/* services that grew the instance */
 	__u64 shrinks;		/* services that returned chunks */
 	__u64 refill_kicks;	/* refill work items queued (bpf_wq) */
+	__u64 slabs_created;	/* 64 KiB blocks carved into objects */
+	__u64 slabs_released;	/* emptied slabs given back to the buddy */
+	__u64 slab_bytes;	/* of bytes_in_use: in slabs now (lock held) */
 };
 
 /* Free bytes in an instance's chunks, what allocations are served from
@@ -225,6 +234,7 @@ enum buddy_check_err {
 	BUDDY_CHECK_COUNTS,		/* allocated/free totals disagree */
 	BUDDY_CHECK_STATS,		/* instance statistics disagree */
 	BUDDY_CHECK_INCOMPLETE,		/* loop budget ran out */
+	BUDDY_CHECK_SLAB,		/* slab header, free list or counts */
 };
 
 struct buddy_check_report {
@@ -246,7 +256,51 @@ enum buddy_state {
 #define BUDDY_KNOWN_FLAGS	(BUDDY_NO_PCPU_CACHE)
 
 /*
- * Per-CPU caches: a class per order.  The small classes (16 B .. 4 KiB)
+ * Size classes.  Up to 128 B every 16 B; above, eight per doubling (144,
+ * 160, .. 256, 288, .. 4096), so an object wastes at most 12.5% of its
+ * size past 128 B.  A class that is a power of two is a buddy order and
+ * its objects are buddy blocks; the others are carved from slabs.  Classes
+ * 0..47 cover 16 B .. 4 KiB; each larger order (8 KiB .. 512 KiB) is a
+ * class of its own for the caches: 48..54.
+ */
+#define NR_SMALL_CLASSES	48
+#define NR_LARGE_CLASSES	(BUDDY_NR_ORDERS - 9)	/* orders 9 .. 15 */
+#define NR_CLASSES		(NR_SMALL_CLASSES + NR_LARGE_CLASSES)
+#define SMALL_MAX_SIZE		4096
+
+/*
+ * Slab: a buddy block of 4 .. 64 KiB (aligned to its size, as every block
+ * is), big enough for 8 objects, carved into objects of one class after a
+ * 64-byte header.  To the buddy it is one allocated block.  An object's
+ * first item carries the allocated bit as a block's does.  The first item
+ * of each of the slab's pages carries the slab's order, so that the slab
+ * around any address is one nibble away (the buddy reads order nibbles of
+ * block heads only).  The header's magic mixes in the slab's address and
+ * order: a stale nibble cannot point at a live header by accident.
+ */
+#define SLAB_MIN_ORDER		8			/* 4 KiB */
+#define SLAB_MAX_ORDER		12			/* 64 KiB */
+#define SLAB_MIN_OBJS		8
+#define SLAB_HDR_SIZE		64u
+#define SLAB_MAGIC		0x62616c736c6c6162ull	/* "ballslab" */
+#define SLAB_NONE		0xffffffffu
+
+struct slab_hdr {
+	__u64 magic;		/* slab_magic(); 0 once released */
+	__u64 next;		/* partial slabs of the class (struct buddy slabs[]) */
+	__u64 prev;
+	__u32 cls;
+	__u32 size;		/* object size */
+	__u32 nr_objs;		/* objects that fit */
+	__u32 nr_carved;	/* objects handed out at least once: [0, nr_carved) */
+	__u32 nr_free;		/* of those, on the free list */
+	__u32 free_head;	/* index of the first free object, or SLAB_NONE */
+	__u32 listed;		/* on the partial list */
+	__u32 order;		/* the slab's buddy order */
+};
+
+/*
+ * Per-CPU caches: a stack per class.  The small classes (16 B .. 4 KiB)
  * have an inline fast path; the large ones (8 KiB .. 512 KiB) are served
  * by the slow path, still without the lock.  Budget per CPU, in bytes:
  * half of it split evenly over the small classes, half over the large
@@ -256,12 +310,10 @@ enum buddy_state {
  * 2.6 MiB cached per CPU.
  */
 #define PCPU_MAX_ORDER		8			/* 16 B << 8 = 4 KiB: inline */
-#define PCPU_NR_SMALL		(PCPU_MAX_ORDER + 1)
-#define PCPU_NR_CLASSES		BUDDY_NR_ORDERS
-#define PCPU_NR_LARGE		(PCPU_NR_CLASSES - PCPU_NR_SMALL)
-#define PCPU_MAX_SIZE		(BUDDY_MIN_SIZE << PCPU_MAX_ORDER)
-#define PCPU_SLOTS		100
-#define PCPU_CACHE_ORDER	10	/* its block: 16 KiB */
+#define PCPU_NR_CLASSES		NR_CLASSES
+#define PCPU_MAX_SIZE		SMALL_MAX_SIZE
+#define PCPU_SLOTS		64
+#define PCPU_CACHE_ORDER	11	/* its block: 32 KiB */
 #define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
 #define PCPU_DEFAULT_BUDGET	(2u << 20)	/* cached bytes per CPU */
 #define DEPOT_SLOTS		16	/* batches per class */
@@ -330,6 +382,7 @@ struct buddy {
 	__u64 reserve_high;	/* free bytes: over this, empty chunks go back */
 	struct buddy_stats stats;
 	struct buddy_check_report check;
+	__u64 slabs[NR_SMALL_CLASSES];	/* first partial slab, 0 = none */
 	__u64 depot[PCPU_NR_CLASSES][DEPOT_SLOTS];	/* batch heads, 0 = empty */
 	__u64 pcpu[LIBARENA_MAX_CPUS];	/* struct pcpu_cache per CPU, 0 = none */
 };

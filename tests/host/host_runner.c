@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "../progs/cache_tests.h"
 #include "../progs/reliability_tests.h"
+#include "../progs/slab_tests.h"
 #include "fuzz_ops.h"
 #include "instance.h"
 #include "runner.h"
@@ -204,6 +205,8 @@ static const struct host_test tests[] = {
 	RELIABILITY_TESTS(UNCACHED_ENTRY)
 	RELIABILITY_UNCACHED_TESTS(UNCACHED_ENTRY)
 	BUDDY_TESTS(CACHE_ENTRY)
+	SLAB_TESTS(UNCACHED_ENTRY)
+	SLAB_TESTS(CACHE_ENTRY)
 	RELIABILITY_TESTS(CACHE_ENTRY)
 	RELIABILITY_CACHE_TESTS(CACHE_ENTRY)
 	CACHE_TESTS(CACHE_ONLY_ENTRY)

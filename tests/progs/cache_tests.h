@@ -14,9 +14,9 @@ static __always_inline pcpu_cache_t *this_cache(buddy_t *b)
 	return pcpu_of(b, libarena_cpu());
 }
 
-static __always_inline __u32 class_count(pcpu_cache_t *pc, __u32 order)
+static __always_inline __u32 class_count(pcpu_cache_t *pc, __u32 cls)
 {
-	return pc->cls[order < PCPU_NR_CLASSES ? order : 0].count;
+	return pc->cls[cls < PCPU_NR_CLASSES ? cls : 0].count;
 }
 
 /* Steady state: the fast path serves, the lock is rarely taken. */
@@ -52,7 +52,7 @@ static __always_inline int t_cache_batches_hysteresis(__u64 flags)
 	__u64 refills, flushes;
 
 	ASSERT_OK(test_begin(flags));
-	cap = buddy.class_cap[2];
+	cap = buddy.class_cap[size_class(64)];
 	ASSERT_EQ(cap, PCPU_SLOTS);
 	for (i = opaque(0); i < n && can_loop; i++)
 		ASSERT_NE(test_ptrs[i] = __arena_malloc(64), 0);
@@ -63,7 +63,7 @@ static __always_inline int t_cache_batches_hysteresis(__u64 flags)
 	ASSERT_LE(pc->stats.refills, n / (cap / 2) + 1);
 	for (i = opaque(0); i < n && can_loop; i++)
 		ASSERT_OK(__arena_free(test_ptrs[i]));
-	ASSERT_LE(class_count(pc, 2), cap);
+	ASSERT_LE(class_count(pc, size_class(64)), cap);
 	ASSERT_GE(pc->stats.flushes, 1);
 	/* At the boundary: free/alloc pairs move no batch. */
 	refills = pc->stats.refills;
@@ -82,21 +82,21 @@ static __always_inline int t_cache_budget_respected(__u64 flags)
 {
 	__u64 cached = opaque(0), budget = 32 << 10;
 	pcpu_cache_t *pc;
-	__u32 order, i;
+	__u32 cls, i;
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_set_cache_budget(&buddy, budget));
-	for (order = 0; order < PCPU_NR_CLASSES; order++) {
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
 		for (i = opaque(0); i < 300 && can_loop; i++)
-			ASSERT_NE(test_ptrs[i] = __arena_malloc(order_size(order)), 0);
+			ASSERT_NE(test_ptrs[i] = __arena_malloc(class_size(cls)), 0);
 		for (i = opaque(0); i < 300 && can_loop; i++)
 			ASSERT_OK(__arena_free(test_ptrs[i]));
 	}
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
-	for (order = 0; order < PCPU_NR_CLASSES; order++) {
-		ASSERT_LE(class_count(pc, order), buddy.class_cap[order]);
-		cached += class_count(pc, order) * order_size(order);
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
+		ASSERT_LE(class_count(pc, cls), buddy.class_cap[cls]);
+		cached += class_count(pc, cls) * class_size(cls);
 	}
 	ASSERT_GE(cached, 1);
 	ASSERT_LE(cached, budget);
@@ -107,7 +107,7 @@ static __always_inline int t_cache_budget_respected(__u64 flags)
 static __always_inline int t_cache_trim_returns_all(__u64 flags)
 {
 	pcpu_cache_t *pc;
-	__u32 i, order;
+	__u32 i, cls;
 	int n;
 
 	ASSERT_OK(test_begin(flags));
@@ -119,10 +119,10 @@ static __always_inline int t_cache_trim_returns_all(__u64 flags)
 	ASSERT_NOT_NULL(pc);
 	n = buddy_trim(&buddy);
 	ASSERT_GE(n, 1);
-	for (order = 0; order < PCPU_NR_CLASSES; order++)
-		ASSERT_EQ(class_count(pc, order), 0);
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
+		ASSERT_EQ(class_count(pc, cls), 0);
 	for (i = 0; i < DEPOT_SLOTS; i++)
-		ASSERT_EQ(buddy.depot[2][i], 0);
+		ASSERT_EQ(buddy.depot[size_class(64)][i], 0);
 	ASSERT_EQ(buddy.stats.bytes_in_use, buddy.stats.cache_meta_bytes);
 	ASSERT_EQ(buddy_trim(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
@@ -165,7 +165,7 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	/* The 512 KiB class caches one block: r fills it, so p and q will
 	 * need the lock. */
-	ASSERT_EQ(buddy.class_cap[BUDDY_MAX_ORDER], 1);
+	ASSERT_EQ(buddy.class_cap[alloc_class(BUDDY_MAX_SIZE)], 1);
 	p = __arena_malloc(BUDDY_MAX_SIZE);
 	q = __arena_malloc(BUDDY_MAX_SIZE);
 	r = __arena_malloc(BUDDY_MAX_SIZE);

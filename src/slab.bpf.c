@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Slabs: the size classes between the powers of two (48 B, 80 B, ..,
+ * 3840 B; see <libarena/types.h>) are carved from buddy blocks of 4 to
+ * 64 KiB, one class per slab, so an object costs its class size instead of
+ * the next power of two.  Objects are handed out from a slab's free list,
+ * else by bumping nr_carved (no list to build when a slab is new); a slab
+ * whose objects are all back goes back to the buddy at once.  Each class
+ * keeps its slabs with free objects on a list headed in the instance.
+ *
+ * An object's first item carries the allocated bit, as a block's does, so
+ * the fast paths' live check and the custody tags work unchanged, and a
+ * double free is seen.  Everything here runs with the instance lock held
+ * and calls no other global function: the core (src/buddy.bpf.c) carves
+ * the slabs and releases emptied ones, so that slabs add no level to any
+ * call chain (the stack budget).
+ */
+#include "instance.h"
+
+/* Free objects link through their first word (an index). */
+static __always_inline __u32 __arena *slab_obj_link(__u64 obj)
+{
+	return arena_ptr(obj);
+}
+
+static __always_inline void slab_list_add(buddy_t *b, __u64 slab)
+{
+	slab_t *h = slab_hdr(slab);
+	__u64 __arena *head = &b->slabs[h->cls % NR_SMALL_CLASSES];
+
+	h->prev = 0;
+	h->next = *head;
+	if (h->next)
+		slab_hdr(h->next)->prev = slab;
+	*head = slab;
+	h->listed = 1;
+}
+
+static __always_inline void slab_list_del(buddy_t *b, __u64 slab)
+{
+	slab_t *h = slab_hdr(slab);
+
+	if (h->prev)
+		slab_hdr(h->prev)->next = h->next;
+	else
+		b->slabs[h->cls % NR_SMALL_CLASSES] = h->next;
+	if (h->next)
+		slab_hdr(h->next)->prev = h->prev;
+	h->listed = 0;
+}
+
+
+static __always_inline __u64 slab_obj_addr(__u64 slab, slab_t *h, __u32 idx)
+{
+	return slab + SLAB_HDR_SIZE + (__u64)idx * h->size;
+}
+
+/* Each page of a slab names the slab's order (its first page is the head,
+ * which holds it already). */
+static __always_inline void slab_mark_pages(__u64 slab, __u32 order)
+{
+	__u64 chunk = chunk_of(slab);
+	__u32 item = item_of(slab), step = 1u << (ARENA_PAGE_SHIFT - BUDDY_MIN_SHIFT), i;
+
+	for (i = opaque(1); i < (1u << (order - SLAB_MIN_ORDER)) && can_loop; i++)
+		set_item_order(chunk, item + i * step, order);
+}
+
+/* Lay out a block the core just carved as a slab of cls, on its class
+ * list. */
+__noinline int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls)
+{
+	__u32 order = class_slab_order(cls);
+	slab_t *h = slab_hdr(slab);
+
+	if (cls >= NR_SMALL_CLASSES)
+		return -EINVAL;
+	slab_mark_pages(slab, order);
+	h->cls = cls;
+	h->order = order;
+	h->size = class_size(cls);
+	h->nr_objs = (order_size(order) - SLAB_HDR_SIZE) / h->size;
+	h->nr_carved = 0;
+	h->nr_free = 0;
+	h->free_head = SLAB_NONE;
+	slab_list_add(b, slab);
+	h->magic = slab_magic(slab, order);
+	b->stats.slabs_created++;
+	b->stats.slab_bytes += order_size(order);
+	return 0;
+}
+
+static __always_inline bool slab_full(slab_t *h)
+{
+	return !h->nr_free && h->nr_carved >= h->nr_objs;
+}
+
+/* An object of the class's first slab with room, allocated bit set; 0 if
+ * no slab of the class has room (the core then carves one). */
+__noinline __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls)
+{
+	__u64 slab, obj;
+	slab_t *h;
+	__u32 idx;
+
+	if (cls >= NR_SMALL_CLASSES)
+		return 0;
+	slab = b->slabs[cls];
+	if (!slab)
+		return 0;
+	h = slab_hdr(slab);
+	if (h->nr_free) {
+		idx = h->free_head;
+		if (idx >= h->nr_carved)
+			return 0;	/* corrupt: leave it for buddy_check() */
+		obj = slab_obj_addr(slab, h, idx);
+		h->free_head = *slab_obj_link(obj);
+		h->nr_free--;
+	} else if (h->nr_carved < h->nr_objs) {
+		obj = slab_obj_addr(slab, h, h->nr_carved++);
+	} else {
+		return 0;
+	}
+	if (slab_full(h))
+		slab_list_del(b, slab);
+	set_item_allocated(chunk_of(obj), item_of(obj), true);
+	return obj;
+}
+
+/* A live object back to its slab.  Returns what the core must give back
+ * to the buddy: the slab if that emptied it (then off its list, magic
+ * cleared), else 0. */
+__noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
+{
+	slab_t *h = slab_hdr(slab);
+
+	if (!h->size)
+		return 0;	/* corrupt: leave it for buddy_check() */
+	set_item_allocated(chunk_of(obj), item_of(obj), false);
+	*slab_obj_link(obj) = h->free_head;
+	h->free_head = (obj - slab - SLAB_HDR_SIZE) / h->size;
+	h->nr_free++;
+	if (h->nr_free >= h->nr_carved) {
+		if (h->listed)
+			slab_list_del(b, slab);
+		h->magic = 0;
+		b->stats.slabs_released++;
+		b->stats.slab_bytes -= order_size(h->order);
+		return slab;
+	}
+	if (!h->listed)
+		slab_list_add(b, slab);
+	return 0;
+}
+
+/* May a user free addr, inside a slab?  An object boundary of a carved,
+ * allocated object: 0; else rejected (-errno, counted). */
+__noinline int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr)
+{
+	slab_t *h = slab_hdr(slab);
+	__u64 off = addr - slab - SLAB_HDR_SIZE;
+
+	if (!h->size || off % h->size || off / h->size >= h->nr_objs)
+		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+	if (off / h->size >= h->nr_carved || !item_allocated(chunk_of(addr), item_of(addr)))
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	return 0;
+}

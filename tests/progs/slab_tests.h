@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Slab classes (the sizes between powers of two), kernel and host, both
+ * modes: every class, at its boundaries, across a full slab and back to
+ * none. */
+#ifndef __LIBARENA_SLAB_TESTS_H
+#define __LIBARENA_SLAB_TESTS_H
+
+#include "buddy_tests.h"
+
+#undef TEST_SRC
+#define TEST_SRC	TEST_SRC_SLAB
+
+#define SLAB_TEST_MAX	200	/* objects live at once: 2 slabs of the smallest class + 1 */
+
+__u64 __arena slab_ptrs[SLAB_TEST_MAX];
+
+/* Objects that fill one slab of cls, plus one more, so that one slab is
+ * full and a second one started. */
+static __always_inline __u32 slab_test_count(__u32 cls)
+{
+	__u32 per_slab = (order_size(class_slab_order(cls)) - SLAB_HDR_SIZE) / class_size(cls);
+
+	return per_slab + 1 < SLAB_TEST_MAX ? per_slab + 1 : SLAB_TEST_MAX;
+}
+
+/* Every word of an object holds its address mixed with its index: an
+ * overlap shows as a word of another object. */
+static __always_inline void slab_fill(__u64 p, __u64 size, __u64 i)
+{
+	__u64 off;
+
+	for (off = opaque(0); off < size && can_loop; off += 8)
+		*(__u64 __arena *)arena_ptr(p + off) = p ^ (i << 48) ^ off;
+}
+
+static __always_inline int slab_verify(__u64 p, __u64 size, __u64 i)
+{
+	__u64 off;
+
+	for (off = opaque(0); off < size && can_loop; off += 8)
+		ASSERT_EQ(*(__u64 __arena *)arena_ptr(p + off), p ^ (i << 48) ^ off);
+	return 0;
+}
+
+/* A class's boundaries: its own size lands in it, one byte more in the
+ * next class. */
+static __always_inline int slab_class_bounds(__u32 cls)
+{
+	__u64 size = class_size(cls), p, q;
+
+	p = __arena_malloc(size);
+	q = __arena_malloc(size + 1);
+	ASSERT_NE(p, 0);
+	ASSERT_NE(q, 0);
+	ASSERT_EQ(__arena_usable_size(p), size);
+	ASSERT_EQ(__arena_usable_size(q), class_size(cls + 1));
+	ASSERT_EQ(p & 15, 0);
+	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(__arena_free(q));
+	return 0;
+}
+
+/* The live objects span two slabs or more, and one of them is full. */
+static __always_inline int slab_spans_full(__u32 n)
+{
+	__u64 first = slab_of(slab_ptrs[0]), slab;
+	__u32 i, others = opaque(0), full = opaque(0);
+	slab_t *h;
+
+	for (i = opaque(0); i < n && can_loop; i++) {
+		slab = slab_of(slab_ptrs[i]);
+		ASSERT_NE(slab, 0);
+		h = slab_hdr(slab);
+		others += slab != first;
+		full += !h->nr_free && h->nr_carved == h->nr_objs;
+	}
+	ASSERT_GE(others, 1);
+	ASSERT_GE(full, 1);
+	return 0;
+}
+
+/* One class: a full slab and one more object, patterns intact, bad frees
+ * of its objects rejected and harmless, everything back. */
+static __always_inline int slab_class_round(__u32 cls)
+{
+	__u64 size = class_size(cls), p;
+	__u32 n = slab_test_count(cls), i;
+
+	for (i = opaque(0); i < n && can_loop; i++) {
+		p = __arena_malloc(size);
+		ASSERT_NE(p, 0);
+		slab_fill(p, size, i);
+		slab_ptrs[i] = p;
+	}
+	ASSERT_EQ(i, n);
+	CHECK_OK(slab_spans_full(n));
+	p = slab_ptrs[0];
+	ASSERT_EQ(__arena_free(p + 16), -EADDRNOTAVAIL);	/* interior */
+	ASSERT_EQ(__arena_free(p + size - 16), -EADDRNOTAVAIL);
+	ASSERT_EQ(__arena_free(p + 8), -EINVAL);		/* misaligned */
+	for (i = opaque(0); i < n && can_loop; i++)
+		CHECK_OK(slab_verify(slab_ptrs[i], size, i));
+	for (i = opaque(0); i < n && can_loop; i++)
+		ASSERT_OK(__arena_free(slab_ptrs[i]));
+	ASSERT_EQ(__arena_free(p), -EALREADY);			/* double free */
+	ASSERT_EQ(__arena_usable_size(p), 0);
+	return 0;
+}
+
+static __always_inline int t_slab_classes(__u64 flags)
+{
+	__u32 cls;
+
+	ASSERT_OK(test_begin(flags));
+	for (cls = opaque(0); cls < NR_SMALL_CLASSES - 1 && can_loop; cls++) {
+		if (class_is_block(cls))
+			continue;
+		CHECK_OK(slab_class_bounds(cls));
+		CHECK_OK(slab_class_round(cls));
+	}
+	ASSERT_EQ(cls, NR_SMALL_CLASSES - 1);
+	/* Emptied slabs went back to the buddy (the caches' once trimmed). */
+	ASSERT_GE(buddy_trim(&buddy), 0);
+	ASSERT_EQ(buddy.stats.slab_bytes, 0);
+	ASSERT_EQ(buddy.stats.slabs_released, buddy.stats.slabs_created);
+	ASSERT_EQ(settled_bytes(&buddy), 0);
+	ASSERT_OK(buddy_check(&buddy));
+	return 0;
+}
+
+/* A slab's own start and its header are no object; freeing them changes
+ * nothing. */
+static __always_inline int t_slab_header_free_rejected(__u64 flags)
+{
+	__u64 p, slab, in_use;
+
+	ASSERT_OK(test_begin(flags));
+	p = __arena_malloc(48);
+	ASSERT_NE(p, 0);
+	slab = slab_of(p);
+	ASSERT_NE(slab, 0);
+	ASSERT_EQ(slab & (order_size(class_slab_order(size_class(48))) - 1), 0);
+	in_use = buddy.stats.bytes_in_use;
+	ASSERT_EQ(__arena_free(slab), -EADDRNOTAVAIL);
+	ASSERT_EQ(__arena_free(slab + 16), -EADDRNOTAVAIL);
+	ASSERT_EQ(__arena_usable_size(slab), 0);
+	ASSERT_EQ(buddy.stats.bytes_in_use, in_use);
+	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_OK(__arena_free(p));
+	return 0;
+}
+
+#define SLAB_TESTS(X)			\
+	X(slab_classes)			\
+	X(slab_header_free_rejected)
+
+#endif /* __LIBARENA_SLAB_TESTS_H */
