@@ -18,15 +18,20 @@ USER_CFLAGS	:= -g -O2 -Wall -Werror -Iinclude -I$(BUILD) -I$(LIBBPF_DIR)/include
 USER_LDLIBS	:= $(LIBBPF_A) -lelf -lz -lpthread
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
-HOST_CFLAGS	:= -g -O1 -Wall -Werror -Iinclude -Isrc -Isrc/host $(SAN_FLAGS) \
-		   -x c
+HOST_CFLAGS	:= -g -O1 -Wall -Werror -Iinclude -Isrc -Isrc/host $(SAN_FLAGS)
 
 # src/debug.bpf.c is only in the debug build (LIBARENA_DEBUG).
 ALL_LIB_SRCS	:= $(wildcard src/*.bpf.c)
 LIB_SRCS	:= $(filter-out src/debug.bpf.c,$(ALL_LIB_SRCS))
 # SEC("syscall") programs and the workqueue exist only in BPF.
 BPF_ONLY_SRCS	:= src/syscall.bpf.c src/wq.bpf.c
-HOST_SRCS	:= $(filter-out $(BPF_ONLY_SRCS),$(LIB_SRCS))
+# The host build: the allocator and its platform layer over an mmap'ed
+# region, compiled once per configuration into objects the runners link.
+HOST_SRCS	:= $(filter-out $(BPF_ONLY_SRCS),$(LIB_SRCS)) src/host/platform.c
+HOST_DEBUG_SRCS	:= $(filter-out $(BPF_ONLY_SRCS),$(ALL_LIB_SRCS)) src/host/platform.c
+HOST_OBJS	:= $(HOST_SRCS:src/%.c=$(BUILD)/host-obj/%.o)
+HOST_DEBUG_OBJS	:= $(HOST_DEBUG_SRCS:src/%.c=$(BUILD)/host-obj-debug/%.o)
+HOST_HDRS	:= $(LIB_HDRS) $(wildcard src/host/*.h)
 LIB_OBJS	:= $(LIB_SRCS:src/%.bpf.c=$(BUILD)/obj/%.bpf.o)
 DEBUG_OBJS	:= $(ALL_LIB_SRCS:src/%.bpf.c=$(BUILD)/obj-debug/%.bpf.o)
 LIBARENA_DEBUG_BPF := $(BUILD)/libarena_debug.bpf.o
@@ -136,26 +141,30 @@ $(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(AREN
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -Itests/progs -DTESTS_DIR='"$(CURDIR)/tests"' \
 		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $(RUNNER_SRCS) $(USER_LDLIBS) -o $@
 
-$(HOST_RUNNER): tests/host/host_runner.c tests/runner.h src/host/platform.c \
-		tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_SRCS) $(LIB_HDRS) $(TEST_HDRS) \
-		| $(TOOLCHAIN)
+# The plain objects carry libFuzzer's coverage hooks (fuzzer-no-link) so
+# that fuzz_ops links them too; in the runners the hooks do nothing.
+$(BUILD)/host-obj/%.o: src/%.c $(HOST_HDRS) | $(TOOLCHAIN)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itests -Itests/fuzz -DTESTS_DIR='"$(CURDIR)/tests"' \
-		tests/host/host_runner.c tests/fuzz/fuzz_ops.c src/host/platform.c \
-		$(HOST_SRCS) -lpthread -o $@
+	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(HOST_DEBUG_RUNNER): tests/host/host_debug_runner.c tests/runner.h src/host/platform.c \
-		$(ALL_LIB_SRCS) $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
+$(BUILD)/host-obj-debug/%.o: src/%.c $(HOST_HDRS) | $(TOOLCHAIN)
 	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DLIBARENA_DEBUG -c $< -o $@
+
+$(HOST_RUNNER): tests/host/host_runner.c tests/runner.h tests/fuzz/fuzz_ops.c \
+		tests/fuzz/fuzz_ops.h $(HOST_OBJS) $(HOST_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests -Itests/fuzz -DTESTS_DIR='"$(CURDIR)/tests"' \
+		tests/host/host_runner.c tests/fuzz/fuzz_ops.c $(HOST_OBJS) -lpthread -o $@
+
+$(HOST_DEBUG_RUNNER): tests/host/host_debug_runner.c tests/runner.h $(HOST_DEBUG_OBJS) \
+		$(HOST_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
 	$(HOST_CC) $(HOST_CFLAGS) -DLIBARENA_DEBUG -Itests -DTESTS_DIR='"$(CURDIR)/tests"' \
-		tests/host/host_debug_runner.c src/host/platform.c \
-		$(filter-out $(BPF_ONLY_SRCS),$(ALL_LIB_SRCS)) -lpthread -o $@
+		tests/host/host_debug_runner.c $(HOST_DEBUG_OBJS) -lpthread -o $@
 
 # libFuzzer over the host build; new inputs land in $(BUILD)/fuzz-corpus.
-$(FUZZ): tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h src/host/platform.c \
-		$(HOST_SRCS) $(LIB_HDRS) | $(TOOLCHAIN)
+$(FUZZ): tests/fuzz/fuzz_ops.c tests/fuzz/fuzz_ops.h $(HOST_OBJS) $(HOST_HDRS) | $(TOOLCHAIN)
 	$(HOST_CC) $(HOST_CFLAGS) -fsanitize=fuzzer -Itests/fuzz \
-		tests/fuzz/fuzz_ops.c src/host/platform.c $(HOST_SRCS) -lpthread -o $@
+		tests/fuzz/fuzz_ops.c $(HOST_OBJS) -lpthread -o $@
 
 # A finding lands in $(BUILD)/fuzz-artifacts/; once fixed, copy it into
 # tests/fuzz/corpus so that make test replays it.
@@ -244,6 +253,7 @@ uninstall:
 # distclean removes that too.
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/obj-debug $(BUILD)/tests $(BUILD)/bench $(BUILD)/user \
+		$(BUILD)/host-obj $(BUILD)/host-obj-debug \
 		$(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) \
 		$(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(DEMO) $(BPF_LINK) $(FUZZ) \
 		$(BUILD)/fuzz-artifacts

@@ -542,6 +542,17 @@ static int bench_realloc(const struct opts *o, struct cell *c)
 	return 0;
 }
 
+/* Everything measured: what the JSON, the tables and the plots show. */
+struct results {
+	struct cell pairs[NR_ALLOCS][2][NR_SIZES];
+	struct lock_cell locks[BENCH_NR_LOCKS][2];
+	struct cell larson[NR_LARSON][NR_ALLOCS][2];
+	struct cell pc[NR_ALLOCS];
+	struct freeall_cell fa[NR_ALLOCS];
+	struct cell re;
+	__u32 alloc_insns, free_insns, pair_insns;	/* verified_insns */
+};
+
 static __u32 verified_insns(struct bpf_program *prog)
 {
 	struct bpf_prog_info info = {};
@@ -551,14 +562,23 @@ static __u32 verified_insns(struct bpf_program *prog)
 	       info.verified_insns;
 }
 
+/* What a program calling only that costs the verifier (any-context build). */
+static void read_verifier_cost(struct results *r)
+{
+	r->alloc_insns = verified_insns(skel->progs.probe_alloc);
+	r->free_insns = verified_insns(skel->progs.probe_free);
+	r->pair_insns = verified_insns(skel->progs.probe_pair);
+}
+
 static void print_insns(const char *what, __u32 insns, __u32 budget)
 {
 	printf("%s %u of %u%s", what, insns, budget, insns > budget ? " (OVER BUDGET)" : "");
 }
 
 static const char *const pairs_sizes_na = "not measured: one size class per run only";
+static const char *const na_libarena_only = "libarena workloads only (random sizes need a heap)";
 
-static void print_larson(struct cell larson[NR_ALLOCS][2], __u64 max)
+static void print_larson(const struct cell larson[NR_ALLOCS][2], __u64 max)
 {
 	enum alloc allocs[] = { CACHED, UNCACHED };
 	int i;
@@ -571,45 +591,83 @@ static void print_larson(struct cell larson[NR_ALLOCS][2], __u64 max)
 		       fmt_ns(&larson[allocs[i]][1]), larson[allocs[i]][1].locks_per_op);
 }
 
-static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR_SIZES],
-				  struct lock_cell locks[BENCH_NR_LOCKS][2],
-				  struct cell larson[NR_LARSON][NR_ALLOCS][2], struct cell *pc,
-				  struct freeall_cell *fa, struct cell *re)
+/* The workloads' table, after the pairs and locks tables printed as they ran. */
+static void print_tables(const struct opts *o, const struct results *r)
 {
-	static const char *const na_libarena_only = "libarena workloads only (random sizes need a heap)";
-	__u32 alloc_insns = verified_insns(skel->progs.probe_alloc);
-	__u32 free_insns = verified_insns(skel->progs.probe_free);
-	__u32 pair_insns = verified_insns(skel->progs.probe_pair);
-	char extra[256];
-	int a, n, s, m;
+	const struct freeall_cell *fa = r->fa;
+	const struct cell *pc = r->pc;
+	int a, m;
+
+	printf("Workloads, ns per operation (median of %d runs)\n\n", o->repeats);
+	for (m = 0; m < NR_LARSON; m++)
+		print_larson(r->larson[m], larson_max[m]);
+	printf("  producer/consumer (alloc on CPU 0, free on CPU 1, wall time per block):\n");
+	printf("     cached   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
+	printf("     uncached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[UNCACHED]),
+	       pc[UNCACHED].locks_per_op);
+	printf("  free-all (%d live blocks of 16 B..4 KiB, then free all and trim):\n", BENCH_FREEALL);
+	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
+		printf("     %-8s %.2f MiB asked, %.2f MiB handed out, %.0f MiB of chunks at the peak, %.0f MiB after\n",
+		       alloc_names[a], fa[a].requested / 1048576, fa[a].handed / 1048576,
+		       fa[a].populated / 1048576, fa[a].populated_after / 1048576);
+	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(&r->re));
+	printf("Verifier cost (verified_insns of a program calling only that, any-context build):\n     ");
+	print_insns("__buddy_alloc", r->alloc_insns, BUDGET_ENTRY_INSNS);
+	print_insns(", __buddy_free", r->free_insns, BUDGET_ENTRY_INSNS);
+	print_insns(", arena_malloc+arena_free", r->pair_insns, BUDGET_PAIR_INSNS);
+	printf("\n\n");
+}
+
+static void json_pairs(const struct results *r)
+{
+	int a, n, s;
 
 	for (s = 0; s < nr_sizes; s++)
 		for (a = 0; a < NR_ALLOCS; a++)
 			for (n = 1; n <= 2; n++)
 				json_cell("pairs", alloc_names[a], sizes[s], n,
-					  &pairs[a][n - 1][s], NULL);
-	for (a = 0; a < BENCH_NR_LOCKS; a++) {
+					  &r->pairs[a][n - 1][s], NULL);
+}
+
+static void json_locks(const struct results *r)
+{
+	char extra[64];
+	int l, n;
+
+	for (l = 0; l < BENCH_NR_LOCKS; l++) {
 		for (n = 1; n <= 2; n++) {
 			snprintf(extra, sizeof(extra), ", \"failures\": %llu",
-				 (unsigned long long)locks[a][n - 1].failed);
-			json_cell("lock", lock_names[a], 0, n, &locks[a][n - 1].c, extra);
+				 (unsigned long long)r->locks[l][n - 1].failed);
+			json_cell("lock", lock_names[l], 0, n, &r->locks[l][n - 1].c, extra);
 		}
 	}
+}
+
+/* The size of a larson cell is its largest random size. */
+static void json_larson(const struct results *r)
+{
+	int a, n, m;
+
 	for (m = 0; m < NR_LARSON; m++) {
 		for (a = 0; a < NR_ALLOCS; a++) {
 			for (n = 1; n <= 2; n++) {
-				struct cell c = larson[m][a][n - 1];
+				struct cell c = r->larson[m][a][n - 1];
 
 				if (!c.valid)
 					c.na = a == EXCLUSIVE || a == IRQ ? pairs_sizes_na :
 									    na_libarena_only;
-				/* size: the largest random size */
 				json_cell("larson", alloc_names[a], larson_max[m], n, &c, NULL);
 			}
 		}
 	}
+}
+
+static void json_prodcons(const struct results *r)
+{
+	int a;
+
 	for (a = 0; a < NR_ALLOCS; a++) {
-		struct cell one = { .na = "producer/consumer needs two CPUs" }, c = pc[a];
+		struct cell one = { .na = "producer/consumer needs two CPUs" }, c = r->pc[a];
 
 		if (!c.valid)
 			c.na = a == EXCLUSIVE || a == IRQ ? pairs_sizes_na :
@@ -617,103 +675,137 @@ static void write_json_and_tables(const struct opts *o, struct cell pairs[NR_ALL
 		json_cell("producer_consumer", alloc_names[a], 0, 1, &one, NULL);
 		json_cell("producer_consumer", alloc_names[a], 0, 2, &c, NULL);
 	}
+}
+
+static void json_freeall(const struct results *r)
+{
+	char extra[256];
+	int a;
+
 	for (a = 0; a < NR_ALLOCS; a++) {
-		struct cell c = fa[a].c, two = { .na = "measured on one CPU" };
+		const struct freeall_cell *fa = &r->fa[a];
+		struct cell c = fa->c, two = { .na = "measured on one CPU" };
 
 		extra[0] = 0;
 		if (c.valid)
 			snprintf(extra, sizeof(extra),
 				 ", \"requested_bytes\": %.0f, \"handed_bytes\": %.0f, "
 				 "\"populated_bytes\": %.0f, \"populated_after_bytes\": %.0f",
-				 fa[a].requested, fa[a].handed, fa[a].populated,
-				 fa[a].populated_after);
+				 fa->requested, fa->handed, fa->populated, fa->populated_after);
 		else
 			c.na = na_libarena_only;
 		json_cell("free_all", alloc_names[a], 0, 1, &c, extra);
 		json_cell("free_all", alloc_names[a], 0, 2, &two, NULL);
 	}
+}
+
+static void json_realloc(const struct results *r)
+{
+	int a;
+
 	for (a = 0; a < NR_ALLOCS; a++) {
-		struct cell c = a == CACHED ? *re : (struct cell){ .na = "arena_realloc() serves the default instance" };
-		struct cell two = { .na = "measured on one CPU" };
+		struct cell na = { .na = "arena_realloc() serves the default instance" };
+		struct cell c = a == CACHED ? r->re : na, two = { .na = "measured on one CPU" };
 
 		json_cell("realloc_growth", alloc_names[a], 0, 1, &c, NULL);
 		json_cell("realloc_growth", alloc_names[a], 0, 2, &two, NULL);
 	}
-
-	printf("Workloads, ns per operation (median of %d runs)\n\n", o->repeats);
-	for (m = 0; m < NR_LARSON; m++)
-		print_larson(larson[m], larson_max[m]);
-	printf("  producer/consumer (alloc on CPU 0, free on CPU 1, wall time per block):\n");
-	printf("     cached   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
-	printf("     uncached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[UNCACHED]), pc[UNCACHED].locks_per_op);
-	printf("  free-all (%d live blocks of 16 B..4 KiB, then free all and trim):\n", BENCH_FREEALL);
-	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
-		printf("     %-8s %.2f MiB asked, %.2f MiB handed out, %.0f MiB of chunks at the peak, %.0f MiB after\n",
-		       alloc_names[a], fa[a].requested / 1048576, fa[a].handed / 1048576,
-		       fa[a].populated / 1048576, fa[a].populated_after / 1048576);
-	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(re));
-	printf("Verifier cost (verified_insns of a program calling only that, any-context build):\n     ");
-	print_insns("__buddy_alloc", alloc_insns, BUDGET_ENTRY_INSNS);
-	print_insns(", __buddy_free", free_insns, BUDGET_ENTRY_INSNS);
-	print_insns(", arena_malloc+arena_free", pair_insns, BUDGET_PAIR_INSNS);
-	printf("\n\n");
-	fprintf(json, "\n  ],\n  \"verified_insns\": {\"alloc\": %u, \"free\": %u, \"pair\": %u}\n}\n",
-		alloc_insns, free_insns, pair_insns);
 }
 
-/* gnuplot data and scripts next to the JSON; PNGs if gnuplot is there. */
-static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR_SIZES],
-			struct cell larson[NR_ALLOCS][2], struct freeall_cell *fa)
+/* Every cell, a reason where it does not apply, and the verifier cost;
+ * main wrote the header. */
+static void write_json(const struct results *r)
 {
-	char path[512], cmd[1024];
-	FILE *f;
+	json_pairs(r);
+	json_locks(r);
+	json_larson(r);
+	json_prodcons(r);
+	json_freeall(r);
+	json_realloc(r);
+	fprintf(json, "\n  ],\n  \"verified_insns\": {\"alloc\": %u, \"free\": %u, \"pair\": %u}\n}\n",
+		r->alloc_insns, r->free_insns, r->pair_insns);
+}
+
+/* name in the output directory, open for writing; NULL if it cannot be. */
+static FILE *open_out(const struct opts *o, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", o->out_dir, name);
+	return fopen(path, "w");
+}
+
+/* Mops/s on one CPU, a column per allocator; NaN where it does not apply. */
+static int write_pairs_dat(const struct opts *o, const struct results *r)
+{
+	FILE *f = open_out(o, "pairs.dat");
 	int a, s;
 
-	snprintf(path, sizeof(path), "%s/pairs.dat", o->out_dir);
-	f = fopen(path, "w");
 	if (!f)
-		return;
+		return -1;
 	fprintf(f, "# size cached irq exclusive uncached obj_new pages (Mops/s, 1 CPU)\n");
 	for (s = 0; s < nr_sizes; s++) {
 		fprintf(f, "%llu", (unsigned long long)sizes[s]);
 		for (a = 0; a < NR_ALLOCS; a++)
-			if (pairs[a][0][s].valid)
-				fprintf(f, " %.4f", pairs[a][0][s].mops);
+			if (r->pairs[a][0][s].valid)
+				fprintf(f, " %.4f", r->pairs[a][0][s].mops);
 			else
 				fprintf(f, " NaN");
 		fprintf(f, "\n");
 	}
 	fclose(f);
+	return 0;
+}
 
-	snprintf(path, sizeof(path), "%s/scaling.dat", o->out_dir);
-	f = fopen(path, "w");
+static void scaling_row(FILE *f, const char *what, const struct cell *one, const struct cell *two)
+{
+	fprintf(f, "\"%s\" %.3f %.3f\n", what, one->mops, two->mops);
+}
+
+/* 64-byte pairs and the small larson, on one CPU and on two. */
+static int write_scaling_dat(const struct opts *o, const struct results *r)
+{
+	const struct cell (*larson)[2] = r->larson[0];
+	FILE *f = open_out(o, "scaling.dat");
+	int s;
+
 	if (!f)
-		return;
+		return -1;
 	for (s = 0; s < nr_sizes && sizes[s] != 64; s++)
 		;
 	fprintf(f, "# case 1CPU 2CPUs (Mops/s)\n");
-	fprintf(f, "\"cached 64 B\" %.3f %.3f\n", pairs[CACHED][0][s].mops, pairs[CACHED][1][s].mops);
-	fprintf(f, "\"uncached 64 B\" %.3f %.3f\n", pairs[UNCACHED][0][s].mops, pairs[UNCACHED][1][s].mops);
-	fprintf(f, "\"obj_new 64 B\" %.3f %.3f\n", pairs[OBJNEW][0][s].mops, pairs[OBJNEW][1][s].mops);
-	fprintf(f, "\"cached larson\" %.3f %.3f\n", larson[CACHED][0].mops, larson[CACHED][1].mops);
-	fprintf(f, "\"uncached larson\" %.3f %.3f\n", larson[UNCACHED][0].mops, larson[UNCACHED][1].mops);
+	scaling_row(f, "cached 64 B", &r->pairs[CACHED][0][s], &r->pairs[CACHED][1][s]);
+	scaling_row(f, "uncached 64 B", &r->pairs[UNCACHED][0][s], &r->pairs[UNCACHED][1][s]);
+	scaling_row(f, "obj_new 64 B", &r->pairs[OBJNEW][0][s], &r->pairs[OBJNEW][1][s]);
+	scaling_row(f, "cached larson", &larson[CACHED][0], &larson[CACHED][1]);
+	scaling_row(f, "uncached larson", &larson[UNCACHED][0], &larson[UNCACHED][1]);
 	fclose(f);
+	return 0;
+}
 
-	snprintf(path, sizeof(path), "%s/memory.dat", o->out_dir);
-	f = fopen(path, "w");
+static int write_memory_dat(const struct opts *o, const struct results *r)
+{
+	FILE *f = open_out(o, "memory.dat");
+	int a;
+
 	if (!f)
-		return;
+		return -1;
 	fprintf(f, "# allocator asked handed peak_pages after (MiB)\n");
 	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
-		fprintf(f, "%s %.3f %.3f %.3f %.3f\n", alloc_names[a], fa[a].requested / 1048576,
-			fa[a].handed / 1048576, fa[a].populated / 1048576,
-			fa[a].populated_after / 1048576);
+		fprintf(f, "%s %.3f %.3f %.3f %.3f\n", alloc_names[a], r->fa[a].requested / 1048576,
+			r->fa[a].handed / 1048576, r->fa[a].populated / 1048576,
+			r->fa[a].populated_after / 1048576);
 	fclose(f);
+	return 0;
+}
 
-	snprintf(path, sizeof(path), "%s/plots.gp", o->out_dir);
-	f = fopen(path, "w");
+/* The gnuplot script: throughput.png, scaling.png, memory.png. */
+static int write_plots_gp(const struct opts *o)
+{
+	FILE *f = open_out(o, "plots.gp");
+
 	if (!f)
-		return;
+		return -1;
 	fprintf(f,
 		"set terminal pngcairo size 900,520 font 'sans,10' noenhanced\n"
 		"cd '%s'\n"
@@ -734,6 +826,17 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 		"'' using 4 title 'chunks at the peak', '' using 5 title 'chunks after free-all + trim'\n",
 		o->out_dir);
 	fclose(f);
+	return 0;
+}
+
+/* gnuplot data and scripts next to the JSON; PNGs if gnuplot is there. */
+static void write_plots(const struct opts *o, const struct results *r)
+{
+	char cmd[1024];
+
+	if (write_pairs_dat(o, r) || write_scaling_dat(o, r) || write_memory_dat(o, r) ||
+	    write_plots_gp(o))
+		return;
 	/* columnhead() needs the header line without '#'. */
 	snprintf(cmd, sizeof(cmd),
 		 "sed -i '1s/^# //' '%s/pairs.dat' && gnuplot '%s/plots.gp' 2>/dev/null",
@@ -746,11 +849,7 @@ static void write_plots(const struct opts *o, struct cell pairs[NR_ALLOCS][2][NR
 
 int main(int argc, char **argv)
 {
-	static struct cell pairs[NR_ALLOCS][2][NR_SIZES], larson[NR_LARSON][NR_ALLOCS][2];
-	static struct cell pc[NR_ALLOCS];
-	static struct lock_cell locks[BENCH_NR_LOCKS][2];
-	static struct freeall_cell fa[NR_ALLOCS];
-	static struct cell re;
+	static struct results r;
 	struct opts o = { .repeats = 7, .iters = 200000, .pc_blocks = 100000,
 			  .out_dir = "build/bench" };
 	char path[512];
@@ -808,16 +907,18 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr_sizes; i++)
 		for (err = 0; err < NR_ALLOCS; err++)
 			steps += pairs_na(err, sizes[i]) ? 0 : 2;
-	err = bench_pairs(&o, pairs) ?: bench_locks(&o, locks) ?:
-	      reset_instances() ?: bench_larson(&o, larson) ?:
-	      reset_instances() ?: bench_prodcons(&o, pc) ?: reset_instances() ?:
-	      bench_freeall(&o, fa) ?: reset_instances() ?: bench_realloc(&o, &re);
+	err = bench_pairs(&o, r.pairs) ?: bench_locks(&o, r.locks) ?:
+	      reset_instances() ?: bench_larson(&o, r.larson) ?:
+	      reset_instances() ?: bench_prodcons(&o, r.pc) ?: reset_instances() ?:
+	      bench_freeall(&o, r.fa) ?: reset_instances() ?: bench_realloc(&o, &r.re);
 	if (err)
 		return 1;
-	write_json_and_tables(&o, pairs, locks, larson, pc, fa, &re);
+	read_verifier_cost(&r);
+	write_json(&r);
+	print_tables(&o, &r);
 	fclose(json);
 	printf("JSON: %s\n", path);
-	write_plots(&o, pairs, larson[0], fa);
+	write_plots(&o, &r);
 	bench__destroy(skel);
 	return 0;
 }

@@ -133,17 +133,10 @@ static double mib(__u64 bytes)
 	return bytes / (1024.0 * 1024.0);
 }
 
-int main(void)
+static struct demo *load_demo(void)
 {
-	struct demo_result *d;
-	struct buddy_totals tot;
-	struct buddy_stats *st;
-	__u64 ns[RUNS], uncached_ns[RUNS];
-	struct utsname u;
-	struct demo *skel;
-	int i, err;
+	struct demo *skel = demo__open();
 
-	skel = demo__open();
 	/* Where arenactl, in its own process, can map the arena too. */
 	if (skel)
 		bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
@@ -151,26 +144,27 @@ int main(void)
 		demo__destroy(skel);
 		skel = NULL;
 	}
-	if (!skel) {
+	if (!skel)
 		fprintf(stderr, "demo: cannot load the BPF programs: %s\n"
 			"      (needs root and a kernel with BPF arenas, Linux >= 6.12)\n",
 			strerror(errno));
-		return 1;
-	}
-	d = &skel->arena->demo;
-	st = &skel->arena->buddy.stats;
-	uname(&u);
-	printf("libarena demo: a heap inside a BPF arena, kernel %s, libbpf %s\n\n",
-	       u.release, libbpf_version_string());
+	return skel;
+}
 
-	err = run(skel->progs.arena_buddy_init, "arena_buddy_init");
+/* alloc+free pairs with and without the per-CPU caches: the median run. */
+static int show_pairs(struct demo *skel)
+{
+	struct demo_result *d = &skel->arena->demo;
+	__u64 ns[RUNS], uncached_ns[RUNS];
+	int i, err = 0;
+
 	for (i = 0; i < RUNS && !err; i++) {
 		err = run(skel->progs.demo_pairs, "demo_pairs");
 		ns[i] = d->pairs_ns;
 		uncached_ns[i] = d->uncached_pairs_ns;
 	}
 	if (err)
-		goto out;
+		return err;
 	qsort(ns, RUNS, sizeof(ns[0]), cmp_u64);
 	qsort(uncached_ns, RUNS, sizeof(uncached_ns[0]), cmp_u64);
 	printf("  %-36s %.1f ns/pair (median of %d x %llu; min %.1f, max %.1f)\n",
@@ -181,10 +175,17 @@ int main(void)
 	       "the same, uncached (global lock):", (double)uncached_ns[RUNS / 2] / d->uncached_pairs,
 	       (double)uncached_ns[0] / d->uncached_pairs, (double)uncached_ns[RUNS - 1] / d->uncached_pairs,
 	       (double)uncached_ns[RUNS / 2] / ns[RUNS / 2]);
+	return 0;
+}
 
-	err = run(skel->progs.demo_burst, "demo_burst");
+/* Many live blocks at once, then arenactl's view of them. */
+static int show_burst(struct demo *skel)
+{
+	struct demo_result *d = &skel->arena->demo;
+	int err = run(skel->progs.demo_burst, "demo_burst");
+
 	if (err)
-		goto out;
+		return err;
 	printf("  %-36s %llu live blocks of 16 B..4 KiB in %.1f us (%.1f ns each)\n",
 	       "burst:", (unsigned long long)d->burst_blocks, d->burst_ns / 1e3,
 	       (double)d->burst_ns / d->burst_blocks);
@@ -193,18 +194,31 @@ int main(void)
 	       100.0 * (d->burst_usable - d->burst_requested) / d->burst_requested,
 	       (unsigned long long)d->burst_chunks);
 	show_with_arenactl(skel);
-	err = run(skel->progs.demo_free, "demo_free");
+	return 0;
+}
+
+/* Free the burst: the chunks given back, and the heap walk after it. */
+static int show_free(struct demo *skel)
+{
+	struct demo_result *d = &skel->arena->demo;
+	int err = run(skel->progs.demo_free, "demo_free");
+
 	if (err)
-		goto out;
+		return err;
 	printf("  %-36s %.1f us; %llu chunk(s) kept, %llu returned to the kernel\n",
 	       "free all, then trim the caches:", d->free_ns / 1e3,
 	       (unsigned long long)d->chunks_after,
 	       (unsigned long long)(d->burst_chunks - d->chunks_after));
 	printf("  %-36s %s\n", "heap consistency walk:",
 	       d->check ? "FAILED" : "OK (orders, bitmaps, freelists, totals agree)");
-	err = show_tc_program(skel);
-	if (err)
-		goto out;
+	return 0;
+}
+
+static void show_totals(struct demo *skel)
+{
+	struct buddy_stats *st = &skel->arena->buddy.stats;
+	struct buddy_totals tot;
+
 	buddy_read_totals(&skel->arena->buddy, &tot);
 	printf("\n  stats: %llu allocs (%llu from the caches), %llu frees, %llu failed,\n"
 	       "         %llu lock acquisitions, %llu lock failures, peak %.2f MiB\n",
@@ -213,8 +227,26 @@ int main(void)
 	       (unsigned long long)st->failed_allocs,
 	       (unsigned long long)st->lock_acquisitions,
 	       (unsigned long long)st->lock_failures, mib(st->peak_bytes));
-	err = d->check ? -EUCLEAN : 0;
-out:
+}
+
+int main(void)
+{
+	struct utsname u;
+	struct demo *skel;
+	int err;
+
+	skel = load_demo();
+	if (!skel)
+		return 1;
+	uname(&u);
+	printf("libarena demo: a heap inside a BPF arena, kernel %s, libbpf %s\n\n",
+	       u.release, libbpf_version_string());
+	err = run(skel->progs.arena_buddy_init, "arena_buddy_init") ?: show_pairs(skel) ?:
+	      show_burst(skel) ?: show_free(skel) ?: show_tc_program(skel);
+	if (!err) {
+		show_totals(skel);
+		err = skel->arena->demo.check ? -EUCLEAN : 0;
+	}
 	demo__destroy(skel);
 	return err ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <libarena/stats.h>
 #include "test_report.h"
 
@@ -169,6 +170,17 @@ struct cpu_job {
 	pthread_barrier_t *start;
 	int ret;		/* step's nonzero result, or -errno from pinning */
 };
+
+/* Whether n CPUs are online; if not, says why the test skips. */
+static inline int test_cpus_online(int n)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (online >= n)
+		return 1;
+	test_why("needs %d online CPUs, this machine has %ld", n, online);
+	return 0;
+}
 
 /* One counter of a CPU's cache statistics (offsetof(struct pcpu_stats,
  * ...)); 0 while that CPU has no cache. */

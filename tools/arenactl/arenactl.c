@@ -124,116 +124,167 @@ static const char *state_name(__u32 state)
 	return state < 4 ? names[state] : "?";
 }
 
-static void print_reserve(const struct libarena_stats *st)
+/*
+ * stats, chunks, freelists and check print one part per instance; in JSON
+ * the parts are {"instances": [...]}.  show() prints instance i's part and
+ * returns 0, 1 (check: inconsistent) or 3 (cannot read: stop at once).
+ */
+static int run_per_instance(struct ctx *c, int (*show)(struct ctx *c, int i))
 {
-	const struct buddy_stats *b = &st->buddy;
-
-	printf("  reserve     %llu bytes free (low %llu, high %llu), %llu allocations found it dry, "
-	       "%llu refill requests, %llu refills, %llu shrinks, %llu bpf_wq kicks%s%s\n",
-	       (unsigned long long)buddy_stats_free_bytes(b), (unsigned long long)st->reserve_low,
-	       (unsigned long long)st->reserve_high, (unsigned long long)b->reserve_dry,
-	       (unsigned long long)b->refill_requests, (unsigned long long)b->refills,
-	       (unsigned long long)b->shrinks, (unsigned long long)b->refill_kicks,
-	       st->refill_wanted ? "; refill wanted (run libarena__refill)" : "",
-	       st->shrink_wanted ? "; shrink wanted" : "");
-}
-
-static void print_reserve_json(const struct libarena_stats *st)
-{
-	const struct buddy_stats *b = &st->buddy;
-
-	printf("\"reserve\": {\"free_bytes\": %llu, \"low\": %llu, \"high\": %llu, "
-	       "\"dry\": %llu, \"refill_requests\": %llu, \"refills\": %llu, "
-	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"refill_wanted\": %u, "
-	       "\"shrink_wanted\": %u}",
-	       (unsigned long long)buddy_stats_free_bytes(b), (unsigned long long)st->reserve_low,
-	       (unsigned long long)st->reserve_high, (unsigned long long)b->reserve_dry,
-	       (unsigned long long)b->refill_requests, (unsigned long long)b->refills,
-	       (unsigned long long)b->shrinks, (unsigned long long)b->refill_kicks,
-	       st->refill_wanted, st->shrink_wanted);
-}
-
-static int cmd_stats(struct ctx *c)
-{
-	struct libarena_stats st;
-	int i, r;
+	int i, err, bad = 0;
 
 	if (c->json)
 		printf("{\"instances\": [");
 	for (i = 0; i < c->nr_instances; i++) {
-		struct buddy_stats *b = &st.buddy;
-
-		if (libarena__stats(c->la, c->instances[i], &st))
-			return 3;
-		if (c->json) {
-			printf("%s\n  {\"address\": \"%#llx\", \"state\": \"%s\", \"cache\": %s, "
-			       "\"stats_version\": %u, \"bytes_in_use\": %llu, \"peak_bytes\": %llu, "
-			       "\"bytes_requested\": %llu, \"chunks\": %llu, \"chunks_populated\": %llu, "
-			       "\"chunks_returned\": %llu, \"allocs\": %llu, \"frees\": %llu, "
-			       "\"failed_allocs\": %llu, \"bad_sizes\": %llu, \"lock_acquisitions\": %llu, "
-			       "\"lock_timeouts\": %llu, \"lock_deadlocks\": %llu, \"cached_bytes\": %llu, "
-			       "\"cache_meta_bytes\": %llu, \"cpus_with_cache\": %u, "
-			       "\"cache_hits\": %llu, \"cache_refills\": %llu, \"depot_hits\": %llu, "
-			       "\"cache_flushes\": %llu, \"deferred_frees\": %llu, \"rejected\": {",
-			       i ? "," : "", (unsigned long long)c->instances[i], state_name(st.state),
-			       st.flags & BUDDY_NO_PCPU_CACHE ? "false" : "true", b->version,
-			       (unsigned long long)b->bytes_in_use, (unsigned long long)b->peak_bytes,
-			       (unsigned long long)st.bytes_requested, (unsigned long long)b->chunks,
-			       (unsigned long long)b->chunks_populated,
-			       (unsigned long long)b->chunks_returned, (unsigned long long)st.allocs,
-			       (unsigned long long)st.frees, (unsigned long long)b->failed_allocs,
-			       (unsigned long long)b->bad_sizes,
-			       (unsigned long long)b->lock_acquisitions,
-			       (unsigned long long)b->lock_timeouts,
-			       (unsigned long long)b->lock_deadlocks,
-			       (unsigned long long)st.cached_bytes,
-			       (unsigned long long)b->cache_meta_bytes, st.nr_pcpu,
-			       (unsigned long long)st.pcpu.alloc_hits,
-			       (unsigned long long)st.pcpu.refills,
-			       (unsigned long long)st.pcpu.depot_hits,
-			       (unsigned long long)st.pcpu.flushes,
-			       (unsigned long long)st.buddy.deferred_frees);
-			for (r = 0; r < BUDDY_NR_REJECTS; r++)
-				printf("%s\"%s\": %llu", r ? ", " : "", reject_names[r],
-				       (unsigned long long)b->rejected[r]);
-			printf("}, ");
-			print_reserve_json(&st);
-			printf("}");
-			continue;
-		}
-		printf("instance %#llx: %s, %s\n", (unsigned long long)c->instances[i],
-		       state_name(st.state),
-		       st.flags & BUDDY_NO_PCPU_CACHE ? "uncached (no per-CPU caches)" :
-							"per-CPU caches");
-		printf("  memory      %llu bytes in use (peak %llu), %llu asked for ever, "
-		       "%llu chunks (%llu populated, %llu returned)\n",
-		       (unsigned long long)b->bytes_in_use, (unsigned long long)b->peak_bytes,
-		       (unsigned long long)st.bytes_requested, (unsigned long long)b->chunks,
-		       (unsigned long long)b->chunks_populated,
-		       (unsigned long long)b->chunks_returned);
-		printf("  operations  %llu allocs, %llu frees, %llu failed allocs (%llu bad sizes)\n",
-		       (unsigned long long)st.allocs, (unsigned long long)st.frees,
-		       (unsigned long long)b->failed_allocs, (unsigned long long)b->bad_sizes);
-		printf("  lock        %llu acquisitions, %llu timeouts, %llu deadlocks\n",
-		       (unsigned long long)b->lock_acquisitions,
-		       (unsigned long long)b->lock_timeouts,
-		       (unsigned long long)b->lock_deadlocks);
-		printf("  caches      %u CPUs, %llu bytes cached, %llu hits, %llu refills "
-		       "(%llu from the depot), %llu flushes, %llu deferred frees\n",
-		       st.nr_pcpu, (unsigned long long)st.cached_bytes,
-		       (unsigned long long)st.pcpu.alloc_hits, (unsigned long long)st.pcpu.refills,
-		       (unsigned long long)st.pcpu.depot_hits, (unsigned long long)st.pcpu.flushes,
-		       (unsigned long long)st.buddy.deferred_frees);
-		print_reserve(&st);
-		printf("  rejected    ");
-		for (r = 0; r < BUDDY_NR_REJECTS; r++)
-			printf("%s%s %llu", r ? ", " : "", reject_names[r],
-			       (unsigned long long)b->rejected[r]);
-		printf("\n");
+		err = show(c, i);
+		if (err == 3)
+			return err;
+		bad |= err;
 	}
 	if (c->json)
 		printf("\n]}\n");
+	return bad;
+}
+
+/* An instance's JSON object up to its first own field. */
+static void json_instance(int i, __u64 addr)
+{
+	printf("%s\n  {\"address\": \"%#llx\", ", i ? "," : "", (unsigned long long)addr);
+}
+
+/* The figures of stats, gathered once for the text and the JSON printers. */
+struct stats_view {
+	const char *state;
+	int cached;		/* per-CPU caches on */
+	unsigned int version, nr_pcpu, refill_wanted, shrink_wanted;
+	unsigned long long in_use, peak, requested, chunks, populated, returned;
+	unsigned long long allocs, frees, failed, bad_sizes;
+	unsigned long long locks, timeouts, deadlocks;
+	unsigned long long cached_bytes, cache_meta, hits, refills, depot_hits, flushes;
+	unsigned long long deferred, rejected[BUDDY_NR_REJECTS];
+	unsigned long long reserve_free, reserve_low, reserve_high, dry;
+	unsigned long long refill_requests, reserve_refills, shrinks, kicks;
+};
+
+static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
+{
+	const struct buddy_stats *b = &st->buddy;
+	int r;
+
+	*v = (struct stats_view){
+		.state = state_name(st->state), .cached = !(st->flags & BUDDY_NO_PCPU_CACHE),
+		.version = b->version, .nr_pcpu = st->nr_pcpu,
+		.refill_wanted = st->refill_wanted, .shrink_wanted = st->shrink_wanted,
+		.in_use = b->bytes_in_use, .peak = b->peak_bytes,
+		.requested = st->bytes_requested, .chunks = b->chunks,
+		.populated = b->chunks_populated, .returned = b->chunks_returned,
+		.allocs = st->allocs, .frees = st->frees,
+		.failed = b->failed_allocs, .bad_sizes = b->bad_sizes,
+		.locks = b->lock_acquisitions, .timeouts = b->lock_timeouts,
+		.deadlocks = b->lock_deadlocks,
+		.cached_bytes = st->cached_bytes, .cache_meta = b->cache_meta_bytes,
+		.hits = st->pcpu.alloc_hits, .refills = st->pcpu.refills,
+		.depot_hits = st->pcpu.depot_hits, .flushes = st->pcpu.flushes,
+		.deferred = b->deferred_frees,
+		.reserve_free = buddy_stats_free_bytes(b), .reserve_low = st->reserve_low,
+		.reserve_high = st->reserve_high, .dry = b->reserve_dry,
+		.refill_requests = b->refill_requests, .reserve_refills = b->refills,
+		.shrinks = b->shrinks, .kicks = b->refill_kicks,
+	};
+	for (r = 0; r < BUDDY_NR_REJECTS; r++)
+		v->rejected[r] = b->rejected[r];
+}
+
+static void print_rejected(const struct stats_view *v, int json)
+{
+	int r;
+
+	for (r = 0; r < BUDDY_NR_REJECTS; r++)
+		printf(json ? "%s\"%s\": %llu" : "%s%s %llu", r ? ", " : "", reject_names[r],
+		       v->rejected[r]);
+}
+
+static void print_stats_text(__u64 addr, const struct stats_view *v)
+{
+	printf("instance %#llx: %s, %s\n", (unsigned long long)addr, v->state,
+	       v->cached ? "per-CPU caches" : "uncached (no per-CPU caches)");
+	printf("  memory      %llu bytes in use (peak %llu), %llu asked for ever, "
+	       "%llu chunks (%llu populated, %llu returned)\n",
+	       v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned);
+	printf("  operations  %llu allocs, %llu frees, %llu failed allocs (%llu bad sizes)\n",
+	       v->allocs, v->frees, v->failed, v->bad_sizes);
+	printf("  lock        %llu acquisitions, %llu timeouts, %llu deadlocks\n",
+	       v->locks, v->timeouts, v->deadlocks);
+	printf("  caches      %u CPUs, %llu bytes cached, %llu hits, %llu refills "
+	       "(%llu from the depot), %llu flushes, %llu deferred frees\n",
+	       v->nr_pcpu, v->cached_bytes, v->hits, v->refills, v->depot_hits, v->flushes,
+	       v->deferred);
+	printf("  reserve     %llu bytes free (low %llu, high %llu), %llu allocations found it dry, "
+	       "%llu refill requests, %llu refills, %llu shrinks, %llu bpf_wq kicks%s%s\n",
+	       v->reserve_free, v->reserve_low, v->reserve_high, v->dry, v->refill_requests,
+	       v->reserve_refills, v->shrinks, v->kicks,
+	       v->refill_wanted ? "; refill wanted (run libarena__refill)" : "",
+	       v->shrink_wanted ? "; shrink wanted" : "");
+	printf("  rejected    ");
+	print_rejected(v, 0);
+	printf("\n");
+}
+
+static void print_stats_json(int i, __u64 addr, const struct stats_view *v)
+{
+	json_instance(i, addr);
+	printf("\"state\": \"%s\", \"cache\": %s, \"stats_version\": %u, ", v->state,
+	       v->cached ? "true" : "false", v->version);
+	printf("\"bytes_in_use\": %llu, \"peak_bytes\": %llu, \"bytes_requested\": %llu, "
+	       "\"chunks\": %llu, \"chunks_populated\": %llu, \"chunks_returned\": %llu, "
+	       "\"allocs\": %llu, \"frees\": %llu, \"failed_allocs\": %llu, \"bad_sizes\": %llu, ",
+	       v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned,
+	       v->allocs, v->frees, v->failed, v->bad_sizes);
+	printf("\"lock_acquisitions\": %llu, \"lock_timeouts\": %llu, \"lock_deadlocks\": %llu, "
+	       "\"cached_bytes\": %llu, \"cache_meta_bytes\": %llu, \"cpus_with_cache\": %u, "
+	       "\"cache_hits\": %llu, \"cache_refills\": %llu, \"depot_hits\": %llu, "
+	       "\"cache_flushes\": %llu, \"deferred_frees\": %llu, \"rejected\": {",
+	       v->locks, v->timeouts, v->deadlocks, v->cached_bytes, v->cache_meta, v->nr_pcpu,
+	       v->hits, v->refills, v->depot_hits, v->flushes, v->deferred);
+	print_rejected(v, 1);
+	printf("}, \"reserve\": {\"free_bytes\": %llu, \"low\": %llu, \"high\": %llu, "
+	       "\"dry\": %llu, \"refill_requests\": %llu, \"refills\": %llu, "
+	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"refill_wanted\": %u, "
+	       "\"shrink_wanted\": %u}}",
+	       v->reserve_free, v->reserve_low, v->reserve_high, v->dry, v->refill_requests,
+	       v->reserve_refills, v->shrinks, v->kicks, v->refill_wanted, v->shrink_wanted);
+}
+
+static int cmd_stats(struct ctx *c, int i)
+{
+	struct libarena_stats st;
+	struct stats_view v;
+
+	if (libarena__stats(c->la, c->instances[i], &st))
+		return 3;
+	gather_stats(&st, &v);
+	if (c->json)
+		print_stats_json(i, c->instances[i], &v);
+	else
+		print_stats_text(c->instances[i], &v);
 	return 0;
+}
+
+/* Instance i's chunks, at most MAX_CHUNKS, in a buffer the next call
+ * reuses: how many, or -1. */
+static int read_chunks(struct ctx *c, int i, const struct libarena_chunk **chunks)
+{
+	static struct libarena_chunk buf[MAX_CHUNKS];
+	int n = libarena__chunks(c->la, c->instances[i], buf, MAX_CHUNKS);
+
+	*chunks = buf;
+	return n < 0 ? -1 : n > MAX_CHUNKS ? MAX_CHUNKS : n;
+}
+
+/* The first line of chunks and freelists in text. */
+static void print_chunks_header(__u64 addr, int n)
+{
+	printf("instance %#llx: %d chunk%s\n", (unsigned long long)addr, n, n == 1 ? "" : "s");
 }
 
 static __u64 largest_free(const struct libarena_chunk *ch)
@@ -246,101 +297,126 @@ static __u64 largest_free(const struct libarena_chunk *ch)
 	return 0;
 }
 
-static int cmd_chunks(struct ctx *c, int freelists_only)
+static void print_chunks_text(__u64 addr, const struct libarena_chunk *chunks, int n)
 {
-	static struct libarena_chunk chunks[MAX_CHUNKS];
-	__u64 sum[BUDDY_NR_ORDERS];
-	int i, j, n, order;
+	int j;
 
+	print_chunks_header(addr, n);
+	printf("  %-18s %10s %10s %12s\n", "chunk", "free", "allocated", "largest free");
+	for (j = 0; j < n; j++)
+		printf("  %#-18llx %10llu %10u %12llu\n", (unsigned long long)chunks[j].addr,
+		       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
+		       (unsigned long long)largest_free(&chunks[j]));
+}
+
+static void print_chunks_json(int i, __u64 addr, const struct libarena_chunk *chunks, int n)
+{
+	int j;
+
+	json_instance(i, addr);
+	printf("\"chunks\": [");
+	for (j = 0; j < n; j++)
+		printf("%s{\"address\": \"%#llx\", \"free_bytes\": %llu, "
+		       "\"allocated_blocks\": %u, \"largest_free\": %llu}",
+		       j ? ", " : "", (unsigned long long)chunks[j].addr,
+		       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
+		       (unsigned long long)largest_free(&chunks[j]));
+	printf("]}");
+}
+
+static int cmd_chunks(struct ctx *c, int i)
+{
+	const struct libarena_chunk *chunks;
+	int n = read_chunks(c, i, &chunks);
+
+	if (n < 0)
+		return 3;
 	if (c->json)
-		printf("{\"instances\": [");
-	for (i = 0; i < c->nr_instances; i++) {
-		n = libarena__chunks(c->la, c->instances[i], chunks, MAX_CHUNKS);
-		if (n < 0)
-			return 3;
-		if (n > MAX_CHUNKS)
-			n = MAX_CHUNKS;
-		memset(sum, 0, sizeof(sum));
-		for (j = 0; j < n; j++)
-			for (order = 0; order < BUDDY_NR_ORDERS; order++)
-				sum[order] += chunks[j].free_blocks[order];
-		if (c->json) {
-			printf("%s\n  {\"address\": \"%#llx\", ", i ? "," : "",
-			       (unsigned long long)c->instances[i]);
-			if (freelists_only) {
-				printf("\"free_blocks\": [");
-				for (order = 0; order < BUDDY_NR_ORDERS; order++)
-					printf("%s%llu", order ? ", " : "", (unsigned long long)sum[order]);
-				printf("]}");
-				continue;
-			}
-			printf("\"chunks\": [");
-			for (j = 0; j < n; j++)
-				printf("%s{\"address\": \"%#llx\", \"free_bytes\": %llu, "
-				       "\"allocated_blocks\": %u, \"largest_free\": %llu}",
-				       j ? ", " : "", (unsigned long long)chunks[j].addr,
-				       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
-				       (unsigned long long)largest_free(&chunks[j]));
-			printf("]}");
-			continue;
-		}
-		printf("instance %#llx: %d chunk%s\n", (unsigned long long)c->instances[i], n,
-		       n == 1 ? "" : "s");
-		if (freelists_only) {
-			printf("  order      size  free blocks\n");
-			for (order = 0; order < BUDDY_NR_ORDERS; order++)
-				printf("  %5d %9llu  %11llu\n", order,
-				       (unsigned long long)(BUDDY_MIN_SIZE << order),
-				       (unsigned long long)sum[order]);
-			continue;
-		}
-		printf("  %-18s %10s %10s %12s\n", "chunk", "free", "allocated", "largest free");
-		for (j = 0; j < n; j++)
-			printf("  %#-18llx %10llu %10u %12llu\n", (unsigned long long)chunks[j].addr,
-			       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
-			       (unsigned long long)largest_free(&chunks[j]));
-	}
-	if (c->json)
-		printf("\n]}\n");
+		print_chunks_json(i, c->instances[i], chunks, n);
+	else
+		print_chunks_text(c->instances[i], chunks, n);
 	return 0;
 }
 
-static int cmd_check(struct ctx *c)
+static void print_freelists_text(__u64 addr, int n, const __u64 *sum)
+{
+	int order;
+
+	print_chunks_header(addr, n);
+	printf("  order      size  free blocks\n");
+	for (order = 0; order < BUDDY_NR_ORDERS; order++)
+		printf("  %5d %9llu  %11llu\n", order, (unsigned long long)(BUDDY_MIN_SIZE << order),
+		       (unsigned long long)sum[order]);
+}
+
+static void print_freelists_json(int i, __u64 addr, const __u64 *sum)
+{
+	int order;
+
+	json_instance(i, addr);
+	printf("\"free_blocks\": [");
+	for (order = 0; order < BUDDY_NR_ORDERS; order++)
+		printf("%s%llu", order ? ", " : "", (unsigned long long)sum[order]);
+	printf("]}");
+}
+
+/* The free blocks of each order, summed over the instance's chunks. */
+static int cmd_freelists(struct ctx *c, int i)
+{
+	const struct libarena_chunk *chunks;
+	__u64 sum[BUDDY_NR_ORDERS] = {};
+	int j, order, n = read_chunks(c, i, &chunks);
+
+	if (n < 0)
+		return 3;
+	for (j = 0; j < n; j++)
+		for (order = 0; order < BUDDY_NR_ORDERS; order++)
+			sum[order] += chunks[j].free_blocks[order];
+	if (c->json)
+		print_freelists_json(i, c->instances[i], sum);
+	else
+		print_freelists_text(c->instances[i], n, sum);
+	return 0;
+}
+
+static void print_check_text(__u64 addr, int err, const struct buddy_check_report *rep)
+{
+	if (!err) {
+		printf("instance %#llx: consistent\n", (unsigned long long)addr);
+		return;
+	}
+	printf("instance %#llx: INCONSISTENT: %s at chunk %#llx item %u "
+	       "(expected %llu, found %llu)\n",
+	       (unsigned long long)addr, libarena__check_err_str(rep->err),
+	       (unsigned long long)rep->chunk, rep->item,
+	       (unsigned long long)rep->expected, (unsigned long long)rep->found);
+}
+
+static void print_check_json(int i, __u64 addr, int err, const struct buddy_check_report *rep)
+{
+	json_instance(i, addr);
+	printf("\"consistent\": %s", err ? "false" : "true");
+	if (err)
+		printf(", \"finding\": \"%s\", \"chunk\": \"%#llx\", \"item\": %u, "
+		       "\"expected\": %llu, \"found\": %llu",
+		       libarena__check_err_str(rep->err), (unsigned long long)rep->chunk,
+		       rep->item, (unsigned long long)rep->expected,
+		       (unsigned long long)rep->found);
+	printf("}");
+}
+
+static int cmd_check(struct ctx *c, int i)
 {
 	struct buddy_check_report rep;
-	int i, err, bad = 0;
+	int err = libarena__check(c->la, c->instances[i], &rep);
 
+	if (err && err != -EUCLEAN)
+		return 3;
 	if (c->json)
-		printf("{\"instances\": [");
-	for (i = 0; i < c->nr_instances; i++) {
-		err = libarena__check(c->la, c->instances[i], &rep);
-		if (err && err != -EUCLEAN)
-			return 3;
-		bad |= !!err;
-		if (c->json) {
-			printf("%s\n  {\"address\": \"%#llx\", \"consistent\": %s", i ? "," : "",
-			       (unsigned long long)c->instances[i], err ? "false" : "true");
-			if (err)
-				printf(", \"finding\": \"%s\", \"chunk\": \"%#llx\", \"item\": %u, "
-				       "\"expected\": %llu, \"found\": %llu",
-				       libarena__check_err_str(rep.err), (unsigned long long)rep.chunk,
-				       rep.item, (unsigned long long)rep.expected,
-				       (unsigned long long)rep.found);
-			printf("}");
-			continue;
-		}
-		if (!err)
-			printf("instance %#llx: consistent\n", (unsigned long long)c->instances[i]);
-		else
-			printf("instance %#llx: INCONSISTENT: %s at chunk %#llx item %u "
-			       "(expected %llu, found %llu)\n",
-			       (unsigned long long)c->instances[i], libarena__check_err_str(rep.err),
-			       (unsigned long long)rep.chunk, rep.item,
-			       (unsigned long long)rep.expected, (unsigned long long)rep.found);
-	}
-	if (c->json)
-		printf("\n]}\n");
-	return bad ? 1 : 0;
+		print_check_json(i, c->instances[i], err, &rep);
+	else
+		print_check_text(c->instances[i], err, &rep);
+	return err ? 1 : 0;
 }
 
 static char frag_char(__u8 used)
@@ -474,13 +550,13 @@ int main(int argc, char **argv)
 		c.nr_instances = 1;
 	}
 	if (!strcmp(command, "stats"))
-		err = cmd_stats(&c);
+		err = run_per_instance(&c, cmd_stats);
 	else if (!strcmp(command, "chunks"))
-		err = cmd_chunks(&c, 0);
+		err = run_per_instance(&c, cmd_chunks);
 	else if (!strcmp(command, "freelists"))
-		err = cmd_chunks(&c, 1);
+		err = run_per_instance(&c, cmd_freelists);
 	else if (!strcmp(command, "check"))
-		err = cmd_check(&c);
+		err = run_per_instance(&c, cmd_check);
 	else if (!strcmp(command, "frag"))
 		err = cmd_frag(&c);
 	else {
