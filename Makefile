@@ -31,11 +31,11 @@ HOST_SRCS	:= $(filter-out $(BPF_ONLY_SRCS),$(LIB_SRCS)) src/host/platform.c
 HOST_DEBUG_SRCS	:= $(filter-out $(BPF_ONLY_SRCS),$(ALL_LIB_SRCS)) src/host/platform.c
 HOST_OBJS	:= $(HOST_SRCS:src/%.c=$(BUILD)/host-obj/%.o)
 HOST_DEBUG_OBJS	:= $(HOST_DEBUG_SRCS:src/%.c=$(BUILD)/host-obj-debug/%.o)
-HOST_HDRS	:= $(LIB_HDRS) $(wildcard src/host/*.h)
 LIB_OBJS	:= $(LIB_SRCS:src/%.bpf.c=$(BUILD)/obj/%.bpf.o)
 DEBUG_OBJS	:= $(ALL_LIB_SRCS:src/%.bpf.c=$(BUILD)/obj-debug/%.bpf.o)
 LIBARENA_DEBUG_BPF := $(BUILD)/libarena_debug.bpf.o
 LIB_HDRS	:= $(wildcard include/libarena/*.h src/*.h)
+HOST_HDRS	:= $(LIB_HDRS) $(wildcard src/host/*.h)
 LIBARENA_BPF	:= $(BUILD)/libarena.bpf.o
 BPF_LINK	:= $(BUILD)/bpf-link
 

@@ -497,10 +497,28 @@ static int bench_prodcons(const struct opts *o, struct cell *cells)
 	return 0;
 }
 
+/* Memory held at the peak of a free-all or fixed-size run, in bytes. */
 struct freeall_cell {
 	struct cell c;
-	double requested, handed, populated, populated_after;	/* bytes */
+	double requested, handed, pow2, in_use, populated, populated_after;
 };
+
+/* What the heap costs: blocks and slabs in use plus their chunks'
+ * metadata pro rata (the chunk count itself moves in 1 MiB steps). */
+static double footprint(const struct freeall_cell *f)
+{
+	return f->in_use * CHUNK_SIZE / CHUNK_CAPACITY;
+}
+
+static void freeall_from_result(struct freeall_cell *f, const struct bench_result *res)
+{
+	f->requested = res->requested;
+	f->handed = res->handed;
+	f->pow2 = res->pow2;
+	f->in_use = res->in_use;
+	f->populated = res->populated;
+	f->populated_after = res->populated_after;
+}
 
 static int bench_freeall(const struct opts *o, struct freeall_cell *cells)
 {
@@ -521,10 +539,38 @@ static int bench_freeall(const struct opts *o, struct freeall_cell *cells)
 				return step_failed(what, err);
 		}
 		cell_from_runs(&f->c, ns, o->repeats, 0);
-		f->requested = res->requested;
-		f->handed = res->handed;
-		f->populated = res->populated;
-		f->populated_after = res->populated_after;
+		freeall_from_result(f, res);
+	}
+	progress_done();
+	return 0;
+}
+
+/* Fixed sizes a BPF program typically allocates (records of tasks, flows,
+ * nodes), each with MEM_OBJECTS[] objects live at once, cached instance. */
+#define NR_MEM_SIZES	6
+#define NR_MEM_COUNTS	2
+static const __u64 mem_sizes[NR_MEM_SIZES] = { 48, 72, 200, 520, 1100, 3000 };
+static const __u64 mem_counts[NR_MEM_COUNTS] = { 10000, 50000 };
+
+static int bench_memory(const struct opts *o, struct freeall_cell cells[NR_MEM_SIZES][NR_MEM_COUNTS])
+{
+	double ns, lpo;
+	int i, k, err;
+
+	for (i = 0; i < NR_MEM_SIZES; i++) {
+		for (k = 0; k < (o->quick ? 1 : NR_MEM_COUNTS); k++) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "memory %llu x %llu B",
+				 (unsigned long long)mem_counts[k], (unsigned long long)mem_sizes[i]);
+			progress(what);
+			err = measure(skel->progs.bench_freeall, CACHED, mem_sizes[i], mem_counts[k],
+				      1, &ns, &lpo);
+			if (err)
+				return step_failed(what, err);
+			cell_from_runs(&cells[i][k].c, &ns, 1, 0);
+			freeall_from_result(&cells[i][k], &skel->arena->bench_results[0]);
+		}
 	}
 	progress_done();
 	return 0;
@@ -549,6 +595,7 @@ struct results {
 	struct cell larson[NR_LARSON][NR_ALLOCS][2];
 	struct cell pc[NR_ALLOCS];
 	struct freeall_cell fa[NR_ALLOCS];
+	struct freeall_cell mem[NR_MEM_SIZES][NR_MEM_COUNTS];
 	struct cell re;
 	__u32 alloc_insns, free_insns, pair_insns;	/* verified_insns */
 };
@@ -591,6 +638,27 @@ static void print_larson(const struct cell larson[NR_ALLOCS][2], __u64 max)
 		       fmt_ns(&larson[allocs[i]][1]), larson[allocs[i]][1].locks_per_op);
 }
 
+/* The fixed-size memory table: footprint (blocks and slabs in use, plus
+ * chunk metadata pro rata) and whole chunks, each over the bytes asked. */
+static void print_memory(const struct opts *o, const struct results *r)
+{
+	int i, k;
+
+	printf("Memory at the peak, fixed sizes (cached instance), over the bytes asked:\n\n");
+	printf("    size  objects | footprint  chunks | power-of-two classes would hand out\n");
+	printf("  ----------------+-------------------+------------------------------------\n");
+	for (i = 0; i < NR_MEM_SIZES; i++)
+		for (k = 0; k < (o->quick ? 1 : NR_MEM_COUNTS); k++) {
+			const struct freeall_cell *m = &r->mem[i][k];
+
+			printf("  %6llu  %7llu |     %.3f   %5.2f |  %.3f\n",
+			       (unsigned long long)mem_sizes[i], (unsigned long long)mem_counts[k],
+			       footprint(m) / m->requested, m->populated / m->requested,
+			       m->pow2 / m->requested);
+		}
+	printf("\n");
+}
+
 /* The workloads' table, after the pairs and locks tables printed as they ran. */
 static void print_tables(const struct opts *o, const struct results *r)
 {
@@ -607,10 +675,14 @@ static void print_tables(const struct opts *o, const struct results *r)
 	       pc[UNCACHED].locks_per_op);
 	printf("  free-all (%d live blocks of 16 B..4 KiB, then free all and trim):\n", BENCH_FREEALL);
 	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
-		printf("     %-8s %.2f MiB asked, %.2f MiB handed out, %.0f MiB of chunks at the peak, %.0f MiB after\n",
+		printf("     %-8s %.2f MiB asked, %.2f MiB handed out (%.2f in powers of two), "
+		       "footprint %.2fx, %.0f MiB of chunks at the peak (%.2fx), %.0f MiB after\n",
 		       alloc_names[a], fa[a].requested / 1048576, fa[a].handed / 1048576,
-		       fa[a].populated / 1048576, fa[a].populated_after / 1048576);
+		       fa[a].pow2 / 1048576, footprint(&fa[a]) / fa[a].requested,
+		       fa[a].populated / 1048576, fa[a].populated / fa[a].requested,
+		       fa[a].populated_after / 1048576);
 	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(&r->re));
+	print_memory(o, r);
 	printf("Verifier cost (verified_insns of a program calling only that, any-context build):\n     ");
 	print_insns("__buddy_alloc", r->alloc_insns, BUDGET_ENTRY_INSNS);
 	print_insns(", __buddy_free", r->free_insns, BUDGET_ENTRY_INSNS);
@@ -690,13 +762,41 @@ static void json_freeall(const struct results *r)
 		if (c.valid)
 			snprintf(extra, sizeof(extra),
 				 ", \"requested_bytes\": %.0f, \"handed_bytes\": %.0f, "
+				 "\"pow2_bytes\": %.0f, \"in_use_bytes\": %.0f, \"footprint_ratio\": %.4f, "
 				 "\"populated_bytes\": %.0f, \"populated_after_bytes\": %.0f",
-				 fa->requested, fa->handed, fa->populated, fa->populated_after);
+				 fa->requested, fa->handed, fa->pow2, fa->in_use,
+				 footprint(fa) / fa->requested, fa->populated, fa->populated_after);
 		else
 			c.na = na_libarena_only;
 		json_cell("free_all", alloc_names[a], 0, 1, &c, extra);
 		json_cell("free_all", alloc_names[a], 0, 2, &two, NULL);
 	}
+}
+
+static void json_memory(const struct results *r)
+{
+	char extra[320];
+	int i, k;
+
+	for (i = 0; i < NR_MEM_SIZES; i++)
+		for (k = 0; k < NR_MEM_COUNTS; k++) {
+			const struct freeall_cell *m = &r->mem[i][k];
+			struct cell c = m->c;
+
+			extra[0] = 0;
+			if (c.valid)
+				snprintf(extra, sizeof(extra),
+					 ", \"objects\": %llu, \"requested_bytes\": %.0f, "
+					 "\"handed_bytes\": %.0f, \"pow2_bytes\": %.0f, "
+					 "\"in_use_bytes\": %.0f, \"populated_bytes\": %.0f, "
+					 "\"footprint_ratio\": %.4f, \"chunk_ratio\": %.4f",
+					 (unsigned long long)mem_counts[k], m->requested, m->handed,
+					 m->pow2, m->in_use, m->populated, footprint(m) / m->requested,
+					 m->populated / m->requested);
+			else
+				c.na = "not measured in --quick";
+			json_cell("memory", alloc_names[CACHED], mem_sizes[i], 1, &c, extra);
+		}
 }
 
 static void json_realloc(const struct results *r)
@@ -721,6 +821,7 @@ static void write_json(const struct results *r)
 	json_larson(r);
 	json_prodcons(r);
 	json_freeall(r);
+	json_memory(r);
 	json_realloc(r);
 	fprintf(json, "\n  ],\n  \"verified_insns\": {\"alloc\": %u, \"free\": %u, \"pair\": %u}\n}\n",
 		r->alloc_insns, r->free_insns, r->pair_insns);
@@ -903,14 +1004,16 @@ int main(int argc, char **argv)
 	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
 	       o.quick ? " (quick)" : "", u.release, o.repeats);
 
-	steps = BENCH_NR_LOCKS * 2 + 4 * NR_LARSON + 2 + 2 + 1;
+	steps = BENCH_NR_LOCKS * 2 + 4 * NR_LARSON + 2 + 2 + 1 +
+		NR_MEM_SIZES * (o.quick ? 1 : NR_MEM_COUNTS);
 	for (i = 0; i < nr_sizes; i++)
 		for (err = 0; err < NR_ALLOCS; err++)
 			steps += pairs_na(err, sizes[i]) ? 0 : 2;
 	err = bench_pairs(&o, r.pairs) ?: bench_locks(&o, r.locks) ?:
 	      reset_instances() ?: bench_larson(&o, r.larson) ?:
 	      reset_instances() ?: bench_prodcons(&o, r.pc) ?: reset_instances() ?:
-	      bench_freeall(&o, r.fa) ?: reset_instances() ?: bench_realloc(&o, &r.re);
+	      bench_freeall(&o, r.fa) ?: reset_instances() ?: bench_memory(&o, r.mem) ?:
+	      reset_instances() ?: bench_realloc(&o, &r.re);
 	if (err)
 		return 1;
 	read_verifier_cost(&r);

@@ -9,6 +9,7 @@
 #define BENCH_LIVE	1024	/* larson: live blocks per CPU */
 #define BENCH_SMALL_MAX	4096	/* random sizes: 16 B .. this */
 #define BENCH_FREEALL	16384	/* free-all: blocks allocated first */
+#define BENCH_MEM_MAX	(BENCH_MAX_CPUS * BENCH_LIVE)	/* memory: objects live at once */
 #define BENCH_RING	1024	/* producer/consumer ring */
 
 /* bpf_prog_test_run_opts() ctx of bench_pairs */
@@ -24,9 +25,11 @@ struct bench_result {
 	__u64 end_ns;
 	__u64 pairs;		/* operations (pairs, blocks, reallocs) done */
 	__u64 locks;		/* lock acquisitions of the instance meanwhile */
-	/* free-all workload */
+	/* free-all and memory workloads */
 	__u64 requested;	/* bytes asked for */
 	__u64 handed;		/* bytes of the blocks handed out */
+	__u64 pow2;		/* what power-of-two classes would hand out */
+	__u64 in_use;		/* blocks and whole slabs taken from the chunks */
 	__u64 populated;	/* arena bytes backed by pages at the peak */
 	__u64 populated_after;	/* after free-all and trim */
 };

@@ -62,7 +62,7 @@ static __always_inline void slab_mark_pages(__u64 slab, __u32 order)
 	__u64 chunk = chunk_of(slab);
 	__u32 item = item_of(slab), step = 1u << (ARENA_PAGE_SHIFT - BUDDY_MIN_SHIFT), i;
 
-	for (i = opaque(1); i < (1u << (order - SLAB_MIN_ORDER)) && can_loop; i++)
+	for (i = opaque(1); i < (order_size(order) >> ARENA_PAGE_SHIFT) && can_loop; i++)
 		set_item_order(chunk, item + i * step, order);
 }
 

@@ -178,34 +178,42 @@ int bench_consume(struct bench_args *args)
 	return 0;
 }
 
-/* Many live objects, then free-all: the chunks the instance holds at the
- * peak and after.  Uses bench_slots of all CPUs as one array. */
+/*
+ * Memory held: args->iters objects (BENCH_FREEALL if 0) of args->size
+ * bytes (random 16 B..4 KiB if 0) live at once, then all freed and the
+ * instance shrunk.  Records what was asked, handed out, taken from the
+ * chunks (blocks and whole slabs, not the caches' own blocks) and
+ * populated, at the peak and after.
+ */
 SEC("syscall")
 int bench_freeall(struct bench_args *args)
 {
 	struct bench_result __arena *r = result_of_this_cpu();
 	buddy_t *b = bench_instance(args);
 	__u64 __arena *slots = &bench_slots[0][0];
-	__u64 requested = opaque(0), handed = opaque(0), size, p = 1, t0;
-	__u32 i, n;
+	__u64 requested = opaque(0), handed = opaque(0), pow2 = opaque(0), size, p = 1, t0;
+	__u32 i, n = args->iters ?: BENCH_FREEALL;
 
-	if (!r)
+	if (!r || n > BENCH_MEM_MAX || args->size > BUDDY_MAX_SIZE)
 		return -1;
 	t0 = bpf_ktime_get_ns();
-	for (i = opaque(0); i < BENCH_FREEALL && can_loop; i++) {
-		size = random_size(BENCH_SMALL_MAX);
+	for (i = opaque(0); i < n && i < BENCH_MEM_MAX && can_loop; i++) {
+		size = args->size ?: random_size(BENCH_SMALL_MAX);
 		p = buddy_alloc_fast(b, size);
 		if (!p)
 			break;
 		slots[i] = p;
 		requested += size;
 		handed += buddy_usable_size(b, (void __arena *)p);
+		pow2 += order_size(size_to_order(size));
 	}
 	n = i;
 	r->requested = requested;
 	r->handed = handed;
+	r->pow2 = pow2;
+	r->in_use = b->stats.bytes_in_use - b->stats.cache_meta_bytes;
 	r->populated = b->stats.chunks << CHUNK_SHIFT;
-	for (i = opaque(0); i < n && i < BENCH_FREEALL && can_loop; i++)
+	for (i = opaque(0); i < n && i < BENCH_MEM_MAX && can_loop; i++)
 		buddy_free_fast(b, slots[i]);
 	buddy_shrink(b);	/* caches, then chunks over the high mark */
 	r->end_ns = bpf_ktime_get_ns();

@@ -280,7 +280,9 @@ enum buddy_state {
  */
 #define SLAB_MIN_ORDER		8			/* 4 KiB */
 #define SLAB_MAX_ORDER		12			/* 64 KiB */
-#define SLAB_MIN_OBJS		8
+#define SLAB_MIN_OBJS		8	/* more per slab cuts header and tail waste,
+					 * but a heap of many classes then needs more
+					 * before its first refill */
 #define SLAB_HDR_SIZE		64u
 #define SLAB_MAGIC		0x62616c736c6c6162ull	/* "ballslab" */
 #define SLAB_NONE		0xffffffffu

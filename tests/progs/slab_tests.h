@@ -10,7 +10,7 @@
 #undef TEST_SRC
 #define TEST_SRC	TEST_SRC_SLAB
 
-#define SLAB_TEST_MAX	200	/* objects live at once: 2 slabs of the smallest class + 1 */
+#define SLAB_TEST_MAX	200	/* objects live at once: a slab of the smallest class + 1 */
 
 __u64 __arena slab_ptrs[SLAB_TEST_MAX];
 
