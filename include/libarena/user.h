@@ -56,8 +56,12 @@ int libarena__stats(struct libarena *la, __u64 instance, struct libarena_stats *
 struct libarena_chunk {
 	__u64 addr;
 	__u64 free_bytes;
-	__u32 nr_allocated;
+	__u32 nr_allocated;			/* blocks, a slab counting one */
 	__u32 free_blocks[BUDDY_NR_ORDERS];	/* freelist lengths */
+	__u32 nr_slabs;
+	__u32 slab_objects;			/* live objects in those slabs */
+	__u64 slab_bytes;			/* bytes of those slabs */
+	__u64 slab_object_bytes;		/* bytes of their live objects */
 };
 
 /* The instance's chunks (up to max, in list order); returns how many. */
@@ -65,7 +69,8 @@ int libarena__chunks(struct libarena *la, __u64 instance,
 		     struct libarena_chunk *out, int max);
 
 /* One chunk's occupancy in `cells` equal parts: for each, the fraction
- * (0..255) of its bytes in allocated blocks or metadata. */
+ * (0..255) of its bytes in allocated blocks or metadata; a slab counts
+ * its header and live objects only. */
 int libarena__chunk_map(struct libarena *la, __u64 chunk, __u8 *cells, int n);
 
 /* The heap walk: 0, -EUCLEAN with *rep filled, or -EAGAIN if the heap

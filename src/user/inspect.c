@@ -196,6 +196,36 @@ static __u32 freelist_length(__u64 chunk, __u32 order)
 	return n;
 }
 
+/* The live objects of the slab at item, if the allocated block there is
+ * one: how many, and their size. */
+static bool slab_live(__u64 chunk, __u32 item, __u32 order, __u32 *live, __u32 *size)
+{
+	slab_t *h = slab_hdr(item_addr(chunk, item));
+
+	if (!item_allocated(chunk, item) || !walk_is_slab(chunk, item, order))
+		return false;
+	*live = h->nr_carved - h->nr_free;
+	*size = h->size;
+	return true;
+}
+
+/* A chunk's slabs and their live objects. */
+static void count_slabs(__u64 chunk, struct libarena_chunk *c)
+{
+	__u32 item = CHUNK_META_ITEMS, order, live, size, steps;
+
+	for (steps = 0; item < CHUNK_ITEMS && steps < CHUNK_ITEMS; steps++) {
+		order = item_order(chunk, item);
+		if (slab_live(chunk, item, order, &live, &size)) {
+			c->nr_slabs++;
+			c->slab_objects += live;
+			c->slab_bytes += order_size(order);
+			c->slab_object_bytes += (__u64)live * size;
+		}
+		item += 1u << order;
+	}
+}
+
 static int chunks_read(struct libarena *la, void *arg)
 {
 	struct chunks_req *req = arg;
@@ -214,11 +244,12 @@ static int chunks_read(struct libarena *la, void *arg)
 			return -EAGAIN;		/* released under us */
 		if (n >= req->max)
 			continue;		/* count only */
-		c->addr = chunk;
+		*c = (struct libarena_chunk){ .addr = chunk };
 		c->free_bytes = chunk_hdr(chunk)->free_bytes;
 		c->nr_allocated = chunk_hdr(chunk)->nr_allocated;
 		for (order = 0; order < BUDDY_NR_ORDERS; order++)
 			c->free_blocks[order] = freelist_length(chunk, order);
+		count_slabs(chunk, c);
 	}
 	return n;
 }
@@ -257,7 +288,8 @@ static int map_read(struct libarena *la, void *arg)
 {
 	struct map_req *req = arg;
 	__u64 used[256] = {}, chunk = req->chunk;
-	__u32 item = CHUNK_META_ITEMS, order;
+	__u32 item = CHUNK_META_ITEMS, order, live, size;
+	__u64 from, bytes;
 	int i, steps;
 
 	if (!space_has_chunk(space_of(la), chunk))
@@ -265,9 +297,13 @@ static int map_read(struct libarena *la, void *arg)
 	mark(used, req->n, 0, CHUNK_META_SIZE);
 	for (steps = 0; item < CHUNK_ITEMS && steps < (int)CHUNK_ITEMS; steps++) {
 		order = item_order(chunk, item);
+		from = (__u64)item << BUDDY_MIN_SHIFT;
+		bytes = order_size(order);
+		/* A slab by its fill: header and live objects, from its start. */
+		if (slab_live(chunk, item, order, &live, &size))
+			bytes = SLAB_HDR_SIZE + (__u64)live * size;
 		if (item_allocated(chunk, item))
-			mark(used, req->n, (__u64)item << BUDDY_MIN_SHIFT,
-			     ((__u64)item << BUDDY_MIN_SHIFT) + order_size(order));
+			mark(used, req->n, from, from + bytes);
 		item += 1u << order;
 	}
 	for (i = 0; i < req->n; i++)

@@ -164,6 +164,7 @@ struct stats_view {
 	unsigned long long deferred, rejected[BUDDY_NR_REJECTS];
 	unsigned long long reserve_free, reserve_low, reserve_high, dry;
 	unsigned long long refill_requests, reserve_refills, shrinks, kicks;
+	unsigned long long slab_bytes, slabs_created, slabs_released;
 };
 
 static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
@@ -190,6 +191,8 @@ static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
 		.reserve_high = st->reserve_high, .dry = b->reserve_dry,
 		.refill_requests = b->refill_requests, .reserve_refills = b->refills,
 		.shrinks = b->shrinks, .kicks = b->refill_kicks,
+		.slab_bytes = b->slab_bytes, .slabs_created = b->slabs_created,
+		.slabs_released = b->slabs_released,
 	};
 	for (r = 0; r < BUDDY_NR_REJECTS; r++)
 		v->rejected[r] = b->rejected[r];
@@ -213,6 +216,9 @@ static void print_stats_text(__u64 addr, const struct stats_view *v)
 	       v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned);
 	printf("  operations  %llu allocs, %llu frees, %llu failed allocs (%llu bad sizes)\n",
 	       v->allocs, v->frees, v->failed, v->bad_sizes);
+	printf("  slabs       %llu bytes in %llu slabs (%llu created, %llu released)\n",
+	       v->slab_bytes, v->slabs_created - v->slabs_released, v->slabs_created,
+	       v->slabs_released);
 	printf("  lock        %llu acquisitions, %llu timeouts, %llu deadlocks\n",
 	       v->locks, v->timeouts, v->deadlocks);
 	printf("  caches      %u CPUs, %llu bytes cached, %llu hits, %llu refills "
@@ -240,6 +246,8 @@ static void print_stats_json(int i, __u64 addr, const struct stats_view *v)
 	       "\"allocs\": %llu, \"frees\": %llu, \"failed_allocs\": %llu, \"bad_sizes\": %llu, ",
 	       v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned,
 	       v->allocs, v->frees, v->failed, v->bad_sizes);
+	printf("\"slab_bytes\": %llu, \"slabs_created\": %llu, \"slabs_released\": %llu, ",
+	       v->slab_bytes, v->slabs_created, v->slabs_released);
 	printf("\"lock_acquisitions\": %llu, \"lock_timeouts\": %llu, \"lock_deadlocks\": %llu, "
 	       "\"cached_bytes\": %llu, \"cache_meta_bytes\": %llu, \"cpus_with_cache\": %u, "
 	       "\"cache_hits\": %llu, \"cache_refills\": %llu, \"depot_hits\": %llu, "
@@ -297,16 +305,25 @@ static __u64 largest_free(const struct libarena_chunk *ch)
 	return 0;
 }
 
+/* Percent of a chunk's slab bytes that hold live objects. */
+static double slab_fill(const struct libarena_chunk *ch)
+{
+	return ch->slab_bytes ? 100.0 * ch->slab_object_bytes / ch->slab_bytes : 0;
+}
+
 static void print_chunks_text(__u64 addr, const struct libarena_chunk *chunks, int n)
 {
 	int j;
 
 	print_chunks_header(addr, n);
-	printf("  %-18s %10s %10s %12s\n", "chunk", "free", "allocated", "largest free");
+	printf("  %-18s %10s %10s %12s %6s %8s %5s\n", "chunk", "free", "allocated",
+	       "largest free", "slabs", "objects", "fill");
 	for (j = 0; j < n; j++)
-		printf("  %#-18llx %10llu %10u %12llu\n", (unsigned long long)chunks[j].addr,
+		printf("  %#-18llx %10llu %10u %12llu %6u %8u %4.0f%%\n",
+		       (unsigned long long)chunks[j].addr,
 		       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
-		       (unsigned long long)largest_free(&chunks[j]));
+		       (unsigned long long)largest_free(&chunks[j]), chunks[j].nr_slabs,
+		       chunks[j].slab_objects, slab_fill(&chunks[j]));
 }
 
 static void print_chunks_json(int i, __u64 addr, const struct libarena_chunk *chunks, int n)
@@ -317,10 +334,13 @@ static void print_chunks_json(int i, __u64 addr, const struct libarena_chunk *ch
 	printf("\"chunks\": [");
 	for (j = 0; j < n; j++)
 		printf("%s{\"address\": \"%#llx\", \"free_bytes\": %llu, "
-		       "\"allocated_blocks\": %u, \"largest_free\": %llu}",
+		       "\"allocated_blocks\": %u, \"largest_free\": %llu, \"slabs\": %u, "
+		       "\"slab_objects\": %u, \"slab_bytes\": %llu, \"slab_object_bytes\": %llu}",
 		       j ? ", " : "", (unsigned long long)chunks[j].addr,
 		       (unsigned long long)chunks[j].free_bytes, chunks[j].nr_allocated,
-		       (unsigned long long)largest_free(&chunks[j]));
+		       (unsigned long long)largest_free(&chunks[j]), chunks[j].nr_slabs,
+		       chunks[j].slab_objects, (unsigned long long)chunks[j].slab_bytes,
+		       (unsigned long long)chunks[j].slab_object_bytes);
 	printf("]}");
 }
 
