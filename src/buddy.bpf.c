@@ -89,12 +89,31 @@ static __always_inline __u64 block_locked(buddy_t *b, __u32 order)
 	return chunk ? buddy_carve(b, chunk, order) : 0;
 }
 
-/* A block, or an object of a slab with room (lock held); 0 if none. */
+/* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
+static __always_inline int grow_slab_locked(buddy_t *b, __u32 cls)
+{
+	__u64 slab = block_locked(b, class_slab_order(cls));
+
+	return slab ? slab_init(b, slab, cls) : -ENOMEM;
+}
+
+/* An object of a slab class (lock held), carving a new slab when none of
+ * the class has room; 0 if none. */
+static __always_inline __u64 object_locked(buddy_t *b, __u32 cls)
+{
+	__u64 obj = slab_get_object(b, cls);
+
+	if (!obj && !grow_slab_locked(b, cls))
+		obj = slab_get_object(b, cls);
+	return obj;
+}
+
+/* A block or slab object of a class (lock held); 0 if none. */
 static __always_inline __u64 alloc_locked(buddy_t *b, __u32 cls)
 {
 	if (class_is_block(cls))
 		return block_locked(b, class_order(cls));
-	return slab_get_object(b, cls);
+	return object_locked(b, cls);
 }
 
 /* A live block or slab object back (lock held, the caller checked it); a
@@ -108,16 +127,6 @@ static __always_inline void release_locked(buddy_t *b, __u64 addr)
 	if (addr)
 		buddy_release(b, addr);
 }
-
-/* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
-static __always_inline int grow_slab_locked(buddy_t *b, __u32 cls)
-{
-	__u64 slab = block_locked(b, class_slab_order(cls));
-
-	return slab ? slab_init(b, slab, cls) : -ENOMEM;
-}
-
-
 
 /* A chunk leaves the list: no hint may point at it. */
 static __always_inline void hints_forget(buddy_t *b, __u64 chunk)
@@ -318,9 +327,7 @@ __noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
 	/* n counts down: one value less to keep across the calls (a spill
 	 * would grow the frame past the stack budget). */
 	for (; n && can_loop; n--) {
-		addr = slab_get_object(b, cls);
-		if (!addr && !grow_slab_locked(b, cls))
-			addr = slab_get_object(b, cls);
+		addr = object_locked(b, cls);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
@@ -336,15 +343,11 @@ __noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
  */
 __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 {
-	__u32 cls;
 	__u64 addr;
 
 	if (buddy_lock(b))
 		return 0;
-	cls = alloc_class(size);
-	addr = alloc_locked(b, cls);
-	if (!addr && !class_is_block(cls) && !grow_slab_locked(b, cls))
-		addr = alloc_locked(b, cls);
+	addr = alloc_locked(b, alloc_class(size));
 	if (addr) {
 		b->stats.allocs++;
 		b->stats.bytes_requested += size;

@@ -17,12 +17,6 @@
  */
 #include "instance.h"
 
-/* Free objects link through their first word (an index). */
-static __always_inline __u32 __arena *slab_obj_link(__u64 obj)
-{
-	return arena_ptr(obj);
-}
-
 static __always_inline void slab_list_add(buddy_t *b, __u64 slab)
 {
 	slab_t *h = slab_hdr(slab);
@@ -47,12 +41,6 @@ static __always_inline void slab_list_del(buddy_t *b, __u64 slab)
 	if (h->next)
 		slab_hdr(h->next)->prev = h->prev;
 	h->listed = 0;
-}
-
-
-static __always_inline __u64 slab_obj_addr(__u64 slab, slab_t *h, __u32 idx)
-{
-	return slab + SLAB_HDR_SIZE + (__u64)idx * h->size;
 }
 
 /* Each page of a slab names the slab's order (its first page is the head,

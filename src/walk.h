@@ -52,8 +52,7 @@ static __always_inline bool walk_is_slab(__u64 chunk, __u32 item, __u32 order)
 {
 	__u64 addr = item_addr(chunk, item);
 
-	return order >= SLAB_MIN_ORDER && order <= SLAB_MAX_ORDER &&
-	       slab_hdr(addr)->magic == slab_magic(addr, order);
+	return order >= SLAB_MIN_ORDER && order <= SLAB_MAX_ORDER && slab_magic_ok(addr, order);
 }
 
 /* A slab's free list: indices of carved, unallocated objects, as many as
@@ -64,10 +63,10 @@ static __always_inline int walk_slab_free(report_t *rep, __u64 chunk, __u32 item
 	__u32 idx = h->free_head, n;
 
 	for (n = opaque(0); idx != SLAB_NONE && n <= h->nr_carved && can_loop; n++) {
-		obj = slab + SLAB_HDR_SIZE + (__u64)idx * h->size;
+		obj = slab_obj_addr(slab, h, idx);
 		if (idx >= h->nr_carved || item_allocated(chunk, item_of(obj)))
 			return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->nr_carved, idx);
-		idx = *(__u32 __arena *)arena_ptr(obj);
+		idx = *slab_obj_link(obj);
 	}
 	if (idx != SLAB_NONE || n != h->nr_free)
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->nr_free, n);
@@ -89,7 +88,7 @@ static __always_inline int walk_slab(report_t *rep, __u64 chunk, __u32 item)
 	    h->listed != (h->nr_free || h->nr_carved < h->nr_objs))
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->cls, h->size);
 	for (i = opaque(0); i < h->nr_carved && i < CHUNK_ITEMS && can_loop; i++)
-		live += item_allocated(chunk, item_of(slab + SLAB_HDR_SIZE + (__u64)i * h->size));
+		live += item_allocated(chunk, item_of(slab_obj_addr(slab, h, i)));
 	if (live != h->nr_carved - h->nr_free)
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item,
 				   h->nr_carved - h->nr_free, live);

@@ -170,24 +170,49 @@ static __always_inline __u32 class_slab_order(__u32 cls)
 	return order < SLAB_MAX_ORDER ? order : SLAB_MAX_ORDER;
 }
 
+/* Does the header at slab carry the magic of a live slab of order? */
+static __always_inline bool slab_magic_ok(__u64 slab, __u32 order)
+{
+	return slab_hdr(slab)->magic == slab_magic(slab, order);
+}
+
 /*
- * The slab addr lies in, past its header, or 0.  The nibble of addr's
- * page names the slab's order, hence its start; the header there must
- * carry the magic for that start and order.  The magic is cleared when a
- * slab goes back to the buddy, so stale bytes of a former slab do not
- * count; a live slab is an allocated block of the buddy, so no other
- * allocation overlaps it.  Whose slab it is, the caller checks (the
- * chunk's owner).  Two branches: the fast free path runs it.
+ * The start of the slab addr would lie in: the nibble of addr's page
+ * names the slab's order (*order), hence its start.  Only slab_magic_ok()
+ * says whether a slab is there.  The magic is cleared when a slab goes
+ * back to the buddy, so stale bytes of a former slab do not count; a live
+ * slab is an allocated block of the buddy, so no other allocation overlaps
+ * it.
  */
+static __always_inline __u64 page_slab(__u64 addr, __u32 *order)
+{
+	__u64 page = addr & ~((1ull << ARENA_PAGE_SHIFT) - 1);
+
+	*order = item_order(chunk_of(addr), item_of(page));
+	return addr & ~(order_size(*order) - 1);
+}
+
+/* The slab addr lies in, past its header, or 0.  Whose slab it is, the
+ * caller checks (the chunk's owner). */
 static __always_inline __u64 slab_of(__u64 addr)
 {
-	__u64 page = addr & ~((1ull << ARENA_PAGE_SHIFT) - 1), slab;
-	__u32 order = item_order(chunk_of(addr), item_of(page));
+	__u32 order;
+	__u64 slab = page_slab(addr, &order);
 
-	slab = addr & ~(order_size(order) - 1);
-	if (addr - slab < SLAB_HDR_SIZE || slab_hdr(slab)->magic != slab_magic(slab, order))
+	if (addr - slab < SLAB_HDR_SIZE || !slab_magic_ok(slab, order))
 		return 0;
 	return slab;
+}
+
+static __always_inline __u64 slab_obj_addr(__u64 slab, slab_t *h, __u32 idx)
+{
+	return slab + SLAB_HDR_SIZE + (__u64)idx * h->size;
+}
+
+/* Free objects link through their first word (an index). */
+static __always_inline __u32 __arena *slab_obj_link(__u64 obj)
+{
+	return arena_ptr(obj);
 }
 
 /* Is addr the start of a slab itself (never a user's pointer)? */
@@ -204,11 +229,10 @@ static __always_inline bool is_slab_block(__u64 addr)
  */
 static __always_inline __u32 block_class(__u64 addr)
 {
-	__u64 page = addr & ~((1ull << ARENA_PAGE_SHIFT) - 1), slab;
-	__u32 order = item_order(chunk_of(addr), item_of(page));
+	__u32 order;
+	__u64 slab = page_slab(addr, &order);
 
-	slab = addr & ~(order_size(order) - 1);
-	if (slab_hdr(slab)->magic == slab_magic(slab, order))
+	if (slab_magic_ok(slab, order))
 		return addr - slab >= SLAB_HDR_SIZE ? slab_hdr(slab)->cls : NR_CLASSES;
 	return order_class(item_order(chunk_of(addr), item_of(addr)));
 }

@@ -212,7 +212,7 @@ struct buddy_stats {
 	__u64 refills;		/* services that grew the instance */
 	__u64 shrinks;		/* services that returned chunks */
 	__u64 refill_kicks;	/* refill work items queued (bpf_wq) */
-	__u64 slabs_created;	/* 64 KiB blocks carved into objects */
+	__u64 slabs_created;	/* blocks carved into objects of a class */
 	__u64 slabs_released;	/* emptied slabs given back to the buddy */
 	__u64 slab_bytes;	/* of bytes_in_use: in slabs now (lock held) */
 };
