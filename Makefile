@@ -34,7 +34,7 @@ HOST_DEBUG_OBJS	:= $(HOST_DEBUG_SRCS:src/%.c=$(BUILD)/host-obj-debug/%.o)
 LIB_OBJS	:= $(LIB_SRCS:src/%.bpf.c=$(BUILD)/obj/%.bpf.o)
 DEBUG_OBJS	:= $(ALL_LIB_SRCS:src/%.bpf.c=$(BUILD)/obj-debug/%.bpf.o)
 LIBARENA_DEBUG_BPF := $(BUILD)/libarena_debug.bpf.o
-LIB_HDRS	:= $(wildcard include/libarena/*.h src/*.h)
+LIB_HDRS	:= $(wildcard include/libarena/*.h include/libarena/internal/*.h src/*.h)
 HOST_HDRS	:= $(LIB_HDRS) $(wildcard src/host/*.h)
 LIBARENA_BPF	:= $(BUILD)/libarena.bpf.o
 BPF_LINK	:= $(BUILD)/bpf-link
@@ -62,6 +62,8 @@ PREFIX		?= /usr/local
 LIBDIR		?= $(PREFIX)/lib
 DESTDIR		?=
 PUBLIC_HDRS	:= $(wildcard include/libarena/*.h)
+# What the inline fast paths need: installed, not for users to include.
+INTERNAL_HDRS	:= $(wildcard include/libarena/internal/*.h)
 # What needs a kernel with BPF arenas runs in a VM where this one lacks them.
 KERNEL_VM	:= scripts/kernel-vm --if-needed
 
@@ -226,9 +228,10 @@ run: $(DEMO) $(BENCH)
 # Headers, the BPF object, the user-space library, arenactl, the BPF
 # linker consumers need, and a pkg-config file that points at all of it.
 install: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(BPF_LINK)
-	install -d $(DESTDIR)$(PREFIX)/include/libarena $(DESTDIR)$(LIBDIR)/bpf \
+	install -d $(DESTDIR)$(PREFIX)/include/libarena/internal $(DESTDIR)$(LIBDIR)/bpf \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/libarena/
+	install -m 644 $(INTERNAL_HDRS) $(DESTDIR)$(PREFIX)/include/libarena/internal/
 	install -m 644 $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(DESTDIR)$(LIBDIR)/bpf/
 	install -m 644 $(LIBARENA_A) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBARENA_SO) $(DESTDIR)$(LIBDIR)/libarena.so.$(VERSION)
@@ -240,8 +243,9 @@ install: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(AR
 		libarena.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libarena.pc
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/libarena/,$(notdir $(PUBLIC_HDRS)))
-	-rmdir $(DESTDIR)$(PREFIX)/include/libarena
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/libarena/,$(notdir $(PUBLIC_HDRS))) \
+		$(addprefix $(DESTDIR)$(PREFIX)/include/libarena/internal/,$(notdir $(INTERNAL_HDRS)))
+	-rmdir $(DESTDIR)$(PREFIX)/include/libarena/internal $(DESTDIR)$(PREFIX)/include/libarena
 	rm -f $(DESTDIR)$(LIBDIR)/bpf/libarena.bpf.o $(DESTDIR)$(LIBDIR)/bpf/libarena_debug.bpf.o \
 		$(DESTDIR)$(LIBDIR)/libarena.a \
 		$(DESTDIR)$(LIBDIR)/libarena.so $(DESTDIR)$(LIBDIR)/libarena.so.$(SO_MAJOR) \

@@ -351,7 +351,7 @@ static int run(struct flow_table *skel, bool refill)
 	err = heap_stats(la, &st);
 	if (!err) {
 		printf("heap: %llu allocations, %llu bytes in use, %llu chunk(s)\n",
-		       (unsigned long long)st.allocs,
+		       (unsigned long long)st.totals.allocs,
 		       (unsigned long long)st.buddy.bytes_in_use,
 		       (unsigned long long)st.buddy.chunks);
 		err = expire_and_free(skel, la);

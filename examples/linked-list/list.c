@@ -55,13 +55,13 @@ int main(void)
 		return 1;
 	if (libarena__instances(la, &inst, 1) != 1 || libarena__stats(la, inst, &st))
 		return 1;
-	printf("heap: %llu allocations, %llu bytes in use\n", (unsigned long long)st.allocs,
+	printf("heap: %llu allocations, %llu bytes in use\n", (unsigned long long)st.totals.allocs,
 	       (unsigned long long)st.buddy.bytes_in_use);
 	err = run(skel->progs.list_free_all, NULL, 0);
 	if (err || libarena__stats(la, inst, &st))
 		return fprintf(stderr, "list: free_all failed: %d\n", err), 1;
 	printf("freed: %llu frees, %llu bytes in use besides the caches' own blocks\n",
-	       (unsigned long long)st.frees,
+	       (unsigned long long)st.totals.frees,
 	       (unsigned long long)(st.buddy.bytes_in_use - st.buddy.cache_meta_bytes));
 	libarena__close(la);
 	list__destroy(skel);

@@ -9,8 +9,8 @@
 #ifndef __LIBARENA_H
 #define __LIBARENA_H
 
-#include "common.h"
-#include "types.h"
+#include "internal/common.h"
+#include "internal/types.h"
 #include "buddy.h"
 #include "malloc.h"
 

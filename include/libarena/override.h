@@ -11,11 +11,9 @@
 
 #include "libarena.h"
 
-#ifdef __BPF__
 #define malloc(size)		arena_malloc(size)
 #define free(p)			arena_free(p)
 #define calloc(n, size)		arena_calloc((n), (size))
 #define realloc(p, size)	arena_realloc((p), (size))
-#endif
 
 #endif /* __LIBARENA_OVERRIDE_H */

@@ -18,9 +18,8 @@
 #ifndef __LIBARENA_REFILL_WQ_H
 #define __LIBARENA_REFILL_WQ_H
 
-#include "types.h"
+#include "internal/types.h"
 
-#ifdef __BPF__
 int bpf_wq_init(struct bpf_wq *wq, void *p__map, unsigned int flags) __ksym __weak;
 int bpf_wq_start(struct bpf_wq *wq, unsigned int flags) __ksym __weak;
 /* Up to 6.19 the callback setter takes the program explicitly (_impl);
@@ -66,6 +65,5 @@ static __always_inline int buddy_kick_refill(struct buddy __arena *b)
 	__sync_fetch_and_add(&b->stats.refill_kicks, 1);
 	return 0;
 }
-#endif /* __BPF__ */
 
 #endif /* __LIBARENA_REFILL_WQ_H */

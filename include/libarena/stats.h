@@ -8,7 +8,7 @@
 #ifndef __LIBARENA_STATS_H
 #define __LIBARENA_STATS_H
 
-#include "block.h"
+#include "internal/block.h"
 
 /* What buddy_check() found (enum buddy_check_err), in words. */
 static inline const char *buddy_check_err_str(__u32 err)

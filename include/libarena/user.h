@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "types.h"
+#include "stats.h"
 
 struct libarena;
 
@@ -37,12 +37,7 @@ int libarena__instances(struct libarena *la, __u64 *addrs, int max);
 
 struct libarena_stats {
 	struct buddy_stats buddy;	/* consistent copy (seqcount) */
-	struct pcpu_stats pcpu;		/* summed over CPUs */
-	__u64 allocs;			/* slow path + cache hits */
-	__u64 frees;
-	__u64 bytes_requested;		/* ever asked for */
-	__u64 cached_bytes;		/* in per-CPU caches now */
-	__u32 nr_pcpu;			/* CPUs with a cache */
+	struct buddy_totals totals;	/* cache hits included, summed over CPUs */
 	__u32 state;			/* enum buddy_state */
 	__u64 flags;
 	__u64 reserve_low;		/* watermarks, free bytes */

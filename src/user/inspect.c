@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sched.h>
-#include <libarena/stats.h>
 #include "internal.h"
 #include "walk.h"
 
@@ -143,7 +142,6 @@ static int stats_read(struct libarena *la, void *arg)
 	struct stats_req *req = arg;
 	struct libarena_stats *st = req->out;
 	const struct buddy *b = instance_at(la, req->instance);
-	struct buddy_totals t;
 	int err;
 
 	if (!b)
@@ -158,13 +156,7 @@ static int stats_read(struct libarena *la, void *arg)
 	st->reserve_high = b->reserve_high;
 	st->refill_wanted = b->refill_wanted;
 	st->shrink_wanted = b->shrink_wanted;
-	buddy_read_totals(b, &t);
-	st->pcpu = t.pcpu;
-	st->allocs = t.allocs;
-	st->frees = t.frees;
-	st->bytes_requested = t.bytes_requested;
-	st->cached_bytes = t.cached_bytes;
-	st->nr_pcpu = t.nr_pcpu;
+	buddy_read_totals(b, &st->totals);
 	return 0;
 }
 

@@ -99,18 +99,17 @@ static const struct {
 "    as used).  --png FILE draws the same as a heatmap with gnuplot.\n" },
 };
 
-static int usage(FILE *f, const char *command)
+static void usage(FILE *f, const char *command)
 {
 	size_t i;
 
 	for (i = 0; command && i < sizeof(command_help) / sizeof(command_help[0]); i++) {
 		if (!strcmp(command, command_help[i].name)) {
 			fputs(command_help[i].help, f);
-			return 0;
+			return;
 		}
 	}
 	fputs(usage_main, f);
-	return 0;
 }
 
 static const char *const reject_names[BUDDY_NR_REJECTS] = {
@@ -174,18 +173,18 @@ static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
 
 	*v = (struct stats_view){
 		.state = state_name(st->state), .cached = !(st->flags & BUDDY_NO_PCPU_CACHE),
-		.version = b->version, .nr_pcpu = st->nr_pcpu,
+		.version = b->version, .nr_pcpu = st->totals.nr_pcpu,
 		.refill_wanted = st->refill_wanted, .shrink_wanted = st->shrink_wanted,
 		.in_use = b->bytes_in_use, .peak = b->peak_bytes,
-		.requested = st->bytes_requested, .chunks = b->chunks,
+		.requested = st->totals.bytes_requested, .chunks = b->chunks,
 		.populated = b->chunks_populated, .returned = b->chunks_returned,
-		.allocs = st->allocs, .frees = st->frees,
+		.allocs = st->totals.allocs, .frees = st->totals.frees,
 		.failed = b->failed_allocs, .bad_sizes = b->bad_sizes,
 		.locks = b->lock_acquisitions, .timeouts = b->lock_timeouts,
 		.deadlocks = b->lock_deadlocks,
-		.cached_bytes = st->cached_bytes, .cache_meta = b->cache_meta_bytes,
-		.hits = st->pcpu.alloc_hits, .refills = st->pcpu.refills,
-		.depot_hits = st->pcpu.depot_hits, .flushes = st->pcpu.flushes,
+		.cached_bytes = st->totals.cached_bytes, .cache_meta = b->cache_meta_bytes,
+		.hits = st->totals.pcpu.alloc_hits, .refills = st->totals.pcpu.refills,
+		.depot_hits = st->totals.pcpu.depot_hits, .flushes = st->totals.pcpu.flushes,
 		.deferred = b->deferred_frees,
 		.reserve_free = buddy_stats_free_bytes(b), .reserve_low = st->reserve_low,
 		.reserve_high = st->reserve_high, .dry = b->reserve_dry,
@@ -480,44 +479,161 @@ static int frag_png(const char *png, __u8 (*rows)[FRAG_CELLS], int n)
 	return 0;
 }
 
-static int cmd_frag(struct ctx *c)
+/* Every chunk's occupancy map, in instance order. */
+struct frag_view {
+	__u64 instance[MAX_CHUNKS];
+	__u64 addr[MAX_CHUNKS];
+	__u8 rows[MAX_CHUNKS][FRAG_CELLS];
+	int n;
+};
+
+static int gather_frag(struct ctx *c, struct frag_view *v)
 {
 	static struct libarena_chunk chunks[MAX_CHUNKS];
-	static __u8 rows[MAX_CHUNKS][FRAG_CELLS];
-	int i, j, k, n, total = 0;
+	int i, j, n;
 
-	if (c->json)
-		printf("{\"cells_per_chunk\": %d, \"chunks\": [", FRAG_CELLS);
+	v->n = 0;
 	for (i = 0; i < c->nr_instances; i++) {
 		n = libarena__chunks(c->la, c->instances[i], chunks, MAX_CHUNKS);
 		if (n < 0)
-			return 3;
-		if (n > MAX_CHUNKS - total)
-			n = MAX_CHUNKS - total;
-		if (!c->json)
-			printf("instance %#llx (' ' free, '.' <= 1/4 used, ':' <= 1/2, '+' <= 3/4, '#' more)\n",
-			       (unsigned long long)c->instances[i]);
-		for (j = 0; j < n; j++, total++) {
-			if (libarena__chunk_map(c->la, chunks[j].addr, rows[total], FRAG_CELLS))
-				return 3;
-			if (c->json) {
-				printf("%s\n  {\"instance\": \"%#llx\", \"address\": \"%#llx\", \"used\": [",
-				       total ? "," : "", (unsigned long long)c->instances[i],
-				       (unsigned long long)chunks[j].addr);
-				for (k = 0; k < FRAG_CELLS; k++)
-					printf("%s%.3f", k ? ", " : "", rows[total][k] / 255.0);
-				printf("]}");
-				continue;
-			}
-			printf("  %#-16llx |", (unsigned long long)chunks[j].addr);
-			for (k = 0; k < FRAG_CELLS; k++)
-				putchar(frag_char(rows[total][k]));
-			printf("|\n");
+			return n;
+		for (j = 0; j < n && v->n < MAX_CHUNKS; j++, v->n++) {
+			v->instance[v->n] = c->instances[i];
+			v->addr[v->n] = chunks[j].addr;
+			if (libarena__chunk_map(c->la, chunks[j].addr, v->rows[v->n], FRAG_CELLS))
+				return -EAGAIN;
 		}
 	}
+	return 0;
+}
+
+static void print_frag_text(const struct frag_view *v)
+{
+	int r, k;
+
+	for (r = 0; r < v->n; r++) {
+		if (!r || v->instance[r] != v->instance[r - 1])
+			printf("instance %#llx (' ' free, '.' <= 1/4 used, ':' <= 1/2, '+' <= 3/4, '#' more)\n",
+			       (unsigned long long)v->instance[r]);
+		printf("  %#-16llx |", (unsigned long long)v->addr[r]);
+		for (k = 0; k < FRAG_CELLS; k++)
+			putchar(frag_char(v->rows[r][k]));
+		printf("|\n");
+	}
+}
+
+static void print_frag_json(const struct frag_view *v)
+{
+	int r, k;
+
+	printf("{\"cells_per_chunk\": %d, \"chunks\": [", FRAG_CELLS);
+	for (r = 0; r < v->n; r++) {
+		printf("%s\n  {\"instance\": \"%#llx\", \"address\": \"%#llx\", \"used\": [",
+		       r ? "," : "", (unsigned long long)v->instance[r],
+		       (unsigned long long)v->addr[r]);
+		for (k = 0; k < FRAG_CELLS; k++)
+			printf("%s%.3f", k ? ", " : "", v->rows[r][k] / 255.0);
+		printf("]}");
+	}
+	printf("\n]}\n");
+}
+
+static int cmd_frag(struct ctx *c)
+{
+	static struct frag_view v;
+
+	if (gather_frag(c, &v))
+		return 3;
 	if (c->json)
-		printf("\n]}\n");
-	return c->png && total ? frag_png(c->png, rows, total) : 0;
+		print_frag_json(&v);
+	else
+		print_frag_text(&v);
+	return c->png && v.n ? frag_png(c->png, v.rows, v.n) : 0;
+}
+
+/* Options and the arena's name; 0, or the exit status of a usage error
+ * (-1 after --help). */
+static int parse_args(int argc, char **argv, struct ctx *c, const char **command,
+		      const char **pinned, long *id)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout, *command);
+			return -1;
+		} else if (!strcmp(argv[i], "--json"))
+			c->json = 1;
+		else if (!strcmp(argv[i], "--instance") && i + 1 < argc)
+			c->only = strtoull(argv[++i], NULL, 16);
+		else if (!strcmp(argv[i], "--png") && i + 1 < argc)
+			c->png = argv[++i];
+		else if (!strcmp(argv[i], "pinned") && i + 1 < argc)
+			*pinned = argv[++i];
+		else if (!strcmp(argv[i], "id") && i + 1 < argc)
+			*id = strtol(argv[++i], NULL, 0);
+		else if (!*command)
+			*command = argv[i];
+		else {
+			fprintf(stderr, "arenactl: unexpected argument '%s' (see arenactl --help)\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (!*command || (!*pinned && *id < 0)) {
+		fprintf(stderr, "arenactl: name the arena (pinned PATH or id N) and a command "
+			"(stats, chunks, freelists, check, frag); see arenactl --help\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* The instances to show: all, or the one --instance names. */
+static int select_instances(struct ctx *c)
+{
+	int i;
+
+	c->nr_instances = libarena__instances(c->la, c->instances, MAX_INSTANCES);
+	if (!c->only)
+		return 0;
+	for (i = 0; i < c->nr_instances && c->instances[i] != c->only; i++)
+		;
+	if (i == c->nr_instances) {
+		fprintf(stderr, "arenactl: no instance at %#llx in this arena\n",
+			(unsigned long long)c->only);
+		return 2;
+	}
+	c->instances[0] = c->only;
+	c->nr_instances = 1;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*per_instance)(struct ctx *c, int i);	/* or: */
+	int (*whole)(struct ctx *c);
+} commands[] = {
+	{ "stats", cmd_stats },
+	{ "chunks", cmd_chunks },
+	{ "freelists", cmd_freelists },
+	{ "check", cmd_check },
+	{ "frag", NULL, cmd_frag },
+};
+
+static int run_command(struct ctx *c, const char *command)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(command, commands[i].name))
+			continue;
+		if (commands[i].whole)
+			return commands[i].whole(c);
+		return run_per_instance(c, commands[i].per_instance);
+	}
+	fprintf(stderr, "arenactl: unknown command '%s' (stats, chunks, freelists, check, frag)\n",
+		command);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -525,65 +641,15 @@ int main(int argc, char **argv)
 	const char *command = NULL, *pinned = NULL;
 	struct ctx c = {};
 	long id = -1;
-	int i, err;
+	int err;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout, command);
-		else if (!strcmp(argv[i], "--json"))
-			c.json = 1;
-		else if (!strcmp(argv[i], "--instance") && i + 1 < argc)
-			c.only = strtoull(argv[++i], NULL, 16);
-		else if (!strcmp(argv[i], "--png") && i + 1 < argc)
-			c.png = argv[++i];
-		else if (!strcmp(argv[i], "pinned") && i + 1 < argc)
-			pinned = argv[++i];
-		else if (!strcmp(argv[i], "id") && i + 1 < argc)
-			id = strtol(argv[++i], NULL, 0);
-		else if (!command)
-			command = argv[i];
-		else {
-			fprintf(stderr, "arenactl: unexpected argument '%s' (see arenactl --help)\n",
-				argv[i]);
-			return 2;
-		}
-	}
-	if (!command || (!pinned && id < 0)) {
-		fprintf(stderr, "arenactl: name the arena (pinned PATH or id N) and a command "
-			"(stats, chunks, freelists, check, frag); see arenactl --help\n");
-		return 2;
-	}
+	err = parse_args(argc, argv, &c, &command, &pinned, &id);
+	if (err)
+		return err < 0 ? 0 : err;
 	err = pinned ? libarena__open_pinned(pinned, &c.la) : libarena__open_id(id, &c.la);
 	if (err)
 		return 3;
-	c.nr_instances = libarena__instances(c.la, c.instances, MAX_INSTANCES);
-	if (c.only) {
-		for (i = 0; i < c.nr_instances && c.instances[i] != c.only; i++)
-			;
-		if (i == c.nr_instances) {
-			fprintf(stderr, "arenactl: no instance at %#llx in this arena\n",
-				(unsigned long long)c.only);
-			libarena__close(c.la);
-			return 2;
-		}
-		c.instances[0] = c.only;
-		c.nr_instances = 1;
-	}
-	if (!strcmp(command, "stats"))
-		err = run_per_instance(&c, cmd_stats);
-	else if (!strcmp(command, "chunks"))
-		err = run_per_instance(&c, cmd_chunks);
-	else if (!strcmp(command, "freelists"))
-		err = run_per_instance(&c, cmd_freelists);
-	else if (!strcmp(command, "check"))
-		err = run_per_instance(&c, cmd_check);
-	else if (!strcmp(command, "frag"))
-		err = cmd_frag(&c);
-	else {
-		fprintf(stderr, "arenactl: unknown command '%s' (stats, chunks, freelists, check, frag)\n",
-			command);
-		err = 2;
-	}
+	err = select_instances(&c) ?: run_command(&c, command);
 	libarena__close(c.la);
 	return err;
 }

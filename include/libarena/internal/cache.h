@@ -42,7 +42,7 @@ typedef struct pcpu_cache __arena pcpu_cache_t;
 #if defined(LIBARENA_EXCLUSIVE_CONTEXT)
 #define pcpu_enter(pc)	true
 #define pcpu_exit(pc)	do { } while (0)
-#elif defined(LIBARENA_IRQ_CONTEXT) && defined(__BPF__)
+#elif defined(LIBARENA_IRQ_CONTEXT)
 #define pcpu_enter(pc)	libarena_flag_enter(&(pc)->busy)
 #define pcpu_exit(pc)	libarena_flag_exit(&(pc)->busy)
 #else
@@ -89,20 +89,6 @@ static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
 }
 
 /*
- * May the fast path read this chunk's header?  In BPF any arena address
- * reads safely (an unpopulated page reads as zero, so the owner check
- * fails); on the host an unpopulated page faults, so ask the space map.
- */
-static __always_inline bool fast_path_readable(__u64 chunk)
-{
-#ifdef __BPF__
-	return true;
-#else
-	return space_is_populated(chunk);
-#endif
-}
-
-/*
  * The slow paths the inline fast paths fall back to: by default the
  * any-context ones, which only raise refill/shrink requests;
  * LIBARENA_SLEEPABLE: the ones that grow and shrink the instance inline;
@@ -111,14 +97,14 @@ static __always_inline bool fast_path_readable(__u64 chunk)
  * that may use a bpf_wq only, see src/wq.bpf.c).
  */
 #if defined(LIBARENA_SLEEPABLE)
-#define __buddy_alloc_slow	__buddy_alloc_sleepable
-#define __buddy_free_slow	__buddy_free_sleepable
+#define __buddy_alloc_slow	buddy_alloc_addr_sleepable
+#define __buddy_free_slow	buddy_free_addr_sleepable
 #elif defined(LIBARENA_ASYNC_REFILL)
-#include "refill_wq.h"
+#include "../refill_wq.h"
 
 static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 size)
 {
-	__u64 addr = __buddy_alloc(b, size);
+	__u64 addr = buddy_alloc_addr(b, size);
 
 	if (READ_ONCE(b->refill_wanted))
 		buddy_kick_refill(b);	/* no-op while one is pending */
@@ -127,7 +113,7 @@ static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 s
 
 static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr)
 {
-	int err = __buddy_free(b, addr);
+	int err = buddy_free_addr(b, addr);
 
 	if (READ_ONCE(b->shrink_wanted))
 		buddy_kick_refill(b);
@@ -136,8 +122,8 @@ static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr
 #define __buddy_alloc_slow	__buddy_alloc_kick
 #define __buddy_free_slow	__buddy_free_kick
 #else
-#define __buddy_alloc_slow	__buddy_alloc
-#define __buddy_free_slow	__buddy_free
+#define __buddy_alloc_slow	buddy_alloc_addr
+#define __buddy_free_slow	buddy_free_addr
 #endif
 
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Compiler and kernel glue shared by every libarena header: the arena
- * address space, the single arena map, the kfuncs the library calls, and a
- * few builtins.  Compiles for BPF (clang -target bpf) and for the host build,
- * where the arena is an mmap-reserved region and these collapse to plain C.
+ * The BPF side of the platform glue (clang -target bpf): the arena address
+ * space, the one arena map, the kfuncs the library calls, the verifier's
+ * loop budget and the per-CPU busy flag.  <libarena/internal/host.h> gives
+ * the same names to the host build; only common.h chooses between them.
  */
-#ifndef __LIBARENA_COMMON_H
-#define __LIBARENA_COMMON_H
-
-#ifdef __BPF__
+#ifndef __LIBARENA_INTERNAL_BPF_H
+#define __LIBARENA_INTERNAL_BPF_H
 
 #ifndef BPF_NO_KFUNC_PROTOTYPES
 #define BPF_NO_KFUNC_PROTOTYPES	/* we declare the arena kfuncs ourselves */
@@ -62,27 +60,6 @@ void bpf_arena_free_pages(void *map, void __arena *ptr,
 int bpf_arena_reserve_pages(void *map, void __arena *addr,
 			    __u32 page_cnt) __ksym __weak;
 
-#else /* host build */
-
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <linux/types.h>
-
-#define __arena
-#define __arg_arena
-#define can_loop	1
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#define __hidden __attribute__((visibility("hidden")))
-#ifndef __noinline
-#define __noinline __attribute__((noinline))
-#endif
-
-#endif /* __BPF__ */
-
-#ifdef __BPF__
 /* vmlinux.h carries no errno macros; these are the Linux values. */
 #define ENOENT		2
 #define E2BIG		7
@@ -101,9 +78,6 @@ int bpf_arena_reserve_pages(void *map, void __arena *addr,
 #define ETIMEDOUT	110
 #define EALREADY	114
 #define EUCLEAN		117
-#else
-#include <errno.h>
-#endif
 
 /*
  * Hide a value from the verifier's range tracking.  A can_loop loop that
@@ -111,51 +85,29 @@ int bpf_arena_reserve_pages(void *map, void __arena *addr,
  * iteration; a value loaded from the arena is unknown, so the verifier can
  * prune at the loop head instead.
  */
-#ifdef __BPF__
 extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
 #define opaque(x)	((typeof(x))((x) + libarena_opaque_zero))
-#else
-#define opaque(x)	(x)
-#endif
-
-/* Make the compiler forget what it knows of var (so a mask it would drop as
- * redundant stays for the verifier, which may have lost the bound). */
-#ifndef barrier_var
-#define barrier_var(var)	asm volatile("" : "+r"(var))
-#endif
-
-#ifndef READ_ONCE
-#define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
-#endif
-#ifndef WRITE_ONCE
-#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
-#endif
-#ifndef cmpxchg
-#define cmpxchg(p, old, new)	__sync_val_compare_and_swap((p), (old), (new))
-#endif
 
 /* The CPU this code runs on; BPF programs cannot migrate while running. */
-#ifdef __BPF__
 #define libarena_cpu()		bpf_get_smp_processor_id()
-#else
-__u32 libarena_cpu(void);	/* src/host/platform.c */
-#endif
+
+/* Any arena address reads safely: an unpopulated page reads as zero, so a
+ * chunk's owner check fails there. */
+#define fast_path_readable(chunk)	((void)(chunk), true)
 
 /*
  * A per-CPU busy flag guarding data only its own CPU touches (the per-CPU
- * caches).  In BPF a plain load and store suffice against programs that
- * nest on this CPU (an interrupt runs to completion before we resume), and
+ * caches).  A plain load and store suffice against programs that nest on
+ * this CPU (an interrupt runs to completion before we resume), and
  * preemption is switched off around the section where the kernel could
  * preempt us at all (.kconfig: resolved at load, the branch dropped by the
- * verifier when false).  Host threads migrate and run truly in parallel,
- * so there the flag is taken with compare-and-swap.
+ * verifier when false).
  */
-#ifdef __BPF__
 void bpf_preempt_disable(void) __ksym __weak;
 void bpf_preempt_enable(void) __ksym __weak;
 extern bool CONFIG_PREEMPTION __kconfig __weak;
 
-/* The flag alone: enough where nothing can preempt us (see below). */
+/* The flag alone: enough where nothing can preempt us (see <libarena/internal/cache.h>). */
 static __always_inline bool libarena_flag_enter(__u32 __arena *busy)
 {
 	if (*(volatile __u32 __arena *)busy)
@@ -188,29 +140,5 @@ static __always_inline void libarena_guard_exit(__u32 __arena *busy)
 	if (CONFIG_PREEMPTION)
 		bpf_preempt_enable();
 }
-#else
-static inline bool libarena_guard_enter(__u32 *busy)
-{
-	return __sync_bool_compare_and_swap(busy, 0, 1);
-}
 
-static inline void libarena_guard_exit(__u32 *busy)
-{
-	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
-}
-#endif
-
-/*
- * Every mapping of an arena must sit at the arena's one address, so a tool
- * in another process (arenactl) can map it only if that range is free
- * there.  Loaders that want to be inspected should place the arena away
- * from where mmap puts things:
- *   bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
- */
-#define LIBARENA_ARENA_ADDR	0x100000000000ull	/* 16 TiB */
-
-/* Arena pointers travel through global functions as 64-bit addresses. */
-#define arena_ptr(addr)		((void __arena *)(__u64)(addr))
-#define arena_addr(ptr)		((__u64)(ptr))
-
-#endif /* __LIBARENA_COMMON_H */
+#endif /* __LIBARENA_INTERNAL_BPF_H */
