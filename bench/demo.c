@@ -222,7 +222,7 @@ static void show_totals(struct demo *skel)
 	buddy_read_totals(&skel->arena->buddy, &tot);
 	printf("\n  stats: %llu allocs (%llu from the caches), %llu frees, %llu failed,\n"
 	       "         %llu lock acquisitions, %llu lock failures, peak %.2f MiB\n",
-	       (unsigned long long)tot.allocs, (unsigned long long)tot.pcpu.alloc_hits,
+	       (unsigned long long)tot.allocs, (unsigned long long)tot.alloc_hits,
 	       (unsigned long long)tot.frees,
 	       (unsigned long long)st->failed_allocs,
 	       (unsigned long long)st->lock_acquisitions,

@@ -344,13 +344,16 @@ __noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
 __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
+	__u32 cls;
 
 	if (buddy_lock(b))
 		return 0;
-	addr = alloc_locked(b, alloc_class(size));
+	cls = alloc_class(size);	/* not before the lock: one more spill */
+	addr = alloc_locked(b, cls);
 	if (addr) {
 		b->stats.allocs++;
-		b->stats.bytes_requested += size;
+		b->stats.classes[cls].allocs++;
+		b->stats.classes[cls].requested += size;
 	}
 	reserve_note(b, addr);
 	drain_deferred_locked(b);

@@ -287,14 +287,13 @@ __noinline int pcpu_trim(buddy_t *b __arg_arena)
  * shared counter would bounce between CPUs); atomics: no guard is held. */
 static __always_inline void count_alloc_miss(pcpu_cache_t *pc)
 {
-	atomic_add(&pc->stats.alloc_hits, 1);
 	atomic_add(&pc->stats.alloc_misses, 1);
 }
 
 /*
  * An allocation the fast path could not serve, or a large class (the entry
  * point made sure this CPU has a cache and the class is cached); 0 on
- * failure.  Counts what it serves (the entry point adds the bytes).
+ * failure.  Counts its misses; the entry point counts what it serves.
  */
 __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 {
@@ -311,10 +310,8 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 		return addr;
 	}
 	addr = pcpu_pop(pc, cls);	/* large classes, or a nested refill */
-	if (addr) {
+	if (addr)
 		*pcpu_tag(addr) = 0;
-		pc->stats.alloc_hits++;
-	}
 	pcpu_exit(pc);
 	if (addr)
 		return addr;

@@ -55,13 +55,17 @@ static __always_inline bool size_valid(buddy_t *b, __u64 size)
 static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 {
 	__u32 cls = alloc_class(size);
+	struct pcpu_class __arena *c;
 	__u64 addr;
 
 	if (!cache_serves(b, cls))
 		return buddy_alloc_block(b, size);	/* counts under its lock */
-	addr = cache_alloc_slow(b, cls);	/* counts per CPU */
-	if (addr)	/* this CPU's line: no bouncing */
-		atomic_add(&pcpu_of(b, libarena_cpu())->stats.bytes_requested, size);
+	addr = cache_alloc_slow(b, cls);
+	if (addr) {	/* this CPU's counters: no bouncing */
+		c = &pcpu_of(b, libarena_cpu())->cls[cls];
+		atomic_add(&c->allocs, 1);
+		atomic_add(&c->requested, size);
+	}
 	return addr;
 }
 

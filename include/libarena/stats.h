@@ -32,34 +32,48 @@ struct buddy_totals {
 	__u64 allocs;		/* allocations served, cache hits included */
 	__u64 frees;
 	__u64 bytes_requested;	/* ever asked for, cache hits included */
+	__u64 alloc_hits;	/* of allocs: served by the per-CPU caches */
 	__u64 cached_bytes;	/* held by the per-CPU caches right now */
 	__u32 nr_pcpu;		/* CPUs with a cache */
 	struct pcpu_stats pcpu;	/* summed over CPUs */
+	struct class_stats classes[NR_CLASSES];	/* allocs and bytes_requested by class */
 };
+
+/* Add a CPU's cache counters to t. */
+static inline void buddy_add_pcpu(const struct pcpu_cache *pc, struct buddy_totals *t)
+{
+	const __u64 *src = (const __u64 *)&pc->stats;
+	__u64 *dst = (__u64 *)&t->pcpu;
+	unsigned int i, cls;
+
+	t->nr_pcpu++;
+	for (i = 0; i < sizeof(pc->stats) / sizeof(__u64); i++)
+		dst[i] += src[i];
+	for (cls = 0; cls < PCPU_NR_CLASSES; cls++) {
+		t->cached_bytes += pc->cls[cls].count * class_size(cls);
+		t->alloc_hits += pc->cls[cls].allocs;
+		t->classes[cls].allocs += pc->cls[cls].allocs;
+		t->classes[cls].requested += pc->cls[cls].requested;
+	}
+}
 
 static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals *t)
 {
-	const __u64 *src;
-	__u64 *dst;
-	unsigned int cpu, i, cls;
+	unsigned int cpu, cls;
 
 	*t = (struct buddy_totals){ 0 };
+	for (cls = 0; cls < NR_CLASSES; cls++)
+		t->classes[cls] = b->stats.classes[cls];
 	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++) {
 		const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
 
-		if (!pc)
-			continue;
-		t->nr_pcpu++;
-		src = (const __u64 *)&pc->stats;
-		dst = (__u64 *)&t->pcpu;
-		for (i = 0; i < sizeof(pc->stats) / sizeof(__u64); i++)
-			dst[i] += src[i];
-		for (cls = 0; cls < PCPU_NR_CLASSES; cls++)
-			t->cached_bytes += pc->cls[cls].count * class_size(cls);
+		if (pc)
+			buddy_add_pcpu(pc, t);
 	}
-	t->allocs = b->stats.allocs + t->pcpu.alloc_hits;
+	for (cls = 0; cls < NR_CLASSES; cls++)
+		t->bytes_requested += t->classes[cls].requested;
+	t->allocs = b->stats.allocs + t->alloc_hits;
 	t->frees = b->stats.frees + t->pcpu.free_hits;
-	t->bytes_requested = b->stats.bytes_requested + t->pcpu.bytes_requested;
 }
 
 #endif /* __LIBARENA_STATS_H */

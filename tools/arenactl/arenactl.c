@@ -164,6 +164,7 @@ struct stats_view {
 	unsigned long long reserve_free, reserve_low, reserve_high, dry;
 	unsigned long long refill_requests, reserve_refills, shrinks, kicks;
 	unsigned long long slab_bytes, slabs_created, slabs_released;
+	const struct class_stats *classes;	/* NR_CLASSES */
 };
 
 static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
@@ -183,7 +184,7 @@ static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
 		.locks = b->lock_acquisitions, .timeouts = b->lock_timeouts,
 		.deadlocks = b->lock_deadlocks,
 		.cached_bytes = st->totals.cached_bytes, .cache_meta = b->cache_meta_bytes,
-		.hits = st->totals.pcpu.alloc_hits, .refills = st->totals.pcpu.refills,
+		.hits = st->totals.alloc_hits, .refills = st->totals.pcpu.refills,
 		.depot_hits = st->totals.pcpu.depot_hits, .flushes = st->totals.pcpu.flushes,
 		.deferred = b->deferred_frees,
 		.reserve_free = buddy_stats_free_bytes(b), .reserve_low = st->reserve_low,
@@ -191,7 +192,7 @@ static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
 		.refill_requests = b->refill_requests, .reserve_refills = b->refills,
 		.shrinks = b->shrinks, .kicks = b->refill_kicks,
 		.slab_bytes = b->slab_bytes, .slabs_created = b->slabs_created,
-		.slabs_released = b->slabs_released,
+		.slabs_released = b->slabs_released, .classes = st->totals.classes,
 	};
 	for (r = 0; r < BUDDY_NR_REJECTS; r++)
 		v->rejected[r] = b->rejected[r];
@@ -204,6 +205,31 @@ static void print_rejected(const struct stats_view *v, int json)
 	for (r = 0; r < BUDDY_NR_REJECTS; r++)
 		printf(json ? "%s\"%s\": %llu" : "%s%s %llu", r ? ", " : "", reject_names[r],
 		       v->rejected[r]);
+}
+
+/* Each class allocated from: its size, allocations, the bytes they asked
+ * for and the bytes they were handed (allocations x class size). */
+static void print_classes(const struct stats_view *v, int json)
+{
+	const char *sep = "";
+	__u32 cls;
+
+	if (!json)
+		printf("  classes     size: allocs, asked -> handed out (internal waste)\n");
+	for (cls = 0; cls < NR_CLASSES; cls++) {
+		unsigned long long n = v->classes[cls].allocs, asked = v->classes[cls].requested;
+		unsigned long long size = class_size(cls), handed = n * size;
+
+		if (!n)
+			continue;
+		if (json)
+			printf("%s{\"size\": %llu, \"allocs\": %llu, \"requested\": %llu, "
+			       "\"handed_out\": %llu}", sep, size, n, asked, handed);
+		else
+			printf("  %10llu B: %llu, %llu -> %llu B (%.1f%%)\n", size, n, asked, handed,
+			       100.0 * (handed - asked) / handed);
+		sep = ", ";
+	}
 }
 
 static void print_stats_text(__u64 addr, const struct stats_view *v)
@@ -233,6 +259,7 @@ static void print_stats_text(__u64 addr, const struct stats_view *v)
 	printf("  rejected    ");
 	print_rejected(v, 0);
 	printf("\n");
+	print_classes(v, 0);
 }
 
 static void print_stats_json(int i, __u64 addr, const struct stats_view *v)
@@ -257,9 +284,11 @@ static void print_stats_json(int i, __u64 addr, const struct stats_view *v)
 	printf("}, \"reserve\": {\"free_bytes\": %llu, \"low\": %llu, \"high\": %llu, "
 	       "\"dry\": %llu, \"refill_requests\": %llu, \"refills\": %llu, "
 	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"refill_wanted\": %u, "
-	       "\"shrink_wanted\": %u}}",
+	       "\"shrink_wanted\": %u}, \"classes\": [",
 	       v->reserve_free, v->reserve_low, v->reserve_high, v->dry, v->refill_requests,
 	       v->reserve_refills, v->shrinks, v->kicks, v->refill_wanted, v->shrink_wanted);
+	print_classes(v, 1);
+	printf("]}");
 }
 
 static int cmd_stats(struct ctx *c, int i)

@@ -130,15 +130,17 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 {
 	pcpu_cache_t *pc;
 	__u64 addr = 0;
+	__u32 cls;
 
 	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 4 KiB */
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc && pcpu_enter(pc)) {
-			addr = pcpu_pop(pc, size_class(size));
+			cls = size_class(size);
+			addr = pcpu_pop(pc, cls);
 			if (addr) {
 				*pcpu_tag(addr) = 0;
-				pc->stats.alloc_hits++;
-				pc->stats.bytes_requested += size;
+				pc->cls[cls].allocs++;
+				pc->cls[cls].requested += size;
 			}
 			pcpu_exit(pc);
 			if (addr)

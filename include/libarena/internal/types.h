@@ -179,7 +179,27 @@ enum buddy_reject {
 	BUDDY_NR_REJECTS,
 };
 
-#define BUDDY_STATS_VERSION	2
+/*
+ * Size classes.  Up to 128 B every 16 B; above, eight per doubling (144,
+ * 160, .. 256, 288, .. 4096), so an object wastes at most 12.5% of its
+ * size past 128 B.  A class that is a power of two is a buddy order and
+ * its objects are buddy blocks; the others are carved from slabs.  Classes
+ * 0..47 cover 16 B .. 4 KiB; each larger order (8 KiB .. 512 KiB) is a
+ * class of its own for the caches: 48..54.
+ */
+#define NR_SMALL_CLASSES	48
+#define NR_LARGE_CLASSES	(BUDDY_NR_ORDERS - 9)	/* orders 9 .. 15 */
+#define NR_CLASSES		(NR_SMALL_CLASSES + NR_LARGE_CLASSES)
+#define SMALL_MAX_SIZE		4096
+
+#define BUDDY_STATS_VERSION	3
+
+/* Allocations of one size class and the bytes they asked for: what they
+ * were handed is allocs times the class size. */
+struct class_stats {
+	__u64 allocs;
+	__u64 requested;
+};
 
 /*
  * Per-instance statistics.  seq is odd while the lock holder updates the
@@ -199,7 +219,6 @@ struct buddy_stats {
 	__u64 frees;
 	__u64 failed_allocs;	/* NULL returns for any reason */
 	__u64 bad_sizes;	/* of which: size 0 or > 512 KiB */
-	__u64 bytes_requested;	/* asked for by slow-path allocations, ever */
 	__u64 lock_acquisitions;
 	__u64 lock_failures;	/* timeouts + deadlocks */
 	__u64 lock_timeouts;	/* -ETIMEDOUT */
@@ -215,6 +234,7 @@ struct buddy_stats {
 	__u64 slabs_created;	/* blocks carved into objects of a class */
 	__u64 slabs_released;	/* emptied slabs given back to the buddy */
 	__u64 slab_bytes;	/* of bytes_in_use: in slabs now (lock held) */
+	struct class_stats classes[NR_CLASSES];	/* of allocs, by class */
 };
 
 /* Free bytes in an instance's chunks, what allocations are served from
@@ -254,19 +274,6 @@ enum buddy_state {
 
 #define BUDDY_NO_PCPU_CACHE	(1ull << 0)
 #define BUDDY_KNOWN_FLAGS	(BUDDY_NO_PCPU_CACHE)
-
-/*
- * Size classes.  Up to 128 B every 16 B; above, eight per doubling (144,
- * 160, .. 256, 288, .. 4096), so an object wastes at most 12.5% of its
- * size past 128 B.  A class that is a power of two is a buddy order and
- * its objects are buddy blocks; the others are carved from slabs.  Classes
- * 0..47 cover 16 B .. 4 KiB; each larger order (8 KiB .. 512 KiB) is a
- * class of its own for the caches: 48..54.
- */
-#define NR_SMALL_CLASSES	48
-#define NR_LARGE_CLASSES	(BUDDY_NR_ORDERS - 9)	/* orders 9 .. 15 */
-#define NR_CLASSES		(NR_SMALL_CLASSES + NR_LARGE_CLASSES)
-#define SMALL_MAX_SIZE		4096
 
 /*
  * Slab: a buddy block of 4 .. 64 KiB (aligned to its size, as every block
@@ -324,14 +331,15 @@ struct slab_hdr {
 struct pcpu_class {
 	__u32 count;		/* blocks in slots[0..count) */
 	__u32 pad;
+	__u64 allocs;		/* served by this CPU's cache, ever */
+	__u64 requested;	/* bytes those asked for */
 	__u64 slots[PCPU_SLOTS];
 };
 
 struct pcpu_stats {
-	__u64 alloc_hits;	/* allocations served by the cache */
 	__u64 free_hits;	/* frees taken by the cache */
-	__u64 alloc_misses;	/* of the hits: after a refill */
-	__u64 free_misses;	/* of the hits: after a flush */
+	__u64 alloc_misses;	/* of pcpu_class.allocs: after a refill */
+	__u64 free_misses;	/* of free_hits: after a flush */
 	__u64 refills;		/* batches moved in */
 	__u64 depot_hits;	/* of which from the depot, without the lock */
 	__u64 flushes;		/* batches moved out */
@@ -342,7 +350,6 @@ struct pcpu_stats {
 	__u64 nested;		/* slow paths that found this CPU holding the lock */
 	__u64 trims;		/* trim requests this CPU served */
 	__u64 null_returns;	/* allocations that failed on this CPU */
-	__u64 bytes_requested;	/* asked for by cache hits, ever */
 };
 
 /* Only its own CPU touches a cache, and only while `busy` is set. */
