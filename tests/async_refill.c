@@ -88,9 +88,6 @@ static const struct test_case async_refill_cases[] = {
 };
 
 const struct test_suite async_refill_suite = {
-	.object = "async_refill.bpf.o",
-	.open = async_refill_open,
-	.load = async_refill_load,
-	.destroy = async_refill_destroy,
+	TEST_SKELETON_SUITE(async_refill),
 	TEST_CASES(async_refill_cases),
 };

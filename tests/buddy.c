@@ -27,7 +27,7 @@
 #define DEFAULT_RESERVE_CHUNKS \
 	((BUDDY_DEFAULT_RESERVE_LOW + CHUNK_CAPACITY - 1) / CHUNK_CAPACITY)
 
-TEST_SKELETON(buddy_tests)
+TEST_PROGS_SKELETON(buddy_tests)
 
 /* The copy arenactl inspects: at an address free in any process. */
 static int buddy_open(struct test_env *e)
@@ -41,37 +41,45 @@ static int buddy_open(struct test_env *e)
 	return bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
 }
 
-static int buddy_load(struct test_env *e)
+/* With LIBARENA_TEST_VERBOSE, a fault-injection test says what it saw. */
+static void why_faults(struct buddy_tests *skel)
 {
-	struct buddy_tests *skel = e->skel;
-	int err = buddy_tests_load(e);
+	struct libarena_faults *f = &skel->arena->libarena_faults;
 
-	if (err)
-		return err;
-	e->report = &skel->arena->test_report;
-	e->reset = skel->progs.arena_buddy_reset;
-	e->check = skel->progs.arena_buddy_check;
-	e->buddy = &skel->arena->buddy;
-	return 0;
+	test_why("injected: %llu population, %llu lock, %llu depot failures; "
+		 "seen: %llu NULL allocations, %llu refused frees (retried)",
+		 (unsigned long long)f->injected[FAULT_POPULATE],
+		 (unsigned long long)f->injected[FAULT_LOCK],
+		 (unsigned long long)f->injected[FAULT_DEPOT],
+		 (unsigned long long)skel->arena->fault_run.nulls,
+		 (unsigned long long)skel->arena->fault_run.free_errors);
 }
 
-/* With LIBARENA_TEST_VERBOSE, a fault-injection test says what it saw. */
+/* A test program on a reset default instance; the heap walk must pass
+ * after it. */
 static enum test_status buddy_run_prog(struct test_env *e, struct bpf_program *prog)
 {
 	struct buddy_tests *skel = e->skel;
-	struct libarena_faults *f = &skel->arena->libarena_faults;
-	enum test_status status = run_test_prog(e, prog);
+	enum test_status status;
+	int err, ret;
 
-	if (status == TEST_OK && getenv("LIBARENA_TEST_VERBOSE") &&
-	    strstr(bpf_program__name(prog), "faults"))
-		test_why("injected: %llu population, %llu lock, %llu depot failures; "
-			 "seen: %llu NULL allocations, %llu refused frees (retried)",
-			 (unsigned long long)f->injected[FAULT_POPULATE],
-			 (unsigned long long)f->injected[FAULT_LOCK],
-			 (unsigned long long)f->injected[FAULT_DEPOT],
-			 (unsigned long long)skel->arena->fault_run.nulls,
-			 (unsigned long long)skel->arena->fault_run.free_errors);
-	return status;
+	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
+	if (err || ret) {
+		test_why("arena_buddy_reset failed: err %d, retval %d", err, ret);
+		return TEST_FAIL;
+	}
+	status = run_test_prog(e, prog);
+	if (status != TEST_OK)
+		return status;
+	err = test_run_prog(skel->progs.arena_buddy_check, &ret);
+	if (err || ret) {
+		test_why("heap check after the test: err %d, retval %d", err, ret);
+		test_print_check(&skel->arena->buddy.check);
+		return TEST_FAIL;
+	}
+	if (getenv("LIBARENA_TEST_VERBOSE") && strstr(bpf_program__name(prog), "faults"))
+		why_faults(skel);
+	return TEST_OK;
 }
 
 /* One round of a job: run its program (job->arg); -errno or the retval. */
@@ -557,7 +565,7 @@ static const struct test_case buddy_cases[] = {
 const struct test_suite buddy_suite = {
 	.object = "buddy_tests.bpf.o",
 	.open = buddy_open,
-	.load = buddy_load,
+	.load = buddy_tests_load,
 	.destroy = buddy_tests_destroy,
 	.prog_prefix = "test_",
 	.name_prefix = "kernel/",

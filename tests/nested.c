@@ -123,9 +123,6 @@ static const struct test_case nested_cases[] = {
 };
 
 const struct test_suite nested_suite = {
-	.object = "nested.bpf.o",
-	.open = nested_open,
-	.load = nested_load,
-	.destroy = nested_destroy,
+	TEST_SKELETON_SUITE(nested),
 	TEST_CASES(nested_cases),
 };

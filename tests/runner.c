@@ -5,7 +5,9 @@
  * is provided, a copy of the object with a small arena, two CPUs, CPU 0,
  * or the test skips with the reason.  A suite's object (linked with
  * libarena.bpf.o) is opened to list its test programs and loaded into the
- * running kernel before the first of its tests that runs.
+ * running kernel before the first of its tests that runs; if it was built
+ * with LIBARENA_DEBUG, the debug layer's reports print under the test that
+ * caused them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <libarena/debug.h>
 #include "kernel.h"
 #include "suite.h"
 
@@ -26,17 +29,8 @@ static const struct test_suite *const suites[] = { TEST_SUITES(SUITE_REF) };
 
 enum test_status run_test_prog(struct test_env *e, struct bpf_program *prog)
 {
-	enum test_status status;
 	int err, ret;
 
-	if (e->reset) {
-		err = test_run_prog(e->reset, &ret);
-		if (err || ret) {
-			test_why("%s failed: err %d, retval %d", bpf_program__name(e->reset),
-				 err, ret);
-			return TEST_FAIL;
-		}
-	}
 	memset(e->report, 0, sizeof(*e->report));
 	err = test_run_prog(prog, &ret);
 	if (e->reports)
@@ -45,16 +39,7 @@ enum test_status run_test_prog(struct test_env *e, struct bpf_program *prog)
 		test_why("bpf_prog_test_run_opts: %s", strerror(-err));
 		return TEST_FAIL;
 	}
-	status = test_verdict(ret, e->report);
-	if (status != TEST_OK || !e->check)
-		return status;
-	err = test_run_prog(e->check, &ret);
-	if (err || ret) {
-		test_why("heap check after the test: err %d, retval %d", err, ret);
-		test_print_check(&e->buddy->check);
-		return TEST_FAIL;
-	}
-	return TEST_OK;
+	return test_verdict(ret, e->report);
 }
 
 /* What a decl tag (TEST_TAG_PREFIX...) asks for; 0, with the reason, for
@@ -105,6 +90,42 @@ static int prog_needs(struct bpf_object *obj, const char *name)
 	return needs;
 }
 
+static const char *report_kind(__u32 kind)
+{
+	static const char *const names[REPORT_NR_KINDS] = {
+		"none", "heap overflow", "heap underflow", "use after free", "double free",
+		"invalid free", "bad access",
+	};
+
+	return kind < REPORT_NR_KINDS ? names[kind] : "?";
+}
+
+/* A report of the debug layer: a reason under the test. */
+static int print_report(void *ctx, void *data, size_t size)
+{
+	const struct libarena_report *rep = data;
+
+	if (size < sizeof(*rep))
+		return 0;
+	test_why("report: %s at %#llx (block %#llx, %llu bytes): offset %lld, found %#llx",
+		 report_kind(rep->kind), (unsigned long long)rep->addr,
+		 (unsigned long long)rep->block, (unsigned long long)rep->size,
+		 (long long)rep->offset, (unsigned long long)rep->found);
+	return 0;
+}
+
+/* An object built with LIBARENA_DEBUG reports into its ring buffer map
+ * libarena_reports: read it after each test.  0 or -errno. */
+static int read_reports(struct test_env *e)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(e->obj, "libarena_reports");
+
+	if (!map)
+		return 0;
+	e->reports = ring_buffer__new(bpf_map__fd(map), print_report, NULL, NULL);
+	return e->reports ? 0 : -errno;
+}
+
 /* One suite's run: its object, and the small-arena copy if a test needs
  * it; each 0 until tried, then 1 or -errno. */
 struct suite_run {
@@ -151,6 +172,8 @@ static struct test_env *suite_env(struct suite_run *sr, bool small)
 			err = load_small(s, e);
 		else
 			err = s->load ? s->load(e) : 0;
+		if (!err && s->load)
+			err = read_reports(e);
 		*state = err ?: 1;
 	}
 	if (*state > 0)
@@ -244,6 +267,8 @@ static void run_suite(struct test_run *r, const struct test_suite *s)
 		if (test_selected(r, s->cases[i].name))
 			test_result(r, s->cases[i].name,
 				    run_test(&sr, s->cases[i].needs, NULL, &s->cases[i]));
+	ring_buffer__free(sr.env.reports);
+	ring_buffer__free(sr.small.reports);
 	if (s->destroy) {
 		s->destroy(&sr.env);
 		if (sr.small_state)

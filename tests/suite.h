@@ -22,9 +22,6 @@ struct test_env {
 	struct bpf_object *obj;
 	/* Filled in by the suite's load, for run_test_prog(): */
 	struct test_report *report;	/* the object's test_report */
-	struct bpf_program *reset;	/* run before each test, if any */
-	struct bpf_program *check;	/* the heap walk after each, if any */
-	struct buddy *buddy;		/* whose walk that is */
 	struct ring_buffer *reports;	/* the debug layer's, if any */
 	int stress_seconds;		/* --stress-seconds */
 };
@@ -56,8 +53,8 @@ struct test_suite {
 
 #define TEST_CASES(array)	.cases = array, .nr_cases = sizeof(array) / sizeof(array[0])
 
-/* A test program with what e's load filled in: the reset before, the
- * verdict, the heap walk after. */
+/* Run a test program of e's object: its verdict, with the reports of the
+ * debug layer if e has them.  A suite's run_prog may do more around it. */
 enum test_status run_test_prog(struct test_env *e, struct bpf_program *prog);
 
 /* Every suite, in the order they run. */
@@ -98,6 +95,26 @@ TEST_SKELETON_OPEN(name)						\
 static int name##_load(struct test_env *e)				\
 {									\
 	return name##__load(e->skel);					\
+}
+
+/* The suite's fields for a TEST_SKELETON(name). */
+#define TEST_SKELETON_SUITE(name)					\
+	.object = #name ".bpf.o", .open = name##_open,			\
+	.load = name##_load, .destroy = name##_destroy
+
+/* For an object of test programs (test_common.h): name_load() finds its
+ * test_report too. */
+#define TEST_PROGS_SKELETON(name)					\
+TEST_SKELETON_OPEN(name)						\
+									\
+static int name##_load(struct test_env *e)				\
+{									\
+	struct name *s = e->skel;					\
+	int err = name##__load(s);					\
+									\
+	if (!err)							\
+		e->report = &s->arena->test_report;			\
+	return err;							\
 }
 
 #endif /* __LIBARENA_TESTS_SUITE_H */
