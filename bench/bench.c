@@ -684,8 +684,8 @@ static void print_tables(const struct opts *o, const struct results *r)
 	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(&r->re));
 	print_memory(o, r);
 	printf("Verifier cost (verified_insns of a program calling only that, any-context build):\n     ");
-	print_insns("__buddy_alloc", r->alloc_insns, BUDGET_ENTRY_INSNS);
-	print_insns(", __buddy_free", r->free_insns, BUDGET_ENTRY_INSNS);
+	print_insns("buddy_alloc_addr", r->alloc_insns, BUDGET_ENTRY_INSNS);
+	print_insns(", buddy_free_addr", r->free_insns, BUDGET_ENTRY_INSNS);
 	print_insns(", arena_malloc+arena_free", r->pair_insns, BUDGET_PAIR_INSNS);
 	printf("\n\n");
 }

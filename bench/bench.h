@@ -3,7 +3,7 @@
 #ifndef __LIBARENA_BENCH_H
 #define __LIBARENA_BENCH_H
 
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 
 #define BENCH_MAX_CPUS	64
 #define BENCH_LIVE	1024	/* larson: live blocks per CPU */

@@ -3,7 +3,7 @@
 #ifndef __LIBARENA_DEMO_H
 #define __LIBARENA_DEMO_H
 
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 
 #define DEMO_PAIRS		100000
 #define DEMO_BURST		4096

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The per-CPU caches' slow paths (the fast paths are inline, in
- * <libarena/cache.h>, which also says why they are safe in any context;
+ * <libarena/internal/cache.h>, which also says why they are safe in any context;
  * the slow paths keep the same rule: stacks only inside the guard, and no
  * call from inside it).
  *
@@ -22,7 +22,7 @@
 _Static_assert(sizeof(struct pcpu_cache) <= (BUDDY_MIN_SIZE << PCPU_CACHE_ORDER),
 	       "a per-CPU cache must fit its block");
 
-/* Slots per class from the budget (see <libarena/types.h>): each half is
+/* Slots per class from the budget (see <libarena/internal/types.h>): each half is
  * split evenly over its classes; a large class keeps at least one block if
  * that block is at most a quarter of the budget.  0 slots: not cached. */
 static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)

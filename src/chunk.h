@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Chunk metadata writers: order nibbles, allocated bits, the per-order
- * freelists threaded through free blocks (readers: <libarena/block.h>).
+ * freelists threaded through free blocks (readers: <libarena/internal/block.h>).
  * All callers hold the owner's lock except chunk_init(), which runs before
  * the chunk is visible.
  */
 #ifndef __LIBARENA_CHUNK_H
 #define __LIBARENA_CHUNK_H
 
-#include <libarena/block.h>
+#include <libarena/internal/block.h>
 #include "platform.h"
 
 static __always_inline void set_item_order(__u64 chunk, __u32 item, __u32 order)

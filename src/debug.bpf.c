@@ -186,15 +186,15 @@ static __always_inline bool dbg_size_ok(__u64 size)
 __noinline __u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!dbg_size_ok(size))
-		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
+		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
 	return dbg_wrap(buddy_alloc_fast(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
 }
 
 __noinline __u64 __dbg_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!dbg_size_ok(size))
-		return __buddy_alloc(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
-	return dbg_wrap(__buddy_alloc_sleepable(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
+		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
+	return dbg_wrap(buddy_alloc_addr_sleepable(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
 }
 
 /* A quarantined block leaves: its poison verified, then really freed. */
@@ -231,7 +231,7 @@ __noinline int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
 	}
 	if (!dbg_block(addr) || h->magic != DBG_MAGIC) {
 		/* Not a debug block: a plain one (aligned_alloc), or a bug. */
-		err = __buddy_free(b, addr);
+		err = buddy_free_addr(b, addr);
 		if (err)
 			dbg_report(err == -EALREADY ? REPORT_DOUBLE_FREE : REPORT_INVALID_FREE,
 			       addr, 0, 0, 0);
@@ -254,10 +254,10 @@ __noinline __u64 __dbg_usable_size(buddy_t *b __arg_arena, __u64 addr)
 
 	if (addr && dbg_block(addr) && h->magic == DBG_MAGIC)
 		return h->size;
-	return __buddy_usable_size(b, addr);
+	return buddy_usable_size_addr(b, addr);
 }
 
-int __arena_check(__u64 addr)
+int arena_check_addr(__u64 addr)
 {
 	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
 

@@ -65,7 +65,7 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 	return addr;
 }
 
-__noinline __u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 buddy_alloc_addr(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!buddy_ready(b))
 		return 0;	/* init runs in sleepable code (buddy_init) */
@@ -89,7 +89,7 @@ static __always_inline __u64 refill_and_retry(buddy_t *b, __u64 size, __u64 addr
  * fit the stack budget): another CPU can take what one refill added before
  * our retry gets to it.
  */
-__noinline __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 buddy_alloc_addr_sleepable(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
 
@@ -108,7 +108,7 @@ __noinline __u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
  * A free the inline fast path did not take.  Checks that need no lock come
  * first; the buddy validates the rest under its lock.
  */
-__noinline int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
+__noinline int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr);
 	__u32 cls;
@@ -140,16 +140,16 @@ __noinline int __buddy_free(buddy_t *b __arg_arena, __u64 addr)
 }
 
 /* Sleepable callers: return surplus empty chunks at once. */
-__noinline int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr)
+__noinline int buddy_free_addr_sleepable(buddy_t *b __arg_arena, __u64 addr)
 {
-	int err = __buddy_free(b, addr);
+	int err = buddy_free_addr(b, addr);
 
 	if (!err && READ_ONCE(b->shrink_wanted))
 		buddy_refill(b);
 	return err;
 }
 
-__noinline __u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr)
+__noinline __u64 buddy_usable_size_addr(buddy_t *b __arg_arena, __u64 addr)
 {
 	if (!addr || !buddy_ready(b) || !space_is_populated(chunk_of(addr)) ||
 	    (addr & (BUDDY_MIN_SIZE - 1)))

@@ -6,7 +6,7 @@
 #include "chunk.h"
 #include "space.h"
 #include <libarena/buddy.h>
-#include <libarena/cache.h>
+#include <libarena/internal/cache.h>
 #include <libarena/malloc.h>
 
 static __always_inline bool buddy_ready(buddy_t *b)

@@ -30,22 +30,22 @@ __noinline int buddy_default_ready(void)
 	return -EBUSY;
 }
 
-__u64 __arena_usable_size(__u64 addr)
+__u64 arena_usable_size_addr(__u64 addr)
 {
 #ifdef LIBARENA_DEBUG
 	return __dbg_usable_size(&buddy, addr);
 #else
-	return __buddy_usable_size(&buddy, addr);
+	return buddy_usable_size_addr(&buddy, addr);
 #endif
 }
 
-int __arena_memzero(__u64 addr, __u64 bytes)
+int arena_memzero(__u64 addr, __u64 bytes)
 {
 	return arena_zero(arena_ptr(addr), (bytes + 7) & ~7ull) ? 0 : -E2BIG;
 }
 
 /* Whole words (blocks are multiples of 16 bytes); volatile: see arena_zero. */
-int __arena_memcopy(__u64 dst, __u64 src, __u64 bytes)
+int arena_memcopy(__u64 dst, __u64 src, __u64 bytes)
 {
 	volatile __u64 __arena *d = arena_ptr(dst);
 	__u64 __arena *s = arena_ptr(src);

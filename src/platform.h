@@ -21,7 +21,7 @@
 #ifndef __LIBARENA_PLATFORM_H
 #define __LIBARENA_PLATFORM_H
 
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 
 #ifdef __BPF__
 #include "platform_bpf.h"

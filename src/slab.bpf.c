@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * Slabs: the size classes between the powers of two (48 B, 80 B, ..,
- * 3840 B; see <libarena/types.h>) are carved from buddy blocks of 4 to
+ * 3840 B; see <libarena/internal/types.h>) are carved from buddy blocks of 4 to
  * 64 KiB, one class per slab, so an object costs its class size instead of
  * the next power of two.  Objects are handed out from a slab's free list,
  * else by bumping nr_carved (no list to build when a slab is new); a slab

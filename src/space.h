@@ -3,7 +3,7 @@
 #ifndef __LIBARENA_SPACE_H
 #define __LIBARENA_SPACE_H
 
-#include <libarena/block.h>
+#include <libarena/internal/block.h>
 #include "platform.h"
 
 extern struct libarena_faults __arena libarena_faults;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 #include "kernel.h"
 #include "suite.h"
 #include "async_types.h"

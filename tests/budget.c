@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel.h"

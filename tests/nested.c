@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 #include "kernel.h"
 #include "suite.h"
 #include "nested_types.h"

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 #include "kernel.h"
 #include "suite.h"
 #include "progs/prog_types_shared.h"

@@ -4,7 +4,7 @@
 #ifndef __LIBARENA_STRESS_TYPES_H
 #define __LIBARENA_STRESS_TYPES_H
 
-#include <libarena/common.h>
+#include <libarena/internal/common.h>
 
 #define RING_SIZE	1024
 

@@ -13,7 +13,7 @@
 
 #include <errno.h>
 #include <bpf/libbpf.h>
-#include <libarena/types.h>
+#include <libarena/internal/types.h>
 #include "runner.h"
 
 /* The suite's object, as its tests see it. */

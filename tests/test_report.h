@@ -3,7 +3,7 @@
 #ifndef __LIBARENA_TEST_REPORT_H
 #define __LIBARENA_TEST_REPORT_H
 
-#include <libarena/common.h>
+#include <libarena/internal/common.h>
 
 /* Files with test bodies; a header sets TEST_SRC to its own. */
 enum test_src {

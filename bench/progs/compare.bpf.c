@@ -235,14 +235,14 @@ int bench_realloc(struct bench_args *args)
 		return -1;
 	t0 = bpf_ktime_get_ns();
 	for (i = opaque(0); i < args->iters && can_loop; i++) {
-		p = __arena_malloc(16);
+		p = arena_malloc_addr(16);
 		for (step = 0, size = 32; step < 15 && p; step++, size <<= 1) {
-			p = __arena_realloc(p, size);
+			p = arena_realloc_addr(p, size);
 			done++;
 		}
 		if (!p)
 			return -ENOMEM;
-		__arena_free(p);
+		arena_free_addr(p);
 	}
 	r->end_ns = bpf_ktime_get_ns();
 	r->start_ns = t0;

@@ -53,7 +53,7 @@ int demo_burst(void *ctx)
 	t0 = bpf_ktime_get_ns();
 	for (i = opaque(0); i < DEMO_BURST && can_loop; i++) {
 		size = 16 + bpf_get_prandom_u32() % 4081;
-		p = __arena_malloc(size);
+		p = arena_malloc_addr(size);
 		if (!p)
 			break;
 		demo_ptrs[i] = p;
@@ -76,7 +76,7 @@ int demo_free(void *ctx)
 	__u32 i, n = demo.burst_blocks;
 
 	for (i = opaque(0); i < n && i < DEMO_BURST && can_loop; i++)
-		__arena_free(demo_ptrs[i]);
+		arena_free_addr(demo_ptrs[i]);
 	buddy_shrink(&buddy);	/* caches, then surplus chunks back */
 	demo.free_ns = bpf_ktime_get_ns() - t0;
 	demo.chunks_after = buddy.stats.chunks;

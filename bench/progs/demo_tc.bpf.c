@@ -24,7 +24,7 @@ int demo_tc_hold(struct __sk_buff *skb)
 	for (i = opaque(0); i < DEMO_TC_SLOTS && can_loop; i++) {
 		if (demo_tc_held[i])
 			continue;
-		p = __arena_malloc(DEMO_TC_RECORD);
+		p = arena_malloc_addr(DEMO_TC_RECORD);
 		if (!p) {
 			r->nulls++;
 			break;
@@ -44,7 +44,7 @@ int demo_tc_release(struct __sk_buff *skb)
 	for (i = opaque(0); i < DEMO_TC_SLOTS && can_loop; i++) {
 		if (!demo_tc_held[i])
 			continue;
-		__arena_free(demo_tc_held[i]);
+		arena_free_addr(demo_tc_held[i]);
 		demo_tc_held[i] = 0;
 	}
 	demo_tc.held = 0;

@@ -8,13 +8,13 @@
 SEC("syscall")
 int probe_alloc(void *ctx)
 {
-	return __buddy_alloc(&buddy, 64) != 0;
+	return buddy_alloc_addr(&buddy, 64) != 0;
 }
 
 SEC("syscall")
 int probe_free(void *ctx)
 {
-	return __buddy_free(&buddy, 0);
+	return buddy_free_addr(&buddy, 0);
 }
 
 /* The inline fast paths with their slow-path calls, as a program uses them. */

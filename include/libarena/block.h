@@ -69,7 +69,7 @@ static __always_inline __u32 size_to_order(__u64 size)
 }
 
 /*
- * The class of a size of 1 .. 4 KiB (see <libarena/types.h>), without a
+ * The class of a size of 1 .. 4 KiB (see <libarena/internal/types.h>), without a
  * branch (the fast path runs it; branches cost the caller's verification,
  * and BPF turns comparisons into branches): with s = size - 1 and
  * L = log2(s / 128) (0 below 256 B), the class is 8 L + s >> (L + 4).

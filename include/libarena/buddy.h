@@ -76,7 +76,7 @@ static __always_inline int buddy_init(buddy_t *b)
 #else
 #define buddy_alloc(b, size)	((void __arena *)buddy_alloc_fast((b), (size)))
 #define buddy_free(b, p)	buddy_free_fast((b), arena_addr(p))
-#define buddy_usable_size(b, p)	__buddy_usable_size((b), arena_addr(p))
+#define buddy_usable_size(b, p)	buddy_usable_size_addr((b), arena_addr(p))
 #endif
 
 #endif /* __LIBARENA_BUDDY_H */

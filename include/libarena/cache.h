@@ -111,14 +111,14 @@ static __always_inline bool fast_path_readable(__u64 chunk)
  * that may use a bpf_wq only, see src/wq.bpf.c).
  */
 #if defined(LIBARENA_SLEEPABLE)
-#define __buddy_alloc_slow	__buddy_alloc_sleepable
-#define __buddy_free_slow	__buddy_free_sleepable
+#define __buddy_alloc_slow	buddy_alloc_addr_sleepable
+#define __buddy_free_slow	buddy_free_addr_sleepable
 #elif defined(LIBARENA_ASYNC_REFILL)
 #include "refill_wq.h"
 
 static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 size)
 {
-	__u64 addr = __buddy_alloc(b, size);
+	__u64 addr = buddy_alloc_addr(b, size);
 
 	if (READ_ONCE(b->refill_wanted))
 		buddy_kick_refill(b);	/* no-op while one is pending */
@@ -127,7 +127,7 @@ static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 s
 
 static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr)
 {
-	int err = __buddy_free(b, addr);
+	int err = buddy_free_addr(b, addr);
 
 	if (READ_ONCE(b->shrink_wanted))
 		buddy_kick_refill(b);
@@ -136,8 +136,8 @@ static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr
 #define __buddy_alloc_slow	__buddy_alloc_kick
 #define __buddy_free_slow	__buddy_free_kick
 #else
-#define __buddy_alloc_slow	__buddy_alloc
-#define __buddy_free_slow	__buddy_free
+#define __buddy_alloc_slow	buddy_alloc_addr
+#define __buddy_free_slow	buddy_free_addr
 #endif
 
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)

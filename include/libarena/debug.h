@@ -82,7 +82,7 @@ __u64 __dbg_usable_size(struct buddy __arena *b __arg_arena, __u64 addr);
 /* Drop an instance's blocks from the quarantine (buddy_destroy does). */
 int dbg_forget(struct buddy __arena *b __arg_arena);
 /* 0 if the live block at addr is intact, else -EUCLEAN and a report. */
-int __arena_check(__u64 addr);
+int arena_check_addr(__u64 addr);
 /* Release every quarantined block now (verifying each): how many. */
 int arena_debug_flush(void);
 
@@ -119,7 +119,7 @@ int __asan_store4(__u64 addr);
 int __asan_store8(__u64 addr);
 int __asan_store16(__u64 addr);
 
-#define arena_check(p)		__arena_check(arena_addr(p))
+#define arena_check(p)		arena_check_addr(arena_addr(p))
 
 extern struct libarena_report __arena libarena_last_report;
 

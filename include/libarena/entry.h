@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The library's global entry points that the inline fast paths
- * (<libarena/cache.h>) fall back to; <libarena/buddy.h> wraps them in the
+ * (<libarena/internal/cache.h>) fall back to; <libarena/buddy.h> wraps them in the
  * API.  A global BPF function may not return a pointer: addresses travel
  * as __u64, arena pointer arguments carry __arg_arena.
  */
@@ -13,11 +13,11 @@
 typedef struct buddy __arena buddy_t;
 
 /* Any program type: serve from what is populated, never sleep. */
-__u64 __buddy_alloc(buddy_t *b __arg_arena, __u64 size);
-int __buddy_free(buddy_t *b __arg_arena, __u64 addr);
-__u64 __buddy_usable_size(buddy_t *b __arg_arena, __u64 addr);
+__u64 buddy_alloc_addr(buddy_t *b __arg_arena, __u64 size);
+int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr);
+__u64 buddy_usable_size_addr(buddy_t *b __arg_arena, __u64 addr);
 /* Sleepable only: refill the reserve and retry / return surplus chunks. */
-__u64 __buddy_alloc_sleepable(buddy_t *b __arg_arena, __u64 size);
-int __buddy_free_sleepable(buddy_t *b __arg_arena, __u64 addr);
+__u64 buddy_alloc_addr_sleepable(buddy_t *b __arg_arena, __u64 size);
+int buddy_free_addr_sleepable(buddy_t *b __arg_arena, __u64 addr);
 
 #endif /* __LIBARENA_ENTRY_H */

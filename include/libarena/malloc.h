@@ -15,38 +15,38 @@ extern struct buddy __arena buddy;
 int buddy_default_ready(void);
 
 #ifdef LIBARENA_DEBUG
-static __always_inline __u64 __arena_malloc(__u64 size)
+static __always_inline __u64 arena_malloc_addr(__u64 size)
 {
 	return __dbg_alloc_slow(&buddy, size);
 }
 
-static __always_inline int __arena_free(__u64 addr)
+static __always_inline int arena_free_addr(__u64 addr)
 {
 	return __dbg_free(&buddy, addr);
 }
 #else
-static __always_inline __u64 __arena_malloc(__u64 size)
+static __always_inline __u64 arena_malloc_addr(__u64 size)
 {
 	return buddy_alloc_fast(&buddy, size);
 }
 
-static __always_inline int __arena_free(__u64 addr)
+static __always_inline int arena_free_addr(__u64 addr)
 {
 	return buddy_free_fast(&buddy, addr);
 }
 #endif
 
 /* Out of line: the word loops, and usable size (debug-aware). */
-__u64 __arena_usable_size(__u64 addr);
-int __arena_memzero(__u64 addr, __u64 bytes);	/* 0, or -E2BIG: loop budget */
-int __arena_memcopy(__u64 dst, __u64 src, __u64 bytes);
+__u64 arena_usable_size_addr(__u64 addr);
+int arena_memzero(__u64 addr, __u64 bytes);	/* 0, or -E2BIG: loop budget */
+int arena_memcopy(__u64 dst, __u64 src, __u64 bytes);
 
 /*
  * calloc/realloc/aligned_alloc are inline compositions of the calls above,
  * so they inherit the caller's build: LIBARENA_SLEEPABLE (grow inline) or
  * not, debug or not.
  */
-static __always_inline __u64 __arena_calloc(__u64 n, __u64 size)
+static __always_inline __u64 arena_calloc_addr(__u64 n, __u64 size)
 {
 	__u64 bytes, addr;
 
@@ -57,47 +57,47 @@ static __always_inline __u64 __arena_calloc(__u64 n, __u64 size)
 		return 0;
 	}
 	bytes = n * size;
-	addr = __arena_malloc(bytes);
-	if (addr && __arena_memzero(addr, bytes)) {
-		__arena_free(addr);
+	addr = arena_malloc_addr(bytes);
+	if (addr && arena_memzero(addr, bytes)) {
+		arena_free_addr(addr);
 		return 0;
 	}
 	return addr;
 }
 
 /* A failed realloc leaves the old block as it was. */
-static __always_inline __u64 __arena_realloc(__u64 addr, __u64 size)
+static __always_inline __u64 arena_realloc_addr(__u64 addr, __u64 size)
 {
 	__u64 old, new;
 
 	if (!addr)
-		return __arena_malloc(size);
+		return arena_malloc_addr(size);
 	if (!size) {
-		__arena_free(addr);
+		arena_free_addr(addr);
 		return 0;
 	}
-	old = __arena_usable_size(addr);
+	old = arena_usable_size_addr(addr);
 	if (!old || size > BUDDY_MAX_SIZE) {
 		__sync_fetch_and_add(&buddy.stats.failed_allocs, 1);
 		return 0;	/* not ours, or too big */
 	}
 	if (size <= old && size > old / 2)
 		return addr;	/* same order: keep it */
-	new = __arena_malloc(size);
+	new = arena_malloc_addr(size);
 	if (!new)
 		return 0;
-	if (__arena_memcopy(new, addr, size < old ? size : old)) {
-		__arena_free(new);
+	if (arena_memcopy(new, addr, size < old ? size : old)) {
+		arena_free_addr(new);
 		return 0;
 	}
-	__arena_free(addr);
+	arena_free_addr(addr);
 	return new;
 }
 
 /* Buddy blocks are aligned to their size, so alignment is a matter of
  * size: a power of two at least align (slab objects of the classes in
  * between are only 16-byte aligned).  align is a power of two <= 512 KiB. */
-static __always_inline __u64 __arena_aligned_alloc(__u64 align, __u64 size)
+static __always_inline __u64 arena_aligned_alloc_addr(__u64 align, __u64 size)
 {
 	__u64 bytes = size < align && size ? align : size;
 
@@ -110,16 +110,16 @@ static __always_inline __u64 __arena_aligned_alloc(__u64 align, __u64 size)
 	if (align > BUDDY_MIN_SIZE)
 		return __buddy_alloc_slow(&buddy, bytes);
 #endif
-	return __arena_malloc(bytes);
+	return arena_malloc_addr(bytes);
 }
 
-#define arena_malloc(size)	((void __arena *)__arena_malloc(size))
-#define arena_free(p)		((void)__arena_free(arena_addr(p)))
-#define arena_calloc(n, size)	((void __arena *)__arena_calloc((n), (size)))
-#define arena_realloc(p, size)	((void __arena *)__arena_realloc(arena_addr(p), (size)))
+#define arena_malloc(size)	((void __arena *)arena_malloc_addr(size))
+#define arena_free(p)		((void)arena_free_addr(arena_addr(p)))
+#define arena_calloc(n, size)	((void __arena *)arena_calloc_addr((n), (size)))
+#define arena_realloc(p, size)	((void __arena *)arena_realloc_addr(arena_addr(p), (size)))
 #define arena_aligned_alloc(align, size) \
-	((void __arena *)__arena_aligned_alloc((align), (size)))
-#define arena_usable_size(p)	__arena_usable_size(arena_addr(p))
+	((void __arena *)arena_aligned_alloc_addr((align), (size)))
+#define arena_usable_size(p)	arena_usable_size_addr(arena_addr(p))
 #define arena_trim()		buddy_trim(&buddy)
 
 #endif /* __LIBARENA_MALLOC_H */

@@ -43,7 +43,7 @@
  * cache    Per CPU, per class (16 B .. 4 KiB inline, 8 KiB .. 512 KiB in the
  *          slow path): a stack of block or object addresses
  *          (struct pcpu_class) that only its own CPU touches, with plain
- *          loads and stores, inside a busy flag (see <libarena/cache.h>
+ *          loads and stores, inside a busy flag (see <libarena/internal/cache.h>
  *          for why nesting and preemption cannot break it).  A block in a
  *          cache is allocated as far as the buddy knows; its word at byte 8
  *          holds a tag (address ^ instance key) that exposes a double free.

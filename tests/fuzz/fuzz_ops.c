@@ -102,7 +102,7 @@ static void check_new_block(__u64 p, __u64 size)
 	int i;
 
 	FUZZ_ASSERT(!(p & 15));
-	FUZZ_ASSERT(__arena_usable_size(p) >= size);
+	FUZZ_ASSERT(arena_usable_size_addr(p) >= size);
 	for (i = 0; i < nr_live; i++)
 		FUZZ_ASSERT(p + size <= live[i].ptr || live[i].ptr + live[i].size <= p);
 }
@@ -130,10 +130,10 @@ static __u64 decode_size(struct input *in)
 static void op_free(int i, int twice)
 {
 	FUZZ_ASSERT(intact(live[i].ptr, live[i].size, live[i].seed));
-	FUZZ_ASSERT(__arena_free(live[i].ptr) == 0);
+	FUZZ_ASSERT(arena_free_addr(live[i].ptr) == 0);
 	if (twice) {
 		/* -EFAULT when the free gave the whole chunk back. */
-		int err = __arena_free(live[i].ptr);
+		int err = arena_free_addr(live[i].ptr);
 
 		if (err != -EALREADY && err != -EFAULT)
 			fprintf(stderr, "fuzz_ops: double free of %#llx (%llu B, %s) returned %d\n",
@@ -151,13 +151,13 @@ static void op_realloc(int i, __u64 size)
 	int j;
 
 	FUZZ_ASSERT(intact(s->ptr, s->size, s->seed));
-	q = __arena_realloc(s->ptr, size);
+	q = arena_realloc_addr(s->ptr, size);
 	FUZZ_ASSERT(q);		/* the arena is far from full */
 	FUZZ_ASSERT(intact_below(q, s->size, keep, s->seed));
 	for (j = 0; j < nr_live; j++)
 		if (j != i)
 			FUZZ_ASSERT(q + size <= live[j].ptr || live[j].ptr + live[j].size <= q);
-	FUZZ_ASSERT(__arena_usable_size(q) >= size);
+	FUZZ_ASSERT(arena_usable_size_addr(q) >= size);
 	fill(q, size, s->seed);
 	s->ptr = q;
 	s->size = size;
@@ -169,7 +169,7 @@ static void op_calloc(struct input *in)
 	const __u8 *c;
 	__u64 k;
 
-	p = __arena_calloc(n, each);
+	p = arena_calloc_addr(n, each);
 	FUZZ_ASSERT(p);
 	for (c = (const __u8 *)p, k = 0; k < n * each; k++)
 		FUZZ_ASSERT(c[k] == 0);
@@ -207,7 +207,7 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 			if (nr_live == MAX_LIVE)
 				break;
 			sz = decode_size(&in);
-			p = __arena_malloc(sz);
+			p = arena_malloc_addr(sz);
 			FUZZ_ASSERT(p);
 			add(p, sz, next(&in, 1));
 			break;
@@ -230,7 +230,7 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 		case 8:
 			/* An interior pointer: rejected, the block untouched. */
 			if (i >= 0 && live[i].size > 16)
-				FUZZ_ASSERT(__arena_free(live[i].ptr + 16) == -EADDRNOTAVAIL);
+				FUZZ_ASSERT(arena_free_addr(live[i].ptr + 16) == -EADDRNOTAVAIL);
 			else
 				FUZZ_ASSERT(buddy_trim(&buddy) >= 0);
 			break;

@@ -29,21 +29,21 @@ static int t_lock_reentry_fails_fast(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	p = __buddy_alloc(&test_b1, 64);
+	p = buddy_alloc_addr(&test_b1, 64);
 	ASSERT_NE(p, 0);
 	ASSERT_OK(platform_lock(l));
-	ASSERT_EQ(__buddy_alloc(&test_b1, 64), 0);
-	ASSERT_OK(__buddy_free(&test_b1, p));		/* deferred, not lost */
-	ASSERT_EQ(__buddy_free(&test_b1, p), -EALREADY);	/* still a double free */
+	ASSERT_EQ(buddy_alloc_addr(&test_b1, 64), 0);
+	ASSERT_OK(buddy_free_addr(&test_b1, p));		/* deferred, not lost */
+	ASSERT_EQ(buddy_free_addr(&test_b1, p), -EALREADY);	/* still a double free */
 	platform_unlock(l);
 	ASSERT_EQ(test_b1.stats.lock_failures, 2);
 	ASSERT_EQ(test_b1.stats.failed_allocs, 1);
 	ASSERT_EQ(test_b1.stats.deferred_frees, 1);
 	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 0);
-	ASSERT_EQ(__buddy_usable_size(&test_b1, p), 0);	/* waiting for the lock */
-	ASSERT_NE(p = __buddy_alloc(&test_b1, 64), 0);	/* the holder drains */
+	ASSERT_EQ(buddy_usable_size_addr(&test_b1, p), 0);	/* waiting for the lock */
+	ASSERT_NE(p = buddy_alloc_addr(&test_b1, 64), 0);	/* the holder drains */
 	ASSERT_EQ(test_b1.deferred, 0);
-	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_OK(buddy_free_addr(&test_b1, p));
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;
@@ -72,12 +72,12 @@ static int t_lock_timeout_reported(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	p = __buddy_alloc(&test_b1, 64);
+	p = buddy_alloc_addr(&test_b1, 64);
 	libarena_host_set_lock_timeout(20 * 1000 * 1000);
 	ASSERT_OK(pthread_create(&holder, NULL, hold_lock, l));
 	usleep(20 * 1000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_OK(__buddy_free(&test_b1, p));		/* deferred */
+	ASSERT_OK(buddy_free_addr(&test_b1, p));		/* deferred */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_join(holder, &ret);
 	libarena_host_set_lock_timeout(250 * 1000 * 1000);
@@ -88,9 +88,9 @@ static int t_lock_timeout_reported(__u64 flags)
 	ASSERT_EQ(test_b1.stats.lock_timeouts, 1);
 	ASSERT_EQ(test_b1.stats.deferred_frees, 1);
 	ASSERT_EQ(test_b1.stats.rejected[BUDDY_REJECT_LOCK], 0);
-	ASSERT_NE(p = __buddy_alloc(&test_b1, 64), 0);	/* drains the queue */
+	ASSERT_NE(p = buddy_alloc_addr(&test_b1, 64), 0);	/* drains the queue */
 	ASSERT_EQ(test_b1.deferred, 0);
-	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_OK(buddy_free_addr(&test_b1, p));
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;

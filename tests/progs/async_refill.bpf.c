@@ -21,7 +21,7 @@ static __always_inline void hold_until_dry(struct async_state __arena *st)
 	for (i = opaque(0); i < ASYNC_SLOTS && can_loop; i++) {
 		if (st->held[i])
 			continue;
-		p = __arena_malloc(ASYNC_BLOCK);
+		p = arena_malloc_addr(ASYNC_BLOCK);
 		if (!p) {
 			st->nulls++;
 			return;
@@ -38,7 +38,7 @@ static __always_inline void free_all(struct async_state __arena *st)
 	for (i = opaque(0); i < ASYNC_SLOTS && can_loop; i++) {
 		if (!st->held[i])
 			continue;
-		if (__arena_free(st->held[i]))
+		if (arena_free_addr(st->held[i]))
 			st->free_errors++;
 		st->held[i] = 0;
 		st->nr_held--;

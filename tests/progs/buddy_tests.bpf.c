@@ -72,7 +72,7 @@ int fill_default(void *ctx)
 	int i, n = 0;
 
 	for (i = 0; i < 100; i++)
-		n += __arena_malloc(64) != 0;
+		n += arena_malloc_addr(64) != 0;
 	return n;
 }
 

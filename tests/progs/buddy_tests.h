@@ -128,7 +128,7 @@ static __always_inline int pattern_verify(__u64 addr, __u64 size, __u64 seed)
  * chunk past its metadata, usable size >= requested. */
 static __always_inline int check_block(buddy_t *b, __u64 addr, __u64 size)
 {
-	__u64 usable = __buddy_usable_size(b, addr);
+	__u64 usable = buddy_usable_size_addr(b, addr);
 
 	ASSERT_NE(addr, 0);
 	ASSERT_EQ(addr & 15, 0);
@@ -150,15 +150,15 @@ static __always_inline int t_init_destroy_repeat(__u64 flags)
 	for (i = 0; i < 10; i++) {
 		ASSERT_OK(buddy_init_flags(&test_b1, flags));
 		ASSERT_EQ(buddy_init_flags(&test_b1, flags), -EBUSY);
-		p = __buddy_alloc_sleepable(&test_b1, 100 + i);
+		p = buddy_alloc_addr_sleepable(&test_b1, 100 + i);
 		CHECK_OK(check_block(&test_b1, p, 100 + i));
-		ASSERT_OK(__buddy_free(&test_b1, p));
+		ASSERT_OK(buddy_free_addr(&test_b1, p));
 		ASSERT_OK(buddy_check(&test_b1));
 		ASSERT_OK(buddy_destroy(&test_b1));
 		ASSERT_OK(buddy_destroy(&test_b1));	/* idempotent */
 	}
 	ASSERT_EQ(buddy_init_flags(&test_b1, 1ull << 40), -EINVAL);
-	ASSERT_EQ(__buddy_alloc_sleepable(&test_b1, 16), 0);
+	ASSERT_EQ(buddy_alloc_addr_sleepable(&test_b1, 16), 0);
 	return 0;
 }
 
@@ -171,9 +171,9 @@ static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 	base = libarena_space.populated_chunks;
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	for (i = 0; i < 4; i++)
-		ASSERT_NE(__buddy_alloc_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
+		ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
 	for (i = 0; i < 64; i++)
-		ASSERT_NE(__buddy_alloc_sleepable(&test_b1, 16 << (i % 12)), 0);
+		ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, 16 << (i % 12)), 0);
 	ASSERT_GE(test_b1.stats.chunks, 4);
 	ASSERT_EQ(libarena_space.populated_chunks, base + test_b1.stats.chunks);
 	ASSERT_OK(buddy_destroy(&test_b1));
@@ -181,7 +181,7 @@ static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 	ASSERT_EQ(test_b1.stats.chunks, 0);
 	/* The instance is reusable and the window slices too. */
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	ASSERT_NE(__buddy_alloc_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;
@@ -208,7 +208,7 @@ static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 	for (round = 0; round < 3; round++) {
 		for (i = opaque(0); i < NR_ROUND_SIZES && can_loop; i++) {
 			test_sizes[i] = round_size(i);
-			p = __arena_malloc(test_sizes[i]);
+			p = arena_malloc_addr(test_sizes[i]);
 			CHECK_OK(check_block(&buddy, p, test_sizes[i]));
 			*(__u8 __arena *)arena_ptr(p) = i;
 			*(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1) = i;
@@ -220,7 +220,7 @@ static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 			p = test_ptrs[i];
 			ASSERT_EQ(*(__u8 __arena *)arena_ptr(p),
 				  *(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1));
-			ASSERT_OK(__arena_free(p));
+			ASSERT_OK(arena_free_addr(p));
 		}
 		ASSERT_EQ(settled_bytes(&buddy), 0);
 		ASSERT_OK(buddy_check(&buddy));
@@ -238,7 +238,7 @@ static __always_inline int t_live_patterns_scrambled(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
 		test_sizes[i] = rand_between(3, 16384);
-		p = __arena_malloc(test_sizes[i]);
+		p = arena_malloc_addr(test_sizes[i]);
 		CHECK_OK(check_block(&buddy, p, test_sizes[i]));
 		pattern_fill(p, test_sizes[i], p >> 4);
 		test_ptrs[i] = p;
@@ -250,7 +250,7 @@ static __always_inline int t_live_patterns_scrambled(__u64 flags)
 	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
 		p = test_ptrs[i];
 		CHECK_OK(pattern_verify(p, test_sizes[i], p >> 4));
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(i, NR_LIVE);
 	ASSERT_EQ(settled_bytes(&buddy), 0);
@@ -267,14 +267,14 @@ static __always_inline int t_blocks_aligned_and_inside(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 200 && can_loop; i++) {
 		size = rand_between(1, i < 100 ? 4096 : BUDDY_MAX_SIZE);
-		p = __arena_malloc(size);
+		p = arena_malloc_addr(size);
 		CHECK_OK(check_block(&buddy, p, size));
-		ASSERT_EQ(__arena_usable_size(p), class_size(alloc_class(size)));
+		ASSERT_EQ(arena_usable_size_addr(p), class_size(alloc_class(size)));
 		test_ptrs[i] = p;
 	}
 	ASSERT_EQ(i, 200);
 	for (i = opaque(0); i < 200 && can_loop; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	return 0;
 }
 
@@ -282,7 +282,7 @@ static __always_inline int t_free_null_is_noop(__u64 flags)
 {
 	ASSERT_OK(test_begin(flags));
 	ASSERT_NOT_NULL(arena_malloc(16));
-	ASSERT_OK(__arena_free(0));
+	ASSERT_OK(arena_free_addr(0));
 	ASSERT_OK(buddy_free(&buddy, NULL));
 	ASSERT_EQ(total_frees(&buddy), 0);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 0);
@@ -295,11 +295,11 @@ static __always_inline int alloc_all_free_all(buddy_t *b)
 	__u32 i;
 
 	for (i = opaque(0); i < 256 && can_loop; i++) {
-		test_ptrs[i] = __buddy_alloc_sleepable(b, 16 << (i % 10));
+		test_ptrs[i] = buddy_alloc_addr_sleepable(b, 16 << (i % 10));
 		ASSERT_NE(test_ptrs[i], 0);
 	}
 	for (i = opaque(0); i < 256 && can_loop; i++)
-		ASSERT_OK(__buddy_free(b, test_ptrs[i]));
+		ASSERT_OK(buddy_free_addr(b, test_ptrs[i]));
 	ASSERT_EQ(i, 256);
 	ASSERT_OK(buddy_check(b));
 	return 0;
@@ -310,15 +310,15 @@ static __always_inline int t_double_free_rejected(__u64 flags)
 	__u64 p, q;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(64);
-	q = __arena_malloc(64);
-	ASSERT_OK(__arena_free(p));
-	ASSERT_EQ(__arena_free(p), -EALREADY);
+	p = arena_malloc_addr(64);
+	q = arena_malloc_addr(64);
+	ASSERT_OK(arena_free_addr(p));
+	ASSERT_EQ(arena_free_addr(p), -EALREADY);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
 	ASSERT_EQ(total_frees(&buddy), 1);
 	/* A double free of a block merged into a bigger free block. */
-	ASSERT_OK(__arena_free(q));
-	ASSERT_EQ(__arena_free(q), -EALREADY);
+	ASSERT_OK(arena_free_addr(q));
+	ASSERT_EQ(arena_free_addr(q), -EALREADY);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 2);
 	ASSERT_OK(buddy_check(&buddy));
 	CHECK_OK(alloc_all_free_all(&buddy));
@@ -330,12 +330,12 @@ static __always_inline int t_misaligned_free_rejected(__u64 flags)
 	__u64 p;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(256);
-	ASSERT_EQ(__arena_free(p + 8), -EINVAL);
-	ASSERT_EQ(__arena_free(p + 1), -EINVAL);
+	p = arena_malloc_addr(256);
+	ASSERT_EQ(arena_free_addr(p + 8), -EINVAL);
+	ASSERT_EQ(arena_free_addr(p + 1), -EINVAL);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_MISALIGNED], 2);
-	ASSERT_EQ(__arena_usable_size(p), 256);
-	ASSERT_OK(__arena_free(p));
+	ASSERT_EQ(arena_usable_size_addr(p), 256);
+	ASSERT_OK(arena_free_addr(p));
 	CHECK_OK(alloc_all_free_all(&buddy));
 	return 0;
 }
@@ -345,15 +345,15 @@ static __always_inline int t_interior_free_rejected(__u64 flags)
 	__u64 p;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(4096);
-	ASSERT_EQ(__arena_free(p + 16), -EADDRNOTAVAIL);
-	ASSERT_EQ(__arena_free(p + 2048), -EADDRNOTAVAIL);
-	ASSERT_EQ(__arena_free(p + 4080), -EADDRNOTAVAIL);
+	p = arena_malloc_addr(4096);
+	ASSERT_EQ(arena_free_addr(p + 16), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_free_addr(p + 2048), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_free_addr(p + 4080), -EADDRNOTAVAIL);
 	/* The chunk's own metadata is not a block either. */
-	ASSERT_EQ(__arena_free(chunk_of(p)), -EADDRNOTAVAIL);
-	ASSERT_EQ(__arena_free(chunk_of(p) + CHUNK_HDR_OFF), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_free_addr(chunk_of(p)), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_free_addr(chunk_of(p) + CHUNK_HDR_OFF), -EADDRNOTAVAIL);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_INTERIOR], 5);
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	CHECK_OK(alloc_all_free_all(&buddy));
 	return 0;
 }
@@ -364,15 +364,15 @@ static __always_inline int t_outside_free_rejected(__u64 flags)
 	__u64 p;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(32);
-	ASSERT_EQ(__arena_free(s->base - 4096), -EFAULT);
-	ASSERT_EQ(__arena_free(0xdead0), -EFAULT);
-	ASSERT_EQ(__arena_free(~0ull & ~15ull), -EFAULT);
+	p = arena_malloc_addr(32);
+	ASSERT_EQ(arena_free_addr(s->base - 4096), -EFAULT);
+	ASSERT_EQ(arena_free_addr(0xdead0), -EFAULT);
+	ASSERT_EQ(arena_free_addr(~0ull & ~15ull), -EFAULT);
 	/* The last slice of the window is reserved but not populated. */
-	ASSERT_EQ(__arena_free(s->base + ((__u64)(s->nr_slices - 1) << CHUNK_SHIFT) +
+	ASSERT_EQ(arena_free_addr(s->base + ((__u64)(s->nr_slices - 1) << CHUNK_SHIFT) +
 			       CHUNK_META_SIZE), -EFAULT);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 4);
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	CHECK_OK(alloc_all_free_all(&buddy));
 	return 0;
 }
@@ -384,14 +384,14 @@ static __always_inline int t_foreign_free_rejected(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init(&test_b2));
-	p = __buddy_alloc_sleepable(&test_b1, 128);
+	p = buddy_alloc_addr_sleepable(&test_b1, 128);
 	ASSERT_NE(p, 0);
-	ASSERT_EQ(__buddy_free(&test_b2, p), -EXDEV);
-	ASSERT_EQ(__arena_free(p), -EXDEV);
+	ASSERT_EQ(buddy_free_addr(&test_b2, p), -EXDEV);
+	ASSERT_EQ(arena_free_addr(p), -EXDEV);
 	ASSERT_EQ(test_b2.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
-	ASSERT_EQ(__buddy_usable_size(&test_b1, p), 128);
-	ASSERT_OK(__buddy_free(&test_b1, p));
+	ASSERT_EQ(buddy_usable_size_addr(&test_b1, p), 128);
+	ASSERT_OK(buddy_free_addr(&test_b1, p));
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_check(&test_b2));
 	ASSERT_OK(buddy_destroy(&test_b1));
@@ -422,11 +422,11 @@ static __always_inline int t_calloc_zeroes(__u64 flags)
 	__u64 p, i;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(4096);
+	p = arena_malloc_addr(4096);
 	pattern_fill(p, 4096, 7);
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	/* The same block comes back (first fit), dirty: calloc must clear. */
-	ASSERT_EQ(__arena_calloc(64, 64), p);
+	ASSERT_EQ(arena_calloc_addr(64, 64), p);
 	w = arena_ptr(p);
 	for (i = opaque(0); i < 4096 / 8 && can_loop; i++)
 		if (w[i])
@@ -440,25 +440,25 @@ static __always_inline int t_realloc_preserves(__u64 flags)
 	__u64 p, q, in_use;
 
 	ASSERT_OK(test_begin(flags));
-	ASSERT_NOT_NULL(p = __arena_realloc(0, 24));
+	ASSERT_NOT_NULL(p = arena_realloc_addr(0, 24));
 	pattern_fill(p, 24, 3);
-	q = __arena_realloc(p, 30);	/* same 32 B block */
+	q = arena_realloc_addr(p, 30);	/* same 32 B block */
 	ASSERT_EQ(q, p);
-	ASSERT_NOT_NULL(q = __arena_realloc(p, 1000));
+	ASSERT_NOT_NULL(q = arena_realloc_addr(p, 1000));
 	CHECK_OK(pattern_verify(q, 24, 3));
-	ASSERT_EQ(__arena_usable_size(p), 0);	/* old block freed */
+	ASSERT_EQ(arena_usable_size_addr(p), 0);	/* old block freed */
 	pattern_fill(q, 1000, 4);
-	ASSERT_NOT_NULL(p = __arena_realloc(q, 100 << 10));
+	ASSERT_NOT_NULL(p = arena_realloc_addr(q, 100 << 10));
 	CHECK_OK(pattern_verify(p, 1000, 4));
-	ASSERT_NOT_NULL(q = __arena_realloc(p, 10));
+	ASSERT_NOT_NULL(q = arena_realloc_addr(p, 10));
 	CHECK_OK(pattern_verify(q, 8, 4));
-	ASSERT_EQ(__arena_usable_size(q), 16);
+	ASSERT_EQ(arena_usable_size_addr(q), 16);
 	/* Failure leaves the block alone. */
-	ASSERT_EQ(__arena_realloc(q, BUDDY_MAX_SIZE + 1), 0);
+	ASSERT_EQ(arena_realloc_addr(q, BUDDY_MAX_SIZE + 1), 0);
 	CHECK_OK(pattern_verify(q, 8, 4));
 	in_use = settled_bytes(&buddy);
 	ASSERT_EQ(in_use, 16);
-	ASSERT_EQ(__arena_realloc(q, 0), 0);
+	ASSERT_EQ(arena_realloc_addr(q, 0), 0);
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	return 0;
 }
@@ -471,20 +471,20 @@ static __always_inline int t_aligned_alloc(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	for (i = 0; i < BUDDY_NR_ORDERS; i++) {
 		align = BUDDY_MIN_SIZE << i;
-		p = __arena_aligned_alloc(align, 24);
+		p = arena_aligned_alloc_addr(align, 24);
 		ASSERT_NE(p, 0);
 		ASSERT_EQ(p & (align - 1), 0);
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 		/* A size of a slab class (3 * align): still aligned. */
-		p = __arena_aligned_alloc(align, align < BUDDY_MAX_SIZE / 2 ? 3 * align : 24);
+		p = arena_aligned_alloc_addr(align, align < BUDDY_MAX_SIZE / 2 ? 3 * align : 24);
 		ASSERT_NE(p, 0);
 		ASSERT_EQ(p & (align - 1), 0);
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 	}
-	ASSERT_EQ(__arena_aligned_alloc(3, 24), 0);
-	ASSERT_EQ(__arena_aligned_alloc(0, 24), 0);
-	ASSERT_EQ(__arena_aligned_alloc(BUDDY_MAX_SIZE * 2, 24), 0);
-	ASSERT_NE(p = __arena_aligned_alloc(8, 24), 0);	/* small align is fine */
+	ASSERT_EQ(arena_aligned_alloc_addr(3, 24), 0);
+	ASSERT_EQ(arena_aligned_alloc_addr(0, 24), 0);
+	ASSERT_EQ(arena_aligned_alloc_addr(BUDDY_MAX_SIZE * 2, 24), 0);
+	ASSERT_NE(p = arena_aligned_alloc_addr(8, 24), 0);	/* small align is fine */
 	ASSERT_EQ(p & 15, 0);
 	return 0;
 }
@@ -494,12 +494,12 @@ static __always_inline int t_usable_size(__u64 flags)
 	__u64 p;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(17);
-	ASSERT_EQ(__arena_usable_size(p), 32);
-	ASSERT_EQ(__arena_usable_size(p + 16), 0);
-	ASSERT_EQ(__arena_usable_size(0), 0);
-	ASSERT_OK(__arena_free(p));
-	ASSERT_EQ(__arena_usable_size(p), 0);
+	p = arena_malloc_addr(17);
+	ASSERT_EQ(arena_usable_size_addr(p), 32);
+	ASSERT_EQ(arena_usable_size_addr(p + 16), 0);
+	ASSERT_EQ(arena_usable_size_addr(0), 0);
+	ASSERT_OK(arena_free_addr(p));
+	ASSERT_EQ(arena_usable_size_addr(p), 0);
 	ASSERT_EQ(arena_usable_size(arena_malloc(BUDDY_MAX_SIZE)), BUDDY_MAX_SIZE);
 	return 0;
 }
@@ -513,8 +513,8 @@ static __always_inline int t_stats_exact(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 100 && can_loop; i++) {
 		test_sizes[i] = rand_between(1, 9000);
-		test_ptrs[i] = __arena_malloc(test_sizes[i]);
-		usable = __arena_usable_size(test_ptrs[i]);
+		test_ptrs[i] = arena_malloc_addr(test_sizes[i]);
+		usable = arena_usable_size_addr(test_ptrs[i]);
 		if (class_is_block(alloc_class(test_sizes[i])))
 			sum += usable;
 	}
@@ -523,7 +523,7 @@ static __always_inline int t_stats_exact(__u64 flags)
 	ASSERT_EQ(buddy.stats.bytes_in_use, sum);
 	ASSERT_EQ(buddy.stats.peak_bytes, sum);
 	for (i = opaque(0); i < 40 && can_loop; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	ASSERT_EQ(buddy.stats.frees, 40);
 	ASSERT_EQ(buddy.stats.peak_bytes, sum);
 	ASSERT_LE(buddy.stats.bytes_in_use, sum);
@@ -544,11 +544,11 @@ static __always_inline int t_empty_chunks_returned(__u64 flags)
 	/* Metadata fills the lower half: one 512 KiB block per chunk, and
 	 * the third and later ones find no block and grow a chunk. */
 	for (i = 0; i < 6; i++)
-		ASSERT_NE(test_ptrs[i] = __arena_malloc(BUDDY_MAX_SIZE), 0);
+		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(BUDDY_MAX_SIZE), 0);
 	ASSERT_EQ(buddy.stats.chunks, 6);
 	ASSERT_EQ(libarena_space.populated_chunks, base + 6);
 	for (i = 0; i < 6; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	/* With caches, this CPU keeps one 512 KiB block: shrink trims it. */
 	ASSERT_GE(buddy_shrink(&buddy), 0);
 	ASSERT_EQ(buddy.stats.chunks, 1);
@@ -556,8 +556,8 @@ static __always_inline int t_empty_chunks_returned(__u64 flags)
 	ASSERT_EQ(libarena_space.populated_chunks, base + 1);
 	/* Returned slices are reused: no new window space is consumed. */
 	i = libarena_space.bump;
-	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
-	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(arena_malloc_addr(BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(arena_malloc_addr(BUDDY_MAX_SIZE), 0);
 	ASSERT_EQ(libarena_space.bump, i);
 	return 0;
 }
@@ -571,17 +571,17 @@ static __always_inline int t_coalescing_restores_large_blocks(__u64 flags)
 	/* No low watermark: nothing asks for a second chunk. */
 	ASSERT_OK(buddy_set_reserve(&buddy, 0, BUDDY_DEFAULT_RESERVE_HIGH));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
-		ASSERT_NE(test_ptrs[i] = __arena_malloc(16 << (i % 6)), 0);
+		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(16 << (i % 6)), 0);
 	ASSERT_EQ(i, TEST_MAX_PTRS);
 	ASSERT_EQ(buddy.stats.chunks, 1);
 	shuffle_ptrs(TEST_MAX_PTRS);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
 	/* Fully merged: the chunk again holds its 512 KiB block. */
 	populated = buddy.stats.chunks_populated;
-	ASSERT_NE(__arena_malloc(BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(arena_malloc_addr(BUDDY_MAX_SIZE), 0);
 	ASSERT_EQ(buddy.stats.chunks_populated, populated);
 	return 0;
 }
@@ -595,9 +595,9 @@ static __always_inline int t_instances_independent(__u64 flags)
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init_flags(&test_b2, BUDDY_NO_PCPU_CACHE));
 	for (i = opaque(0); i < 50 && can_loop; i++) {
-		p1 = __buddy_alloc_sleepable(&test_b1, 64);
-		p2 = __buddy_alloc_sleepable(&test_b2, 64);
-		p3 = __arena_malloc(64);
+		p1 = buddy_alloc_addr_sleepable(&test_b1, 64);
+		p2 = buddy_alloc_addr_sleepable(&test_b2, 64);
+		p3 = arena_malloc_addr(64);
 		ASSERT_NE(p1 && p2 && p3, 0);
 		ASSERT_NE(chunk_of(p1), chunk_of(p2));
 		ASSERT_NE(chunk_of(p2), chunk_of(p3));
@@ -623,8 +623,8 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	p = __buddy_alloc_sleepable(&test_b1, 256);
-	ASSERT_NE(__buddy_alloc_sleepable(&test_b1, 64), 0);
+	p = buddy_alloc_addr_sleepable(&test_b1, 256);
+	ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, 64), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	chunk = chunk_of(p);
 	item = item_of(p);
@@ -663,7 +663,7 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
-		p = __arena_malloc(64 << 10);
+		p = arena_malloc_addr(64 << 10);
 		if (!p)
 			break;
 		test_ptrs[n++] = p;
@@ -674,10 +674,10 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 	ASSERT_EQ(libarena_space.populated_chunks, libarena_space.nr_slices);
 	ASSERT_OK(buddy_check(&buddy));
 	for (i = opaque(0); i < n && i < TEST_MAX_PTRS && can_loop; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
-		p = __arena_malloc(64 << 10);
+		p = arena_malloc_addr(64 << 10);
 		if (!p)
 			break;
 		again++;

@@ -23,15 +23,15 @@
 		return (call) != 0;					\
 	}
 
-BUDGET_PROG("tc", alloc, __buddy_alloc(&buddy, 64))
-BUDGET_PROG("tc", free, __buddy_free(&buddy, 0))
-BUDGET_PROG("tc", usable_size, __buddy_usable_size(&buddy, 0))
+BUDGET_PROG("tc", alloc, buddy_alloc_addr(&buddy, 64))
+BUDGET_PROG("tc", free, buddy_free_addr(&buddy, 0))
+BUDGET_PROG("tc", usable_size, buddy_usable_size_addr(&buddy, 0))
 BUDGET_PROG("tc", trim, buddy_trim(&buddy))
 BUDGET_PROG("tc", set_reserve, buddy_set_reserve(&buddy, 1 << 20, 4 << 20))
 BUDGET_PROG("tc", set_cache_budget, buddy_set_cache_budget(&buddy, 1 << 18))
 BUDGET_PROG("tc", check, buddy_check(&buddy))
-BUDGET_PROG("syscall", alloc_sleepable, __buddy_alloc_sleepable(&buddy, 64))
-BUDGET_PROG("syscall", free_sleepable, __buddy_free_sleepable(&buddy, 0))
+BUDGET_PROG("syscall", alloc_sleepable, buddy_alloc_addr_sleepable(&buddy, 64))
+BUDGET_PROG("syscall", free_sleepable, buddy_free_addr_sleepable(&buddy, 0))
 BUDGET_PROG("syscall", init, buddy_init_flags(&buddy, 0))
 BUDGET_PROG("syscall", destroy, buddy_destroy(&buddy))
 BUDGET_PROG("syscall", reset, buddy_reset(&buddy))

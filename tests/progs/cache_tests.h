@@ -27,14 +27,14 @@ static __always_inline int t_cache_hits_steady_state(__u64 flags)
 	__u32 i;
 
 	ASSERT_OK(test_begin(flags));
-	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm up */
+	ASSERT_OK(arena_free_addr(arena_malloc_addr(64)));	/* warm up */
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	locks = buddy.stats.lock_acquisitions;
 	for (i = opaque(0); i < 1000 && can_loop; i++) {
-		p = __arena_malloc(64);
+		p = arena_malloc_addr(64);
 		ASSERT_NE(p, 0);
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(i, 1000);
 	ASSERT_GE(pc->stats.alloc_hits, 1000);
@@ -55,22 +55,22 @@ static __always_inline int t_cache_batches_hysteresis(__u64 flags)
 	cap = buddy.class_cap[size_class(64)];
 	ASSERT_EQ(cap, PCPU_SLOTS);
 	for (i = opaque(0); i < n && can_loop; i++)
-		ASSERT_NE(test_ptrs[i] = __arena_malloc(64), 0);
+		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(64), 0);
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	/* 200 blocks in batches of cap/2 (the first block of each refill is
 	 * handed out, the rest cached). */
 	ASSERT_LE(pc->stats.refills, n / (cap / 2) + 1);
 	for (i = opaque(0); i < n && can_loop; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	ASSERT_LE(class_count(pc, size_class(64)), cap);
 	ASSERT_GE(pc->stats.flushes, 1);
 	/* At the boundary: free/alloc pairs move no batch. */
 	refills = pc->stats.refills;
 	flushes = pc->stats.flushes;
 	for (i = opaque(0); i < 500 && can_loop; i++) {
-		test_ptrs[0] = __arena_malloc(64);
-		ASSERT_OK(__arena_free(test_ptrs[0]));
+		test_ptrs[0] = arena_malloc_addr(64);
+		ASSERT_OK(arena_free_addr(test_ptrs[0]));
 	}
 	ASSERT_EQ(pc->stats.refills, refills);
 	ASSERT_EQ(pc->stats.flushes, flushes);
@@ -88,9 +88,9 @@ static __always_inline int t_cache_budget_respected(__u64 flags)
 	ASSERT_OK(buddy_set_cache_budget(&buddy, budget));
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
 		for (i = opaque(0); i < 300 && can_loop; i++)
-			ASSERT_NE(test_ptrs[i] = __arena_malloc(class_size(cls)), 0);
+			ASSERT_NE(test_ptrs[i] = arena_malloc_addr(class_size(cls)), 0);
 		for (i = opaque(0); i < 300 && can_loop; i++)
-			ASSERT_OK(__arena_free(test_ptrs[i]));
+			ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	}
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
@@ -112,9 +112,9 @@ static __always_inline int t_cache_trim_returns_all(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 600 && can_loop; i++)
-		ASSERT_NE(test_ptrs[i] = __arena_malloc(16 << (i % 8)), 0);
+		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(16 << (i % 8)), 0);
 	for (i = opaque(0); i < 600 && can_loop; i++)
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	n = buddy_trim(&buddy);
@@ -136,18 +136,18 @@ static __always_inline int t_cache_double_free_detected(__u64 flags)
 	__u64 p, q1, q2;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(64);
+	p = arena_malloc_addr(64);
 	ASSERT_NE(p, 0);
-	ASSERT_OK(__arena_free(p));
-	ASSERT_EQ(__arena_free(p), -EALREADY);
+	ASSERT_OK(arena_free_addr(p));
+	ASSERT_EQ(arena_free_addr(p), -EALREADY);
 	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
-	ASSERT_EQ(__arena_usable_size(p), 0);
-	q1 = __arena_malloc(64);
-	q2 = __arena_malloc(64);
+	ASSERT_EQ(arena_usable_size_addr(p), 0);
+	q1 = arena_malloc_addr(64);
+	q2 = arena_malloc_addr(64);
 	ASSERT_EQ(q1, p);	/* LIFO: the block comes back once */
 	ASSERT_NE(q2, p);
-	ASSERT_OK(__arena_free(q1));
-	ASSERT_OK(__arena_free(q2));
+	ASSERT_OK(arena_free_addr(q1));
+	ASSERT_OK(arena_free_addr(q2));
 	return 0;
 }
 
@@ -166,29 +166,29 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	/* The 512 KiB class caches one block: r fills it, so p and q will
 	 * need the lock. */
 	ASSERT_EQ(buddy.class_cap[alloc_class(BUDDY_MAX_SIZE)], 1);
-	p = __arena_malloc(BUDDY_MAX_SIZE);
-	q = __arena_malloc(BUDDY_MAX_SIZE);
-	r = __arena_malloc(BUDDY_MAX_SIZE);
+	p = arena_malloc_addr(BUDDY_MAX_SIZE);
+	q = arena_malloc_addr(BUDDY_MAX_SIZE);
+	r = arena_malloc_addr(BUDDY_MAX_SIZE);
 	ASSERT_NE(p && q && r, 0);
-	ASSERT_OK(__arena_free(r));
-	ASSERT_OK(__arena_free(__arena_malloc(64)));	/* warm the 64 B class */
+	ASSERT_OK(arena_free_addr(r));
+	ASSERT_OK(arena_free_addr(arena_malloc_addr(64)));	/* warm the 64 B class */
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 
 	ASSERT_OK(platform_lock(&buddy.lock));
-	ASSERT_EQ(__arena_malloc(4 * PCPU_MAX_SIZE), 0);
+	ASSERT_EQ(arena_malloc_addr(4 * PCPU_MAX_SIZE), 0);
 	ASSERT_GE(pc->stats.nested, 1);
-	ASSERT_OK(__arena_free(p));		/* deferred, not lost */
+	ASSERT_OK(arena_free_addr(p));		/* deferred, not lost */
 	ASSERT_EQ(buddy.stats.deferred_frees, 1);
-	ASSERT_EQ(__arena_usable_size(p), 0);
-	ASSERT_EQ(__arena_free(p), -EALREADY);	/* still a double free */
-	small = __arena_malloc(64);		/* the cache does not need the lock */
+	ASSERT_EQ(arena_usable_size_addr(p), 0);
+	ASSERT_EQ(arena_free_addr(p), -EALREADY);	/* still a double free */
+	small = arena_malloc_addr(64);		/* the cache does not need the lock */
 	ASSERT_NE(small, 0);
 	platform_unlock(&buddy.lock);
 
-	ASSERT_OK(__arena_free(q));		/* takes the lock, drains the queue */
+	ASSERT_OK(arena_free_addr(q));		/* takes the lock, drains the queue */
 	ASSERT_EQ(buddy.deferred, 0);
-	ASSERT_OK(__arena_free(small));
+	ASSERT_OK(arena_free_addr(small));
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	return 0;
 }

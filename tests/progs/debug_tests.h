@@ -42,11 +42,11 @@ static __always_inline int t_debug_overflow_one_past_end(void)
 	int i;
 
 	for (i = 0; i < 6; i++) {
-		p = __arena_malloc(sizes[i]);
+		p = arena_malloc_addr(sizes[i]);
 		ASSERT_NE(p, 0);
 		poke(p, sizes[i], 0x41);
 		before = libarena_nr_reports;
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 		CHECK_OK(expect_report(before, REPORT_OVERFLOW, p, sizes[i], sizes[i], 0x41));
 	}
 	return 0;
@@ -54,28 +54,28 @@ static __always_inline int t_debug_overflow_one_past_end(void)
 
 static __always_inline int t_debug_overflow_far(void)
 {
-	__u64 p = __arena_malloc(24), before;
+	__u64 p = arena_malloc_addr(24), before;
 
 	ASSERT_NE(p, 0);
 	poke(p, 24 + 20, 0x42);		/* far, still inside the block */
 	before = libarena_nr_reports;
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	return expect_report(before, REPORT_OVERFLOW, p, 24, 44, 0x42);
 }
 
 static __always_inline int t_debug_underflow(void)
 {
-	__u64 p = __arena_malloc(40), q = __arena_malloc(40), before;
+	__u64 p = arena_malloc_addr(40), q = arena_malloc_addr(40), before;
 
 	ASSERT_NE(p && q, 0);
 	poke(p, -1, 0x43);
 	before = libarena_nr_reports;
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	CHECK_OK(expect_report(before, REPORT_UNDERFLOW, p, 40, -1, 0x43));
 	/* arena_check() finds it without freeing. */
 	poke(q, -2, 0x44);
 	before = libarena_nr_reports;
-	ASSERT_EQ(__arena_check(q), -EUCLEAN);
+	ASSERT_EQ(arena_check_addr(q), -EUCLEAN);
 	CHECK_OK(expect_report(before, REPORT_UNDERFLOW, q, 40, -2, 0x44));
 	return 0;
 }
@@ -87,9 +87,9 @@ static __always_inline int t_debug_use_after_free(void)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		p = __arena_malloc(sizes[i]);
+		p = arena_malloc_addr(sizes[i]);
 		ASSERT_NE(p, 0);
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 		poke(p, sizes[i] / 2, 0x45);	/* write after free */
 		before = libarena_nr_reports;
 		ASSERT_GE(arena_debug_flush(), 1);	/* leaving quarantine */
@@ -101,24 +101,24 @@ static __always_inline int t_debug_use_after_free(void)
 
 static __always_inline int t_debug_double_free(void)
 {
-	__u64 p = __arena_malloc(32), before;
+	__u64 p = arena_malloc_addr(32), before;
 
 	ASSERT_NE(p, 0);
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	before = libarena_nr_reports;
-	ASSERT_EQ(__arena_free(p), -EALREADY);
+	ASSERT_EQ(arena_free_addr(p), -EALREADY);
 	return expect_report(before, REPORT_DOUBLE_FREE, p, 32, 0, 0);
 }
 
 static __always_inline int t_debug_interior_free(void)
 {
-	__u64 p = __arena_malloc(64), before;
+	__u64 p = arena_malloc_addr(64), before;
 
 	ASSERT_NE(p, 0);
 	before = libarena_nr_reports;
-	ASSERT_NE(__arena_free(p + 16), 0);
+	ASSERT_NE(arena_free_addr(p + 16), 0);
 	CHECK_OK(expect_report(before, REPORT_INVALID_FREE, p + 16, 0, 0, 0));
-	ASSERT_OK(__arena_check(p));	/* the block itself is untouched */
+	ASSERT_OK(arena_check_addr(p));	/* the block itself is untouched */
 	return 0;
 }
 
@@ -135,14 +135,14 @@ static __always_inline int t_debug_struct_last_byte(void)
 	ASSERT_NOT_NULL(o);
 	o->name[past] = 0x46;		/* one byte past the struct */
 	before = libarena_nr_reports;
-	ASSERT_OK(__arena_free(arena_addr(o)));
+	ASSERT_OK(arena_free_addr(arena_addr(o)));
 	return expect_report(before, REPORT_OVERFLOW, arena_addr(o), 13, 13, 0x46);
 }
 
 /* The shadow map: what the __asan_* checks (and a compiler) see. */
 static __always_inline int t_debug_shadow_checks(void)
 {
-	__u64 p = __arena_malloc(20), before;
+	__u64 p = arena_malloc_addr(20), before;
 
 	ASSERT_NE(p, 0);
 	before = libarena_nr_reports;
@@ -151,7 +151,7 @@ static __always_inline int t_debug_shadow_checks(void)
 	ASSERT_EQ(libarena_nr_reports, before);
 	ASSERT_EQ(__asan_store1(p + 20), -EFAULT);
 	CHECK_OK(expect_report(before, REPORT_BAD_ACCESS, p + 20, 0, 0, 4));
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	before = libarena_nr_reports;
 	ASSERT_EQ(__asan_load1(p), -EFAULT);
 	return expect_report(before, REPORT_USE_AFTER_FREE, p, 0, 0, SHADOW_FREED);
@@ -165,17 +165,17 @@ static __always_inline int t_debug_clean_workload(void)
 
 	for (i = opaque(0); i < 500 && can_loop; i++) {
 		size = 1 + test_rand() % 3000;
-		p = __arena_malloc(size);
+		p = arena_malloc_addr(size);
 		ASSERT_NE(p, 0);
 		poke(p, 0, 1);
 		poke(p, size - 1, 2);
-		ASSERT_OK(__arena_check(p));
+		ASSERT_OK(arena_check_addr(p));
 		if (i % 3 == 0) {
-			q = __arena_realloc(p, size * 2);
+			q = arena_realloc_addr(p, size * 2);
 			ASSERT_NE(q, 0);
 			p = q;
 		}
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(i, 500);
 	arena_debug_flush();
@@ -231,7 +231,7 @@ static __always_inline int t_debug_quarantine_destroy_reuse(void)
 /* The ASan runtime names of <libarena/asan.h> on a live block. */
 static __always_inline int t_debug_asan_names(void)
 {
-	__u64 p = __arena_malloc(64), before;
+	__u64 p = arena_malloc_addr(64), before;
 
 	ASSERT_NE(p, 0);
 	asan_violated = 0;
@@ -251,7 +251,7 @@ static __always_inline int t_debug_asan_names(void)
 	ASSERT_OK(__asan_load8(p + 8));
 	ASSERT_EQ(asan_violated, 0);
 	ASSERT_EQ(asan_shadow_value(0), -EFAULT);	/* not heap */
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	return 0;
 }
 

@@ -36,7 +36,7 @@ static __always_inline void ring_step(struct nested_side __arena *s, __u64 tag)
 		s->ring[slot] = 0;
 	}
 	size = 16 << (s->seq % 5);	/* 16 B .. 256 B: cached classes */
-	p = __arena_malloc(size);
+	p = arena_malloc_addr(size);
 	s->seq++;
 	if (!p) {
 		s->nulls++;

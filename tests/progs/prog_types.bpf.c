@@ -50,10 +50,10 @@ static __always_inline int pt_round(void)
 
 	for (i = opaque(0); i < PT_BATCH && can_loop; i++) {
 		size = 16 + bpf_get_prandom_u32() % (PT_MAX_SIZE - 15);
-		addr = __arena_malloc(size);
+		addr = arena_malloc_addr(size);
 		ASSERT_NE(addr, 0);
 		st->allocs++;
-		ASSERT_GE(__arena_usable_size(addr), size);
+		ASSERT_GE(arena_usable_size_addr(addr), size);
 		*word_at(addr) = stamp | i;
 		*word_at(last_word(addr, size)) = stamp | i;
 		st->blk[i] = addr;
@@ -64,7 +64,7 @@ static __always_inline int pt_round(void)
 		addr = st->blk[i];
 		ASSERT_EQ(*word_at(addr), stamp | i);
 		ASSERT_EQ(*word_at(last_word(addr, st->size[i])), stamp | i);
-		ASSERT_EQ(__arena_free(addr), 0);
+		ASSERT_EQ(arena_free_addr(addr), 0);
 	}
 	ASSERT_EQ(i, PT_BATCH);
 	st->rounds++;
@@ -103,7 +103,7 @@ static __always_inline int pt_exhaust(void)
 	st->dry_before = READ_ONCE(buddy.stats.reserve_dry);
 	st->failed_before = READ_ONCE(buddy.stats.failed_allocs);
 	for (i = opaque(0); i < PT_MAX_HOLD && can_loop; i++) {
-		addr = __arena_malloc(PT_BIG);
+		addr = arena_malloc_addr(PT_BIG);
 		if (!addr) {
 			st->dry_nulls++;
 			break;
@@ -132,7 +132,7 @@ static __always_inline int pt_refilled(void)
 	__u64 addr, n = st->held;
 
 	ASSERT_LE(n, PT_MAX_HOLD - 1);
-	addr = __arena_malloc(PT_BIG);
+	addr = arena_malloc_addr(PT_BIG);
 	ASSERT_NE(addr, 0);
 	st->allocs++;
 	*word_at(addr) = big_stamp(n);
@@ -153,7 +153,7 @@ static __always_inline int pt_free_all(void)
 	for (i = opaque(0); i < st->held && i < PT_MAX_HOLD && can_loop; i++) {
 		addr = st->hold[i];
 		ASSERT_EQ(*word_at(addr), big_stamp(i));
-		ASSERT_EQ(__arena_free(addr), 0);
+		ASSERT_EQ(arena_free_addr(addr), 0);
 		st->hold[i] = 0;
 	}
 	ASSERT_EQ(i, st->held);

@@ -36,14 +36,14 @@ __u32 BPF_PROG(pt_undo_cwnd, struct sock *sk)
 SEC("struct_ops")
 void BPF_PROG(pt_cong_avoid, struct sock *sk, __u32 ack, __u32 acked)
 {
-	__u64 addr = __arena_malloc(16 + acked % 4080);
+	__u64 addr = arena_malloc_addr(16 + acked % 4080);
 
 	if (!addr) {
 		__sync_fetch_and_add(&pt_sops_nulls, 1);
 		return;
 	}
 	*(__u64 __arena *)arena_ptr(addr) = ack;
-	__arena_free(addr);
+	arena_free_addr(addr);
 	__sync_fetch_and_add(&pt_sops_allocs, 1);
 }
 

@@ -37,11 +37,11 @@ static __always_inline int fault_op(__u32 j)
 
 	if (p) {
 		CHECK_OK(stamp_check(p, size, stress_stamps[0][j]));
-		err = __arena_free(p);
+		err = arena_free_addr(p);
 		if (err) {
 			/* Only the lock may refuse, and the block stays live. */
 			ASSERT_TRUE(err == -ETIMEDOUT || err == -EDEADLK);
-			ASSERT_EQ(__arena_usable_size(p) >= size, 1);
+			ASSERT_EQ(arena_usable_size_addr(p) >= size, 1);
 			fault_run.free_errors++;
 			return 0;
 		}
@@ -49,7 +49,7 @@ static __always_inline int fault_op(__u32 j)
 		return 0;
 	}
 	size = fault_size();
-	p = __arena_malloc(size);
+	p = arena_malloc_addr(size);
 	if (!p) {
 		fault_run.nulls++;
 		return 0;
@@ -72,7 +72,7 @@ static __always_inline int fault_settle(void)
 		if (!p)
 			continue;
 		CHECK_OK(stamp_check(p, stress_sizes[0][j], stress_stamps[0][j]));
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 		stress_ptrs[0][j] = 0;
 	}
 	ASSERT_EQ(j, STRESS_SLOTS);
@@ -144,7 +144,7 @@ static __always_inline int hostile_setup(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	for (i = 0; i < HOSTILE_LIVE; i++) {
 		test_sizes[i] = 64 << i;
-		ASSERT_NE(test_ptrs[i] = __arena_malloc(test_sizes[i]), 0);
+		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(test_sizes[i]), 0);
 		pattern_fill(test_ptrs[i], test_sizes[i], test_ptrs[i] >> 4);
 	}
 	return 0;
@@ -160,8 +160,8 @@ static __always_inline int hostile_verify(__u64 rejected)
 	ASSERT_EQ(sum, rejected);
 	for (i = 0; i < HOSTILE_LIVE; i++) {
 		CHECK_OK(pattern_verify(test_ptrs[i], test_sizes[i], test_ptrs[i] >> 4));
-		ASSERT_EQ(__arena_usable_size(test_ptrs[i]), test_sizes[i]);
-		ASSERT_OK(__arena_free(test_ptrs[i]));
+		ASSERT_EQ(arena_usable_size_addr(test_ptrs[i]), test_sizes[i]);
+		ASSERT_OK(arena_free_addr(test_ptrs[i]));
 	}
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
@@ -197,7 +197,7 @@ static __always_inline int t_hostile_random_frees(__u64 flags)
 			addr = (__u64)test_rand() << 32 | test_rand();
 		if (!addr || is_live_test_ptr(addr))
 			continue;
-		ASSERT_NE(__arena_free(addr), 0);
+		ASSERT_NE(arena_free_addr(addr), 0);
 		tried++;
 	}
 	ASSERT_EQ(i, HOSTILE_TRIES);
@@ -213,14 +213,14 @@ static __always_inline int t_hostile_inside_blocks(__u64 flags)
 	CHECK_OK(hostile_setup(flags));
 	p = test_ptrs[6];	/* 4 KiB */
 	for (off = opaque(1); off < 4096 && can_loop; off++) {
-		err = __arena_free(p + off);
+		err = arena_free_addr(p + off);
 		ASSERT_EQ(err, (off & 15) ? -EINVAL : -EADDRNOTAVAIL);
 		tried++;
 	}
 	ASSERT_EQ(off, 4096);
 	chunk = chunk_of(p);
 	for (off = opaque(0); off < CHUNK_META_SIZE && can_loop; off += 16) {
-		ASSERT_EQ(__arena_free(chunk + off), -EADDRNOTAVAIL);
+		ASSERT_EQ(arena_free_addr(chunk + off), -EADDRNOTAVAIL);
 		tried++;
 	}
 	ASSERT_EQ(off, CHUNK_META_SIZE);
@@ -235,7 +235,7 @@ static __always_inline int t_hostile_freelist_cycle(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	chunk = chunk_of(__buddy_alloc_sleepable(&test_b1, 16));
+	chunk = chunk_of(buddy_alloc_addr_sleepable(&test_b1, 16));
 	ASSERT_NE(chunk, 0);
 	head = chunk_hdr(chunk)->free_head[0];
 	ASSERT_TRUE(item_valid(head));

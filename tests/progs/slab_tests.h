@@ -48,15 +48,15 @@ static __always_inline int slab_class_bounds(__u32 cls)
 {
 	__u64 size = class_size(cls), p, q;
 
-	p = __arena_malloc(size);
-	q = __arena_malloc(size + 1);
+	p = arena_malloc_addr(size);
+	q = arena_malloc_addr(size + 1);
 	ASSERT_NE(p, 0);
 	ASSERT_NE(q, 0);
-	ASSERT_EQ(__arena_usable_size(p), size);
-	ASSERT_EQ(__arena_usable_size(q), class_size(cls + 1));
+	ASSERT_EQ(arena_usable_size_addr(p), size);
+	ASSERT_EQ(arena_usable_size_addr(q), class_size(cls + 1));
 	ASSERT_EQ(p & 15, 0);
-	ASSERT_OK(__arena_free(p));
-	ASSERT_OK(__arena_free(q));
+	ASSERT_OK(arena_free_addr(p));
+	ASSERT_OK(arena_free_addr(q));
 	return 0;
 }
 
@@ -87,7 +87,7 @@ static __always_inline int slab_class_round(__u32 cls)
 	__u32 n = slab_test_count(cls), i;
 
 	for (i = opaque(0); i < n && can_loop; i++) {
-		p = __arena_malloc(size);
+		p = arena_malloc_addr(size);
 		ASSERT_NE(p, 0);
 		slab_fill(p, size, i);
 		slab_ptrs[i] = p;
@@ -95,15 +95,15 @@ static __always_inline int slab_class_round(__u32 cls)
 	ASSERT_EQ(i, n);
 	CHECK_OK(slab_spans_full(n));
 	p = slab_ptrs[0];
-	ASSERT_EQ(__arena_free(p + 16), -EADDRNOTAVAIL);	/* interior */
-	ASSERT_EQ(__arena_free(p + size - 16), -EADDRNOTAVAIL);
-	ASSERT_EQ(__arena_free(p + 8), -EINVAL);		/* misaligned */
+	ASSERT_EQ(arena_free_addr(p + 16), -EADDRNOTAVAIL);	/* interior */
+	ASSERT_EQ(arena_free_addr(p + size - 16), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_free_addr(p + 8), -EINVAL);		/* misaligned */
 	for (i = opaque(0); i < n && can_loop; i++)
 		CHECK_OK(slab_verify(slab_ptrs[i], size, i));
 	for (i = opaque(0); i < n && can_loop; i++)
-		ASSERT_OK(__arena_free(slab_ptrs[i]));
-	ASSERT_EQ(__arena_free(p), -EALREADY);			/* double free */
-	ASSERT_EQ(__arena_usable_size(p), 0);
+		ASSERT_OK(arena_free_addr(slab_ptrs[i]));
+	ASSERT_EQ(arena_free_addr(p), -EALREADY);			/* double free */
+	ASSERT_EQ(arena_usable_size_addr(p), 0);
 	return 0;
 }
 
@@ -135,18 +135,18 @@ static __always_inline int t_slab_header_free_rejected(__u64 flags)
 	__u64 p, slab, in_use;
 
 	ASSERT_OK(test_begin(flags));
-	p = __arena_malloc(48);
+	p = arena_malloc_addr(48);
 	ASSERT_NE(p, 0);
 	slab = slab_of(p);
 	ASSERT_NE(slab, 0);
 	ASSERT_EQ(slab & (order_size(class_slab_order(size_class(48))) - 1), 0);
 	in_use = buddy.stats.bytes_in_use;
-	ASSERT_EQ(__arena_free(slab), -EADDRNOTAVAIL);
-	ASSERT_EQ(__arena_free(slab + 16), -EADDRNOTAVAIL);
-	ASSERT_EQ(__arena_usable_size(slab), 0);
+	ASSERT_EQ(arena_free_addr(slab), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_free_addr(slab + 16), -EADDRNOTAVAIL);
+	ASSERT_EQ(arena_usable_size_addr(slab), 0);
 	ASSERT_EQ(buddy.stats.bytes_in_use, in_use);
 	ASSERT_OK(buddy_check(&buddy));
-	ASSERT_OK(__arena_free(p));
+	ASSERT_OK(arena_free_addr(p));
 	return 0;
 }
 

@@ -84,25 +84,25 @@ static __always_inline int stress_op(__u32 w, __u32 j)
 		CHECK_OK(stamp_check(p, size, stress_stamps[w][j]));
 		if (test_rand() % 8 == 0) {
 			size = stress_size();
-			q = __arena_realloc(p, size);
+			q = arena_realloc_addr(p, size);
 			ASSERT_NE(q, 0);
 			/* The first word moved with the data. */
 			ASSERT_EQ(*(__u64 __arena *)arena_ptr(q), stress_stamps[w][j]);
 			sw->reallocs++;
 			p = q;
 		} else {
-			ASSERT_OK(__arena_free(p));
+			ASSERT_OK(arena_free_addr(p));
 			stress_ptrs[w][j] = 0;
 			return 0;
 		}
 	} else {
 		size = stress_size();
 		if (test_rand() % 8 == 0) {
-			p = __arena_calloc(1, size);
+			p = arena_calloc_addr(1, size);
 			ASSERT_NE(p, 0);
 			ASSERT_EQ(*(__u64 __arena *)arena_ptr(p), 0);
 		} else {
-			p = __arena_malloc(size);
+			p = arena_malloc_addr(size);
 			ASSERT_NE(p, 0);
 		}
 	}
@@ -152,7 +152,7 @@ static __always_inline int t_stress_finish(__u64 flags)
 			if (!p)
 				continue;
 			CHECK_OK(stamp_check(p, stress_sizes[w][j], stress_stamps[w][j]));
-			ASSERT_OK(__arena_free(p));
+			ASSERT_OK(arena_free_addr(p));
 			stress_ptrs[w][j] = 0;
 		}
 		ASSERT_EQ(j, STRESS_SLOTS);
@@ -175,7 +175,7 @@ static __always_inline int t_pc_produce(__u64 flags)
 		head = pc_ring.head;
 		if (head - READ_ONCE(pc_ring.tail) >= RING_SIZE)
 			break;		/* full: the consumer is behind */
-		p = __arena_malloc(rand_between(16, 2048));
+		p = arena_malloc_addr(rand_between(16, 2048));
 		ASSERT_NE(p, 0);
 		*(__u64 __arena *)arena_ptr(p) = p ^ 0x5ca1ab1e;
 		pc_ring.slots[head % RING_SIZE] = p;
@@ -196,7 +196,7 @@ static __always_inline int pc_consume_some(__u32 max)
 			break;
 		p = pc_ring.slots[tail % RING_SIZE];
 		ASSERT_EQ(*(__u64 __arena *)arena_ptr(p), p ^ 0x5ca1ab1e);
-		ASSERT_OK(__arena_free(p));
+		ASSERT_OK(arena_free_addr(p));
 		__sync_fetch_and_add(&pc_ring.tail, 1);
 		pc_ring.consumed++;
 	}
