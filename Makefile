@@ -177,7 +177,7 @@ fuzz: $(FUZZ)
 
 # The two-CPU tests for STRESS_SECONDS each, kernel then host.
 stress: $(RUNNER) $(HOST_RUNNER)
-	@tests/run_all "$(RUNNER) -f two_cpu --stress-seconds $(STRESS_SECONDS)" \
+	@tests/run_all "$(KERNEL_VM) $(RUNNER) -f two_cpu --stress-seconds $(STRESS_SECONDS)" \
 		"$(HOST_RUNNER) -f two_cpu --stress-seconds $(STRESS_SECONDS)"
 
 # Benchmark/demo programs: same pipeline as the test programs.

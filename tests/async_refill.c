@@ -10,11 +10,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libarena/internal/types.h>
-#include "runner.h"
 #include "kernel.h"
+#include "suite.h"
 #include "async_types.h"
 #include "async_refill.skel.h"
-#include "async_refill.h"
 
 #define ASYNC_WAIT_SECONDS	2.0
 
@@ -69,24 +68,26 @@ static enum test_status async_check(struct async_refill *skel)
 	return TEST_OK;
 }
 
-void run_async_refill_tests(struct test_run *r)
+static enum test_status test_async_refill(struct test_env *e, const void *arg)
 {
-	const char *name = "kernel/async_refill_bpf_wq";
-	struct async_refill *skel;
-	enum test_status st = TEST_FAIL;
+	struct async_refill *skel = e->skel;
 	int err;
 
-	if (!test_selected(r, name))
-		return;
-	skel = async_refill__open_and_load();
-	if (!skel) {
-		test_why("cannot load async_refill.bpf.o: %s", strerror(errno));
-	} else if ((err = test_run_result(skel->progs.async_setup)) ||
-		   (err = test_run_result(skel->progs.arena_buddy_refill)) < 0) {
+	if ((err = test_run_result(skel->progs.async_setup)) ||
+	    (err = test_run_result(skel->progs.arena_buddy_refill)) < 0) {
 		test_why("setup (async_setup, then arena_buddy_refill to arm): %d", err);
-	} else {
-		st = async_check(skel);
+		return TEST_FAIL;
 	}
-	test_result(r, name, st);
-	async_refill__destroy(skel);
+	return async_check(skel);
 }
+
+TEST_SKELETON(async_refill)
+
+static const struct test_case async_refill_cases[] = {
+	{ "kernel/async_refill_bpf_wq", test_async_refill },
+};
+
+const struct test_suite async_refill_suite = {
+	TEST_SKELETON_SUITE(async_refill),
+	TEST_CASES(async_refill_cases),
+};

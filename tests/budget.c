@@ -11,11 +11,10 @@
 #include <libarena/internal/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "runner.h"
 #include "kernel.h"
+#include "suite.h"
 #include "budget_types.h"
 #include "budget.skel.h"
-#include "budget.h"
 
 static char budget_log[1 << 20];
 
@@ -27,8 +26,11 @@ static int caller_stack(const char *log)
 	return s ? atoi(s + strlen("stack depth ")) : -1;
 }
 
-static enum test_status test_budget(const char *name)
+/* Each program loads alone, in an object of its own: the suite's is only
+ * opened, to list them. */
+static enum test_status test_budget(struct test_env *e, struct bpf_program *budget_prog)
 {
+	const char *name = bpf_program__name(budget_prog);
 	struct bpf_program *prog, *p;
 	struct budget *skel;
 	enum test_status st = TEST_FAIL;
@@ -67,27 +69,13 @@ static enum test_status test_budget(const char *name)
 	return st;
 }
 
-void run_budget_tests(struct test_run *r)
-{
-	struct bpf_program *prog;
-	struct budget *skel;
-	char name[128];
+TEST_SKELETON_OPEN(budget)
 
-	/* Opened once only to list the programs. */
-	skel = budget__open();
-	if (!skel) {
-		test_why("cannot open budget.bpf.o: %s", strerror(errno));
-		test_result(r, "kernel/budget", TEST_FAIL);
-		return;
-	}
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *pname = bpf_program__name(prog);
-
-		if (strncmp(pname, "budget_", 7))
-			continue;
-		snprintf(name, sizeof(name), "kernel/budget_%s", pname + 7);
-		if (test_selected(r, name))
-			test_result(r, name, test_budget(pname));
-	}
-	budget__destroy(skel);
-}
+const struct test_suite budget_suite = {
+	.object = "budget.bpf.o",
+	.open = budget_open,
+	.destroy = budget_destroy,
+	.prog_prefix = "budget_",
+	.name_prefix = "kernel/budget_",
+	.run_prog = test_budget,
+};

@@ -15,14 +15,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libarena/internal/types.h>
-#include "runner.h"
 #include "kernel.h"
+#include "suite.h"
 #include "nested_types.h"
 #include "nested.skel.h"
-#include "nested.h"
 
 #define NESTED_SECONDS	2.0
-#define NESTED_CPU	0
+#define NESTED_CPU	0	/* where TEST_ON_CPU0 keeps the runner */
 #define NESTED_FREQ	20000	/* samples per second asked for */
 
 /* Run the outer loop for NESTED_SECONDS with the interrupt armed. */
@@ -76,8 +75,11 @@ static enum test_status nested_verdict(struct nested *skel, int drained)
 	return TEST_OK;
 }
 
-static enum test_status test_nested(struct nested *skel, __u64 flags)
+/* arg: the instance's flags, with the caches or without. */
+static enum test_status test_nested(struct test_env *e, const void *arg)
 {
+	struct nested *skel = e->skel;
+	__u64 flags = *(const __u64 *)arg;
 	struct bpf_link *link;
 	int fd, err, drained;
 
@@ -112,32 +114,15 @@ static enum test_status test_nested(struct nested *skel, __u64 flags)
 	return nested_verdict(skel, drained);
 }
 
-void run_nested_tests(struct test_run *r)
-{
-	static const struct { const char *name; __u64 flags; } modes[] = {
-		{ "kernel/nested_perf_event_cache", 0 },
-		{ "kernel/nested_perf_event_uncached", BUDDY_NO_PCPU_CACHE },
-	};
-	struct nested *skel = NULL;
-	cpu_set_t saved;
-	unsigned int i;
+TEST_SKELETON(nested)
 
-	sched_getaffinity(0, sizeof(saved), &saved);
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!test_selected(r, modes[i].name))
-			continue;
-		if (!skel && !(skel = nested__open_and_load())) {
-			test_why("cannot load nested.bpf.o: %s", strerror(errno));
-			test_result(r, modes[i].name, TEST_FAIL);
-			continue;
-		}
-		if (test_pin_cpu(NESTED_CPU)) {
-			test_why("cannot pin to CPU %d", NESTED_CPU);
-			test_result(r, modes[i].name, TEST_FAIL);
-			continue;
-		}
-		test_result(r, modes[i].name, test_nested(skel, modes[i].flags));
-		sched_setaffinity(0, sizeof(saved), &saved);
-	}
-	nested__destroy(skel);
-}
+static const struct test_case nested_cases[] = {
+	{ "kernel/nested_perf_event_cache", test_nested, TEST_ON_CPU0, &(const __u64){ 0 } },
+	{ "kernel/nested_perf_event_uncached", test_nested, TEST_ON_CPU0,
+	  &(const __u64){ BUDDY_NO_PCPU_CACHE } },
+};
+
+const struct test_suite nested_suite = {
+	TEST_SKELETON_SUITE(nested),
+	TEST_CASES(nested_cases),
+};

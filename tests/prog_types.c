@@ -10,8 +10,8 @@
  * A type that does not load fails with the verifier's last words: that is
  * a library bug.  A type the kernel cannot attach (kprobes without
  * CONFIG_KPROBES, say) is skipped after it was loaded, with the reason.
- * The driver stays on CPU 0 throughout, where the perf event fires too, so
- * every run uses the same per-CPU cache.
+ * The runner keeps each test on CPU 0 (TEST_ON_CPU0), where the perf event
+ * fires too, so every run uses the same per-CPU cache.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,14 +24,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libarena/internal/types.h>
-#include "runner.h"
 #include "kernel.h"
+#include "suite.h"
 #include "progs/prog_types_shared.h"
 #include "prog_types.skel.h"
 #include "prog_types_sops.skel.h"
-#include "prog_types.h"
 
-#define PT_CPU			0
+#define PT_CPU			0	/* TEST_ON_CPU0 */
 #define PT_PHASE_SECONDS	5.0	/* for a phase to be acknowledged */
 #define PT_SAMPLE_FREQ		2000	/* cpu-clock samples per second */
 #define PT_BUSY_SECONDS		0.02	/* one perf_event "fire" */
@@ -52,7 +51,6 @@ struct pt_env {
 };
 
 struct pt_type {
-	const char *name;
 	const char *prog;
 	/* NULL: bpf_prog_test_run_opts() needs no attachment */
 	int (*attach)(struct pt_env *e);
@@ -337,22 +335,6 @@ static int attach_iter(struct pt_env *e)
 	return e->link ? 0 : -errno;
 }
 
-static const struct pt_type pt_types[] = {
-	{ "kernel/prog_type_syscall", "pt_syscall", NULL, fire_syscall },
-	{ "kernel/prog_type_tc", "pt_tc", NULL, fire_packet },
-	{ "kernel/prog_type_xdp", "pt_xdp", NULL, fire_packet },
-	{ "kernel/prog_type_socket_filter", "pt_socket", NULL, fire_packet },
-	{ "kernel/prog_type_raw_tp", "pt_raw_tp", NULL, fire_raw_tp },
-	{ "kernel/prog_type_tracepoint", "pt_tracepoint", attach_tracepoint, fire_getppid },
-	{ "kernel/prog_type_tp_btf", "pt_tp_btf", attach_auto, fire_getppid, true },
-	{ "kernel/prog_type_perf_event", "pt_perf_event", attach_perf_event, fire_busy },
-	{ "kernel/prog_type_iter", "pt_iter", attach_iter, fire_iter, true },
-	{ "kernel/prog_type_kprobe", "pt_kprobe", attach_auto, fire_getpgid, true },
-	{ "kernel/prog_type_fentry", "pt_fentry", attach_auto, fire_getpgid, true, true },
-	{ "kernel/prog_type_fexit", "pt_fexit", attach_auto, fire_getpgid, true, true },
-	{ "kernel/prog_type_lsm", "pt_lsm", attach_lsm, fire_getpgid, true, true },
-};
-
 static const char *const pt_phase_names[] = {
 	[PT_IDLE] = "idle", [PT_MIXED] = "mixed rounds", [PT_EXHAUST] = "exhaust",
 	[PT_REFILLED] = "after refill", [PT_FREE_ALL] = "free all",
@@ -461,8 +443,11 @@ static void pt_cleanup(struct pt_env *e)
 	prog_types__destroy(e->skel);
 }
 
-static enum test_status test_prog_type(const struct pt_type *t)
+/* arg: the type's struct pt_type.  libbpf's warnings explain a failure. */
+static enum test_status test_prog_type(struct test_env *env, const void *arg)
 {
+	libbpf_print_fn_t old_print = libbpf_set_print(pt_print);
+	const struct pt_type *t = arg;
 	struct pt_env e = { .perf_fd = -1 };
 	enum test_status status;
 	int err;
@@ -488,13 +473,14 @@ static enum test_status test_prog_type(const struct pt_type *t)
 	status = pt_run(&e, t);
 out:
 	pt_cleanup(&e);
+	libbpf_set_print(old_print);
 	return status;
 }
 
 /* struct_ops: load only.  Running the callbacks would take registering a
  * congestion control for the whole machine and a TCP connection that
  * picks it. */
-static enum test_status test_struct_ops(void)
+static enum test_status test_struct_ops(struct test_env *e, const void *arg)
 {
 	struct prog_types_sops *skel = prog_types_sops__open();
 	struct bpf_program *prog;
@@ -531,26 +517,29 @@ static enum test_status test_struct_ops(void)
 	return TEST_FAIL;
 }
 
-void run_prog_type_tests(struct test_run *r)
-{
-	const char *sops = "kernel/prog_type_struct_ops";
-	libbpf_print_fn_t old_print = libbpf_set_print(pt_print);
-	cpu_set_t saved;
-	size_t i;
+/* A type's test: its name, how it runs (struct pt_type). */
+#define PT_CASE(name, ...)						\
+	{ "kernel/prog_type_" name, test_prog_type, TEST_ON_CPU0,	\
+	  &(const struct pt_type){ __VA_ARGS__ } }
 
-	sched_getaffinity(0, sizeof(saved), &saved);
-	for (i = 0; i < sizeof(pt_types) / sizeof(pt_types[0]); i++) {
-		if (!test_selected(r, pt_types[i].name))
-			continue;
-		if (test_pin_cpu(PT_CPU)) {
-			test_why("cannot pin to CPU %d", PT_CPU);
-			test_result(r, pt_types[i].name, TEST_FAIL);
-			continue;
-		}
-		test_result(r, pt_types[i].name, test_prog_type(&pt_types[i]));
-		sched_setaffinity(0, sizeof(saved), &saved);
-	}
-	if (test_selected(r, sops))
-		test_result(r, sops, test_struct_ops());
-	libbpf_set_print(old_print);
-}
+static const struct test_case prog_types_cases[] = {
+	PT_CASE("syscall", "pt_syscall", NULL, fire_syscall),
+	PT_CASE("tc", "pt_tc", NULL, fire_packet),
+	PT_CASE("xdp", "pt_xdp", NULL, fire_packet),
+	PT_CASE("socket_filter", "pt_socket", NULL, fire_packet),
+	PT_CASE("raw_tp", "pt_raw_tp", NULL, fire_raw_tp),
+	PT_CASE("tracepoint", "pt_tracepoint", attach_tracepoint, fire_getppid),
+	PT_CASE("tp_btf", "pt_tp_btf", attach_auto, fire_getppid, true),
+	PT_CASE("perf_event", "pt_perf_event", attach_perf_event, fire_busy),
+	PT_CASE("iter", "pt_iter", attach_iter, fire_iter, true),
+	PT_CASE("kprobe", "pt_kprobe", attach_auto, fire_getpgid, true),
+	PT_CASE("fentry", "pt_fentry", attach_auto, fire_getpgid, true, true),
+	PT_CASE("fexit", "pt_fexit", attach_auto, fire_getpgid, true, true),
+	PT_CASE("lsm", "pt_lsm", attach_lsm, fire_getpgid, true, true),
+	{ "kernel/prog_type_struct_ops", test_struct_ops },
+};
+
+/* Each test loads what it needs: no object shared. */
+const struct test_suite prog_types_suite = {
+	TEST_CASES(prog_types_cases),
+};

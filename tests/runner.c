@@ -1,564 +1,93 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The in-kernel test runner.  Loads the test objects (each linked with
- * libarena.bpf.o) into the running kernel and runs every SEC("syscall")
- * program named test_* with bpf_prog_test_run_opts(): before each, the
- * default instance is reset (arena_buddy_reset), after each the heap walk
- * (arena_buddy_check) must pass.  Tests named test_{uncached,cache}_small_* run
- * in a second copy of the object whose arena is only a few MiB.
+ * The in-kernel test runner.  Runs the suites of TEST_SUITES (suite.h) in
+ * order, each test the same way: what it declared it needs (test_attrs.h)
+ * is provided, a copy of the object with a small arena, two CPUs, CPU 0,
+ * or the test skips with the reason.  A suite's object (linked with
+ * libarena.bpf.o) is opened to list its test programs and loaded into the
+ * running kernel before the first of its tests that runs; if it was built
+ * with LIBARENA_DEBUG, the debug layer's reports print under the test that
+ * caused them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <stddef.h>
-#include <sys/mount.h>
-#include <sys/vfs.h>
-#include <sys/wait.h>
-#include <libarena/stats.h>
-#include "runner.h"
-#include "kernel.h"
-#include "nested.h"
-#include "budget.h"
-#include "async_refill.h"
-#include "prog_types.h"
-#include "stress_types.h"
 #include <libarena/debug.h>
-#include "buddy_tests.skel.h"
-#include "debug_tests.skel.h"
+#include "kernel.h"
+#include "suite.h"
 
-/* Chunks a new instance populates to meet the default low watermark. */
-#define DEFAULT_RESERVE_CHUNKS \
-	((BUDDY_DEFAULT_RESERVE_LOW + CHUNK_CAPACITY - 1) / CHUNK_CAPACITY)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* 8 MiB of window plus the 1 MiB guards and alignment slack. */
-#define SMALL_ARENA_PAGES	((11u << 20) >> 12)
+#define SMALL_ARENA_PAGES	(TEST_SMALL_ARENA_BYTES >> 12)
 
-static struct buddy_tests *load(unsigned int arena_pages)
-{
-	struct buddy_tests *skel = buddy_tests__open();
-	int err;
+#define SUITE_REF(name)	&name##_suite,
+static const struct test_suite *const suites[] = { TEST_SUITES(SUITE_REF) };
 
-	if (!skel) {
-		fprintf(stderr, "runner: cannot open test object: %s\n", strerror(errno));
-		return NULL;
-	}
-	if (arena_pages)
-		bpf_map__set_max_entries(skel->maps.arena, arena_pages);
-	else	/* the copy arenactl inspects: at an address free in any process */
-		bpf_map__set_map_extra(skel->maps.arena, LIBARENA_ARENA_ADDR);
-	err = buddy_tests__load(skel);
-	if (err) {
-		fprintf(stderr, "runner: cannot load test object: %s\n", strerror(-err));
-		buddy_tests__destroy(skel);
-		return NULL;
-	}
-	return skel;
-}
-
-/* Run one test program with the reset before and the heap walk after. */
-static enum test_status run_one(struct buddy_tests *skel, struct bpf_program *prog)
+enum test_status run_test_prog(struct test_env *e, struct bpf_program *prog)
 {
 	int err, ret;
 
-	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
-	if (err || ret) {
-		test_why("arena_buddy_reset failed: err %d, retval %d", err, ret);
-		return TEST_FAIL;
-	}
-	memset(&skel->arena->test_report, 0, sizeof(skel->arena->test_report));
+	memset(e->report, 0, sizeof(*e->report));
 	err = test_run_prog(prog, &ret);
+	if (e->reports)
+		ring_buffer__consume(e->reports);
 	if (err) {
 		test_why("bpf_prog_test_run_opts: %s", strerror(-err));
 		return TEST_FAIL;
 	}
-	if (ret) {
-		if (ret == 1)
-			test_print_report(&skel->arena->test_report);
-		else
-			test_why("program returned %d", ret);
-		return TEST_FAIL;
-	}
-	if (!skel->arena->test_report.nr_asserts) {
-		test_why("the test asserted nothing");
-		return TEST_FAIL;
-	}
-	err = test_run_prog(skel->progs.arena_buddy_check, &ret);
-	if (err || ret) {
-		test_why("heap check after the test: err %d, retval %d", err, ret);
-		test_print_check(&skel->arena->buddy.check);
-		return TEST_FAIL;
-	}
-	if (getenv("LIBARENA_TEST_VERBOSE") && strstr(bpf_program__name(prog), "faults")) {
-		struct libarena_faults *f = &skel->arena->libarena_faults;
-
-		test_why("injected: %llu population, %llu lock, %llu depot failures; "
-			 "seen: %llu NULL allocations, %llu refused frees (retried)",
-			 (unsigned long long)f->injected[FAULT_POPULATE],
-			 (unsigned long long)f->injected[FAULT_LOCK],
-			 (unsigned long long)f->injected[FAULT_DEPOT],
-			 (unsigned long long)skel->arena->fault_run.nulls,
-			 (unsigned long long)skel->arena->fault_run.free_errors);
-	}
-	return TEST_OK;
+	return test_verdict(ret, e->report);
 }
 
-static void run_buddy_tests(struct test_run *r, struct buddy_tests *skel)
+/* What a decl tag (TEST_TAG_PREFIX...) asks for; 0, with the reason, for
+ * a tag this runner does not know: a misspelt need must not pass unseen. */
+static int tag_need(const char *tag)
 {
-	struct buddy_tests *small = NULL;
-	struct bpf_program *prog;
-	char name[128];
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *pname = bpf_program__name(prog);
-		struct bpf_program *p = prog;
-		struct buddy_tests *s = skel;
-
-		if (strncmp(pname, "test_", 5))
-			continue;
-		snprintf(name, sizeof(name), "kernel/%s", pname + 5);
-		if (!test_selected(r, name))
-			continue;
-		if (strstr(pname, "_small_")) {
-			if (!small)
-				small = load(SMALL_ARENA_PAGES);
-			if (!small) {
-				test_why("cannot load the small-arena copy");
-				test_result(r, name, TEST_FAIL);
-				continue;
-			}
-			s = small;
-			p = bpf_object__find_program_by_name(small->obj, pname);
-		}
-		test_result(r, name, run_one(s, p));
-	}
-	buddy_tests__destroy(small);
-}
-
-/* One round of a job: run its program (job->arg); -errno or the retval. */
-static int prog_step(struct cpu_job *job)
-{
-	return test_run_result(job->arg);
-}
-
-/* Two programs at once, each from a thread pinned to its own CPU. */
-static enum test_status run_jobs(struct cpu_job *jobs, struct buddy_tests *skel)
-{
-	int i;
-
-	for (i = 0; i < 2; i++)
-		jobs[i].step = prog_step;
-	run_cpu_jobs(jobs);
-	for (i = 0; i < 2; i++) {
-		const char *name = bpf_program__name(jobs[i].arg);
-
-		if (jobs[i].ret < 0) {
-			test_why("%s on CPU %d: %s", name, jobs[i].cpu, strerror(-jobs[i].ret));
-			return TEST_FAIL;
-		}
-		if (jobs[i].ret) {
-			test_why("%s on CPU %d returned %d", name, jobs[i].cpu, jobs[i].ret);
-			if (jobs[i].ret == 1)
-				test_print_report(&skel->arena->test_report);
-			return TEST_FAIL;
-		}
-	}
-	return TEST_OK;
-}
-
-static enum test_status run_on_two_cpus(struct bpf_program *a, struct bpf_program *b,
-					int rounds, int seconds, struct buddy_tests *skel)
-{
-	double deadline = seconds ? test_now() + seconds : 0;
-	struct cpu_job jobs[2] = {
-		{ .arg = a, .cpu = 0, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
-		{ .arg = b, .cpu = 1, .rounds = seconds ? 1 << 30 : rounds, .deadline = deadline },
-	};
-
-	return run_jobs(jobs, skel);
-}
-
-/* Run a program once; a failure explains itself. */
-static enum test_status run_step(struct buddy_tests *skel, struct bpf_program *prog)
-{
-	int err, ret;
-
-	err = test_run_prog(prog, &ret);
-	if (err || ret) {
-		test_why("%s: err %d, retval %d", bpf_program__name(prog), err, ret);
-		if (ret == 1)
-			test_print_report(&skel->arena->test_report);
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-/* Empty both CPUs' caches, each from its own CPU, then run the finishing
- * check, which wants every block back in the buddy. */
-static enum test_status finish_on_two_cpus(struct buddy_tests *skel, struct bpf_program *finish)
-{
-	struct bpf_program *trim = skel->progs.trim_here;
-
-	if (run_on_two_cpus(trim, trim, 1, 0, skel) || run_step(skel, finish))
-		return TEST_FAIL;
-	return TEST_OK;
-}
-
-#define STRESS_ROUNDS	150
-#define PC_BLOCKS	300000	/* through the ring */
-#define PC_MAX_ROUNDS	100000
-
-/* Random alloc/free/realloc with stamps on two CPUs at once. */
-static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
-					    struct bpf_program *begin, int seconds)
-{
-	struct bpf_program *worker = skel->progs.stress_worker;
-	struct stress_worker *w = skel->arena->stress_workers;
-
-	if (run_step(skel, begin) ||
-	    run_on_two_cpus(worker, worker, STRESS_ROUNDS, seconds, skel) ||
-	    finish_on_two_cpus(skel, skel->progs.stress_finish))
-		return TEST_FAIL;
-	if (seconds || getenv("LIBARENA_TEST_VERBOSE"))
-		test_why("%llu operations (%llu reallocs) on 2 CPUs in %s",
-			 (unsigned long long)(w[0].ops + w[1].ops),
-			 (unsigned long long)(w[0].reallocs + w[1].reallocs),
-			 seconds ? "the given time" : "the fixed rounds");
-	return TEST_OK;
-}
-
-/* Blocks allocated on CPU 0, freed on CPU 1: memory flows back to CPU 0
- * through the depot, the heap stays bounded, nothing leaks. */
-static enum test_status test_producer_consumer(struct buddy_tests *skel)
-{
-	const struct buddy *b = &skel->arena->buddy;
-	struct pc_ring *ring = &skel->arena->pc_ring;
-	struct cpu_job jobs[2] = {
-		{ .arg = skel->progs.pc_produce, .cpu = 0, .rounds = PC_MAX_ROUNDS,
-		  .count = &ring->produced, .target = PC_BLOCKS },
-		{ .arg = skel->progs.pc_consume, .cpu = 1, .rounds = PC_MAX_ROUNDS,
-		  .count = &ring->consumed, .target = PC_BLOCKS },
-	};
-
-	if (run_step(skel, skel->progs.stress_begin_cache) || run_jobs(jobs, skel) ||
-	    finish_on_two_cpus(skel, skel->progs.pc_finish))
-		return TEST_FAIL;
-	if (ring->consumed < PC_BLOCKS) {
-		test_why("expected %d blocks through the ring, got %llu", PC_BLOCKS,
-			 (unsigned long long)ring->consumed);
-		return TEST_FAIL;
-	}
-	if (getenv("LIBARENA_TEST_VERBOSE"))
-		test_why("%llu blocks through the ring, heap peak %.2f MiB, %llu depot hits on CPU 0",
-			 (unsigned long long)ring->consumed, ring->peak_bytes / 1048576.0,
-			 (unsigned long long)test_pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
-	if (!test_pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)) ||
-	    !test_pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts))) {
-		test_why("expected batches through the depot, got %llu puts on CPU 1, %llu hits on CPU 0",
-			 (unsigned long long)test_pcpu_stat(b, 1, offsetof(struct pcpu_stats, depot_puts)),
-			 (unsigned long long)test_pcpu_stat(b, 0, offsetof(struct pcpu_stats, depot_hits)));
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-static __u64 buddy_total_allocs(const struct buddy *b)
-{
-	struct buddy_totals t;
-
-	buddy_read_totals(b, &t);
-	return t.allocs;
-}
-
-/* arena_buddy_reset empties the default instance and leaves it usable. */
-static enum test_status test_reset_program(struct buddy_tests *skel)
-{
-	struct buddy_stats *st = &skel->arena->buddy.stats;
-	int err, ret, cpu;
-
-	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
-	if (!err && !ret)
-		err = test_run_prog(skel->progs.fill_default, &ret);
-	if (err || ret != 100) {
-		test_why("fill_default: expected 100 blocks, got %d (err %d)", ret, err);
-		return TEST_FAIL;
-	}
-	if (st->bytes_in_use < 100 * 64 || buddy_total_allocs(&skel->arena->buddy) != 100) {
-		test_why("stats read from user space: expected >= 6400 bytes in 100 allocs, got %llu in %llu",
-			 (unsigned long long)st->bytes_in_use,
-			 (unsigned long long)buddy_total_allocs(&skel->arena->buddy));
-		return TEST_FAIL;
-	}
-	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
-	if (err || ret) {
-		test_why("arena_buddy_reset: expected 0, got %d (err %d)", ret, err);
-		return TEST_FAIL;
-	}
-	/* Empty, but with its reserve populated again. */
-	if (st->bytes_in_use || st->chunks != DEFAULT_RESERVE_CHUNKS || st->allocs ||
-	    skel->arena->buddy.state != BUDDY_READY) {
-		test_why("after reset: expected an empty ready instance with %llu reserve chunks, "
-			 "got %llu bytes, %llu chunks, state %llu", DEFAULT_RESERVE_CHUNKS,
-			 (unsigned long long)st->bytes_in_use,
-			 (unsigned long long)st->chunks,
-			 (unsigned long long)skel->arena->buddy.state);
-		return TEST_FAIL;
-	}
-	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++) {
-		if (skel->arena->buddy.pcpu[cpu]) {
-			test_why("after reset: CPU %d still has a cache", cpu);
-			return TEST_FAIL;
-		}
-	}
-	err = test_run_prog(skel->progs.fill_default, &ret);
-	if (err || ret != 100) {
-		test_why("fill after reset: expected 100, got %d (err %d)", ret, err);
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-/* arena_alloc_reserve (upstream's name): grows the reserve by nr_pages. */
-static enum test_status test_alloc_reserve_program(struct buddy_tests *skel)
-{
-	struct arena_alloc_reserve_args args = { .nr_pages = 1024 };	/* 4 MiB */
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	const struct buddy_stats *st = &skel->arena->buddy.stats;
-	__u64 free_before, free_after;
-	int err, ret;
-
-	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
-	if (err || ret) {
-		test_why("arena_buddy_reset: err %d, retval %d", err, ret);
-		return TEST_FAIL;
-	}
-	free_before = buddy_stats_free_bytes(st);
-	err = test_run_opts(skel->progs.arena_alloc_reserve, &opts);
-	if (err) {
-		test_why("arena_alloc_reserve: %s", strerror(-err));
-		return TEST_FAIL;
-	}
-	free_after = buddy_stats_free_bytes(st);
-	if ((int)opts.retval < 4 || free_after < free_before + (4ull << 20)) {
-		test_why("arena_alloc_reserve(1024 pages): expected >= 4 chunks added and %llu more "
-			 "bytes free, got retval %d and %llu more", 4ull << 20, (int)opts.retval,
-			 (unsigned long long)(free_after - free_before));
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-/* Run arenactl with args; its output in out, its exit status returned. */
-static int arenactl(const char *args, char *out, size_t size)
-{
-	char cmd[768];
-	size_t n = 0;
-	FILE *f;
-	int status;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", ARENACTL, args);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n + 1 < size && fgets(out + n, size - n, f))
-		n += strlen(out + n);
-	out[n] = 0;
-	status = pclose(f);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The number after "key": in a JSON text, or ~0. */
-static __u64 json_u64(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(json, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 0) : ~0ull;
-}
-
-struct arenactl_env {
-	struct buddy_tests *skel;
-	char pin[128];
-	char args[256];		/* "pinned PATH --instance ADDR" */
-	char out[65536];
-};
-
-#define BPF_FS_MAGIC	0xcafe4a11
-#define BPF_FS		"/sys/fs/bpf"
-
-/* Pinning needs bpffs; mount it where it usually is if nobody did. */
-static int ensure_bpffs(void)
-{
-	struct statfs st;
-
-	if (!statfs(BPF_FS, &st) && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	return mount("bpf", BPF_FS, "bpf", 0, NULL) ? -errno : 0;
-}
-
-static enum test_status arenactl_setup(struct arenactl_env *e)
-{
-	int err, ret;
-
-	err = ensure_bpffs();
-	if (err) {
-		test_why("cannot mount bpffs on %s: %s", BPF_FS, strerror(-err));
-		return TEST_FAIL;
-	}
-	snprintf(e->pin, sizeof(e->pin), BPF_FS "/libarena_test_%d", getpid());
-	unlink(e->pin);
-	err = test_run_prog(e->skel->progs.arena_buddy_reset, &ret);
-	if (!err && !ret)
-		err = test_run_prog(e->skel->progs.fill_default, &ret);
-	if (err || ret != 100) {
-		test_why("fill_default: expected 100, got %d (err %d)", ret, err);
-		return TEST_FAIL;
-	}
-	if (bpf_obj_pin(bpf_map__fd(e->skel->maps.arena), e->pin)) {
-		test_why("pinning the arena at %s: %s", e->pin, strerror(errno));
-		return TEST_FAIL;
-	}
-	snprintf(e->args, sizeof(e->args), "pinned %s --instance %#llx", e->pin,
-		 (unsigned long long)(unsigned long)&e->skel->arena->buddy);
-	return TEST_OK;
-}
-
-/* arenactl's figures are exactly what the workload did. */
-static enum test_status test_arenactl_stats(struct arenactl_env *e)
-{
-	const struct buddy *b = &e->skel->arena->buddy;
-	struct buddy_totals t;
-	char args[384];
-	int rc;
-
-	snprintf(args, sizeof(args), "--json %s stats", e->args);
-	rc = arenactl(args, e->out, sizeof(e->out));
-	buddy_read_totals(b, &t);
-	if (rc || json_u64(e->out, "allocs") != 100 || t.allocs != 100 ||
-	    json_u64(e->out, "bytes_requested") != 6400 ||
-	    json_u64(e->out, "bytes_in_use") != b->stats.bytes_in_use ||
-	    json_u64(e->out, "chunks") != b->stats.chunks ||
-	    json_u64(e->out, "cached_bytes") != t.cached_bytes) {
-		test_why("arenactl stats (exit %d): expected 100 allocs, 6400 bytes asked, %llu in use, "
-			 "%llu chunks, %llu cached; got:\n%s", rc,
-			 (unsigned long long)b->stats.bytes_in_use,
-			 (unsigned long long)b->stats.chunks,
-			 (unsigned long long)t.cached_bytes, e->out);
-		return TEST_FAIL;
-	}
-	if (json_u64(e->out, "free_bytes") !=
-	    buddy_stats_free_bytes(&b->stats) ||
-	    json_u64(e->out, "low") != b->reserve_low ||
-	    json_u64(e->out, "high") != b->reserve_high ||
-	    json_u64(e->out, "refill_requests") != b->stats.refill_requests) {
-		test_why("arenactl stats: expected the reserve %llu bytes free, watermarks %llu/%llu, "
-			 "%llu refill requests; got:\n%s",
-			 (unsigned long long)buddy_stats_free_bytes(&b->stats),
-			 (unsigned long long)b->reserve_low, (unsigned long long)b->reserve_high,
-			 (unsigned long long)b->stats.refill_requests, e->out);
-		return TEST_FAIL;
-	}
-	snprintf(args, sizeof(args), "%s stats", e->args);
-	if (arenactl(args, e->out, sizeof(e->out)) || !strstr(e->out, "100 allocs") ||
-	    !strstr(e->out, "reserve ")) {
-		test_why("arenactl stats (human): expected '100 allocs' and a reserve line, got:\n%s",
-			 e->out);
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-/* check passes on a healthy heap, names the fault in a corrupted one. */
-static enum test_status test_arenactl_check(struct arenactl_env *e)
-{
-	struct buddy *b = &e->skel->arena->buddy;
-	struct chunk_hdr *h;
-	char args[384];
-	int rc;
-
-	snprintf(args, sizeof(args), "%s check", e->args);
-	rc = arenactl(args, e->out, sizeof(e->out));
-	if (rc || !strstr(e->out, "consistent")) {
-		test_why("arenactl check on a healthy heap: expected exit 0, got %d:\n%s", rc, e->out);
-		return TEST_FAIL;
-	}
-	h = (struct chunk_hdr *)(unsigned long)(b->chunks + CHUNK_HDR_OFF);
-	h->nr_allocated++;
-	rc = arenactl(args, e->out, sizeof(e->out));
-	h->nr_allocated--;
-	if (rc != 1 || !strstr(e->out, "allocated/free totals disagree")) {
-		test_why("arenactl check on a corrupted chunk: expected exit 1 naming the totals, "
-			 "got %d:\n%s", rc, e->out);
-		return TEST_FAIL;
-	}
-	if (arenactl(args, e->out, sizeof(e->out))) {
-		test_why("arenactl check after repair: %s", e->out);
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-/* Every command, and not one arena page more afterwards. */
-static enum test_status test_arenactl_reads_only(struct arenactl_env *e)
-{
-	static const char *const cmds[] = { "stats", "chunks", "freelists", "check", "frag",
-					    "--json frag", "--json chunks" };
-	char args[640], png[256];
-	int before = 0, after = -1, err, rc;
-	size_t i;
-
-	err = test_run_prog(e->skel->progs.count_free_pages, &before);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && !err; i++) {
-		snprintf(args, sizeof(args), "%s %s", e->args, cmds[i]);
-		rc = arenactl(args, e->out, sizeof(e->out));
-		if (rc) {
-			test_why("arenactl %s: exit %d:\n%s", cmds[i], rc, e->out);
-			return TEST_FAIL;
-		}
-	}
-	snprintf(png, sizeof(png), "%s/../build/tests/frag.png", TESTS_DIR);
-	snprintf(args, sizeof(args), "%s frag --png %s", e->args, png);
-	rc = arenactl(args, e->out, sizeof(e->out));
-	if (rc || access(png, R_OK)) {
-		test_why("arenactl frag --png: exit %d:\n%s", rc, e->out);
-		return TEST_FAIL;
-	}
-	if (!err)
-		err = test_run_prog(e->skel->progs.count_free_pages, &after);
-	if (err || before <= 0 || after != before) {
-		test_why("free arena pages outside the window: expected %d after, got %d (err %d)",
-			 before, after, err);
-		return TEST_FAIL;
-	}
-	return TEST_OK;
-}
-
-static void run_arenactl_tests(struct test_run *r, struct buddy_tests *skel)
-{
-	static struct arenactl_env e;
 	static const struct {
-		const char *name;
-		enum test_status (*fn)(struct arenactl_env *e);
-	} tests[] = {
-		{ "kernel/arenactl_stats_exact", test_arenactl_stats },
-		{ "kernel/arenactl_check_finds_corruption", test_arenactl_check },
-		{ "kernel/arenactl_reads_no_new_pages", test_arenactl_reads_only },
+		const char *tag;
+		int need;
+	} known[] = {
+		{ TEST_TAG_SMALL_ARENA, TEST_SMALL_ARENA },
 	};
 	size_t i;
 
-	e.skel = skel;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (!test_selected(r, tests[i].name))
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (!strcmp(tag, known[i].tag))
+			return known[i].need;
+	test_why("unknown test attribute: decl tag \"%s\"", tag);
+	return 0;
+}
+
+/* The needs a program declares with decl tags on its function in the
+ * object's BTF; -1 if one is unknown. */
+static int prog_needs(struct bpf_object *obj, const char *name)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	__u32 id, nr = btf ? btf__type_cnt(btf) : 0;
+	int needs = 0, need;
+
+	for (id = 1; id < nr; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_type *target;
+		const char *tag;
+
+		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
 			continue;
-		test_result(r, tests[i].name,
-			    arenactl_setup(&e) ?: tests[i].fn(&e));
-		unlink(e.pin);
+		target = btf__type_by_id(btf, t->type);
+		if (!btf_is_func(target) || strcmp(btf__name_by_offset(btf, target->name_off), name))
+			continue;
+		tag = btf__name_by_offset(btf, t->name_off);
+		if (strncmp(tag, TEST_TAG_PREFIX, strlen(TEST_TAG_PREFIX)))
+			continue;
+		need = tag_need(tag);
+		if (!need)
+			return -1;
+		needs |= need;
 	}
+	return needs;
 }
 
 static const char *report_kind(__u32 kind)
@@ -571,7 +100,7 @@ static const char *report_kind(__u32 kind)
 	return kind < REPORT_NR_KINDS ? names[kind] : "?";
 }
 
-/* Debug reports print under the test that caused them. */
+/* A report of the debug layer: a reason under the test. */
 static int print_report(void *ctx, void *data, size_t size)
 {
 	const struct libarena_report *rep = data;
@@ -585,132 +114,185 @@ static int print_report(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The debug-mode object: built with LIBARENA_DEBUG, its own arena. */
-static void run_debug_tests(struct test_run *r)
+/* An object built with LIBARENA_DEBUG reports into its ring buffer map
+ * libarena_reports: read it after each test.  0 or -errno. */
+static int read_reports(struct test_env *e)
 {
-	struct debug_tests *skel = debug_tests__open_and_load();
-	struct ring_buffer *rb = NULL;
+	struct bpf_map *map = bpf_object__find_map_by_name(e->obj, "libarena_reports");
+
+	if (!map)
+		return 0;
+	e->reports = ring_buffer__new(bpf_map__fd(map), print_report, NULL, NULL);
+	return e->reports ? 0 : -errno;
+}
+
+/* One suite's run: its object, and the small-arena copy if a test needs
+ * it; each 0 until tried, then 1 or -errno. */
+struct suite_run {
+	const struct test_suite *suite;
+	struct test_env env, small;
+	int env_state, small_state;
+};
+
+/* The copy's arena: TEST_SMALL_ARENA_BYTES, wherever the kernel puts it
+ * (the object may ask for a fixed address, which the first copy holds). */
+static int shrink_arena(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_ARENA)
+			return bpf_map__set_max_entries(map, SMALL_ARENA_PAGES) ?:
+			       bpf_map__set_map_extra(map, 0);
+	return -ENOENT;
+}
+
+static int load_small(const struct test_suite *s, struct test_env *e)
+{
+	int err = s->open ? s->open(e) : -ENOENT;
+
+	if (!err)
+		err = shrink_arena(e->obj);
+	if (!err && s->load)
+		err = s->load(e);
+	return err;
+}
+
+/* The object a test runs with, loaded now if it was not; NULL (with the
+ * reason) if that failed. */
+static struct test_env *suite_env(struct suite_run *sr, bool small)
+{
+	const struct test_suite *s = sr->suite;
+	struct test_env *e = small ? &sr->small : &sr->env;
+	int *state = small ? &sr->small_state : &sr->env_state;
+	int err;
+
+	if (!*state) {
+		if (small)
+			err = load_small(s, e);
+		else
+			err = s->load ? s->load(e) : 0;
+		if (!err && s->load)
+			err = read_reports(e);
+		*state = err ?: 1;
+	}
+	if (*state > 0)
+		return e;
+	test_why("cannot load %s%s: %s", s->object, small ? " with a small arena" : "",
+		 strerror(-*state));
+	return NULL;
+}
+
+/* A program of the suite's object (by name: the small copy has its own)
+ * or a C test. */
+static enum test_status run_in(struct test_env *e, const struct test_suite *s,
+			       const char *prog, const struct test_case *c)
+{
+	if (c)
+		return c->fn(e, c->arg);
+	return s->run_prog(e, bpf_object__find_program_by_name(e->obj, prog));
+}
+
+static enum test_status run_on_cpu0(struct test_env *e, const struct test_suite *s,
+				    const char *prog, const struct test_case *c)
+{
+	enum test_status status;
+	cpu_set_t saved;
+
+	sched_getaffinity(0, sizeof(saved), &saved);
+	if (test_pin_cpu(0)) {
+		test_why("cannot pin to CPU 0");
+		return TEST_FAIL;
+	}
+	status = run_in(e, s, prog, c);
+	sched_setaffinity(0, sizeof(saved), &saved);
+	return status;
+}
+
+/* Give a test what it needs and run it. */
+static enum test_status run_test(struct suite_run *sr, int needs, const char *prog,
+				 const struct test_case *c)
+{
+	struct test_env *e;
+
+	if (needs < 0)
+		return TEST_FAIL;
+	if (!test_needs_met(needs))
+		return TEST_SKIP;
+	e = suite_env(sr, needs & TEST_SMALL_ARENA);
+	if (!e)
+		return TEST_FAIL;
+	if (needs & TEST_ON_CPU0)
+		return run_on_cpu0(e, sr->suite, prog, c);
+	return run_in(e, sr->suite, prog, c);
+}
+
+static void run_progs(struct test_run *r, struct suite_run *sr)
+{
+	const struct test_suite *s = sr->suite;
+	size_t len = strlen(s->prog_prefix);
 	struct bpf_program *prog;
 	char name[128];
-	int err, ret;
 
-	if (skel)
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.libarena_reports), print_report,
-				      NULL, NULL);
-	bpf_object__for_each_program(prog, skel ? skel->obj : NULL) {
+	bpf_object__for_each_program(prog, sr->env.obj) {
 		const char *pname = bpf_program__name(prog);
-		enum test_status status = TEST_OK;
 
-		if (strncmp(pname, "test_", 5))
+		if (strncmp(pname, s->prog_prefix, len))
 			continue;
-		snprintf(name, sizeof(name), "kernel/%s", pname + 5);
-		if (!test_selected(r, name))
-			continue;
-		memset(&skel->arena->test_report, 0, sizeof(skel->arena->test_report));
-		err = test_run_prog(prog, &ret);
-		if (rb)
-			ring_buffer__consume(rb);
-		if (err || ret) {
-			test_why("%s: err %d, retval %d", pname, err, ret);
-			if (ret == 1)
-				test_print_report(&skel->arena->test_report);
-			status = TEST_FAIL;
-		} else if (!skel->arena->test_report.nr_asserts) {
-			test_why("the test asserted nothing");
-			status = TEST_FAIL;
-		}
-		test_result(r, name, status);
-	}
-	if (!skel && test_selected(r, "kernel/debug_load")) {
-		test_why("cannot load the debug-mode test object: %s", strerror(errno));
-		test_result(r, "kernel/debug_load", TEST_FAIL);
-	}
-	ring_buffer__free(rb);
-	debug_tests__destroy(skel);
-}
-
-/*
- * Cross-CPU trim while both CPUs allocate: CPU 0 runs the stress rounds and
- * trims after each, which asks CPU 1 (running the plain rounds) to empty
- * its cache; CPU 1 must serve those requests on its way, and nothing may
- * break or leak.
- */
-static enum test_status test_trim_while_allocating(struct buddy_tests *skel, int seconds)
-{
-	const struct buddy *b = &skel->arena->buddy;
-	__u64 served;
-
-	if (run_step(skel, skel->progs.stress_begin_cache) ||
-	    run_on_two_cpus(skel->progs.trim_worker, skel->progs.stress_worker,
-			    STRESS_ROUNDS, seconds, skel))
-		return TEST_FAIL;
-	served = test_pcpu_stat(b, 1, offsetof(struct pcpu_stats, trims));
-	/* The finish destroys the instance: its statistics go with it. */
-	if (finish_on_two_cpus(skel, skel->progs.stress_finish))
-		return TEST_FAIL;
-	if (!served) {
-		test_why("expected CPU 1 to serve CPU 0's trim requests while allocating, "
-			 "it served %llu", (unsigned long long)served);
-		return TEST_FAIL;
-	}
-	if (getenv("LIBARENA_TEST_VERBOSE"))
-		test_why("CPU 1 served %llu trim requests", (unsigned long long)served);
-	return TEST_OK;
-}
-
-static enum test_status test_uncached_stress(struct buddy_tests *skel, int seconds)
-{
-	return test_two_cpu_stress(skel, skel->progs.stress_begin_uncached, seconds);
-}
-
-static enum test_status test_cache_stress(struct buddy_tests *skel, int seconds)
-{
-	return test_two_cpu_stress(skel, skel->progs.stress_begin_cache, seconds);
-}
-
-static enum test_status test_pc(struct buddy_tests *skel, int seconds)
-{
-	return test_producer_consumer(skel);
-}
-
-static void run_multi_cpu_tests(struct test_run *r, struct buddy_tests *skel)
-{
-	static const struct {
-		const char *name;
-		enum test_status (*fn)(struct buddy_tests *skel, int seconds);
-	} tests[] = {
-		{ "kernel/uncached_two_cpu_stress", test_uncached_stress },
-		{ "kernel/cache_two_cpu_stress", test_cache_stress },
-		{ "kernel/cache_producer_consumer", test_pc },
-		{ "kernel/cache_trim_while_allocating", test_trim_while_allocating },
-	};
-	bool two = libbpf_num_possible_cpus() >= 2 && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
-	size_t i;
-
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (!test_selected(r, tests[i].name))
-			continue;
-		if (!two) {
-			test_why("needs two online CPUs");
-			test_result(r, tests[i].name, TEST_SKIP);
-			continue;
-		}
-		test_result(r, tests[i].name, tests[i].fn(skel, r->stress_seconds));
+		snprintf(name, sizeof(name), "%s%s", s->name_prefix, pname + len);
+		if (test_selected(r, name))
+			test_result(r, name, run_test(sr, prog_needs(sr->env.obj, pname),
+						      pname, NULL));
 	}
 }
 
-/* --verified: how much verifier work each program took. */
-static void print_verified(struct bpf_object *obj)
+static void run_suite(struct test_run *r, const struct test_suite *s)
+{
+	struct suite_run sr = { .suite = s };
+	char name[128];
+	unsigned int i;
+	int err;
+
+	sr.env.stress_seconds = sr.small.stress_seconds = r->stress_seconds;
+	err = s->open ? s->open(&sr.env) : 0;
+	if (err) {
+		snprintf(name, sizeof(name), "kernel/%s", s->object);
+		test_why("cannot open it: %s", strerror(-err));
+		test_result(r, name, TEST_FAIL);
+		return;
+	}
+	if (s->prog_prefix)
+		run_progs(r, &sr);
+	for (i = 0; i < s->nr_cases; i++)
+		if (test_selected(r, s->cases[i].name))
+			test_result(r, s->cases[i].name,
+				    run_test(&sr, s->cases[i].needs, NULL, &s->cases[i]));
+	ring_buffer__free(sr.env.reports);
+	ring_buffer__free(sr.small.reports);
+	if (s->destroy) {
+		s->destroy(&sr.env);
+		if (sr.small_state)
+			s->destroy(&sr.small);
+	}
+}
+
+/* --verified: how much verifier work each program of each object took. */
+static void print_verified(const struct test_suite *s)
 {
 	struct bpf_program *prog;
+	struct test_env e = {};
+	int err;
 
-	bpf_object__for_each_program(prog, obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (!bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-			printf("%8u %s\n", info.verified_insns, bpf_program__name(prog));
+	if (!s->load)
+		return;
+	err = s->open(&e) ?: s->load(&e);
+	if (err) {
+		printf("%s: %s\n", s->object, strerror(-err));
+	} else {
+		bpf_object__for_each_program(prog, e.obj)
+			printf("%8u %s\n", test_verified_insns(prog), bpf_program__name(prog));
 	}
+	s->destroy(&e);
 }
 
 /* 0 if this kernel lets us create an arena map, else why not. */
@@ -727,9 +309,8 @@ static int arena_probe(void)
 
 int main(int argc, char **argv)
 {
-	struct buddy_tests *skel;
 	struct test_run r;
-	const char *name = "kernel/reset_via_syscall_program";
+	size_t i;
 	int err;
 
 	test_run_init(&r, argc, argv);
@@ -742,28 +323,11 @@ int main(int argc, char **argv)
 		test_result(&r, "kernel/*", TEST_SKIP);
 		return test_finish(&r);
 	}
-	skel = load(0);
-	if (!skel) {
-		test_result(&r, "kernel/load", TEST_FAIL);
-		return test_finish(&r);
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		if (r.verified)
+			print_verified(suites[i]);
+		else
+			run_suite(&r, suites[i]);
 	}
-	if (argc > 1 && !strcmp(argv[argc - 1], "--verified")) {
-		print_verified(skel->obj);
-		buddy_tests__destroy(skel);
-		return 0;
-	}
-	run_buddy_tests(&r, skel);
-	if (test_selected(&r, name))
-		test_result(&r, name, test_reset_program(skel));
-	if (test_selected(&r, "kernel/alloc_reserve_program"))
-		test_result(&r, "kernel/alloc_reserve_program", test_alloc_reserve_program(skel));
-	run_multi_cpu_tests(&r, skel);
-	run_nested_tests(&r);
-	run_budget_tests(&r);
-	run_async_refill_tests(&r);
-	run_prog_type_tests(&r);
-	run_arenactl_tests(&r, skel);
-	run_debug_tests(&r);
-	buddy_tests__destroy(skel);
-	return test_finish(&r);
+	return r.verified ? 0 : test_finish(&r);
 }

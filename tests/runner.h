@@ -3,10 +3,12 @@
  * Output shared by the in-kernel and host test runners:
  *   #N name: OK|FAIL|SKIP       one line per test, reasons indented below
  *   N passed, N failed, N skipped
- * Options: -f SUBSTR runs matching tests only; --first N numbers from N;
- * --counts FILE writes "passed failed skipped" there instead of the summary
- * (tests/run_all adds the runners up); --stress-seconds N runs the two-CPU
- * stress for N seconds instead of a fixed number of rounds (make stress).
+ * Options: -f SUBSTR (or SUBSTR alone) runs matching tests only; --first N
+ * numbers from N; --counts FILE writes "passed failed skipped" there
+ * instead of the summary (tests/run_all adds the runners up);
+ * --stress-seconds N runs the two-CPU stress for N seconds instead of a
+ * fixed number of rounds (make stress); --verified (kernel runner) prints
+ * the verifier's work per program instead of testing.
  */
 #ifndef __LIBARENA_RUNNER_H
 #define __LIBARENA_RUNNER_H
@@ -21,6 +23,7 @@
 #include <unistd.h>
 #include <libarena/stats.h>
 #include "test_report.h"
+#include "test_attrs.h"
 
 enum test_status { TEST_OK, TEST_FAIL, TEST_SKIP };
 
@@ -30,8 +33,11 @@ struct test_run {
 	const char *filter;
 	const char *counts_file;
 	int stress_seconds;	/* 0: the short, round-counted stress */
+	int verified;		/* --verified */
 };
 
+/* An option it does not know stops the runner: ignored, a mistyped
+ * filter would run everything. */
 static inline void test_run_init(struct test_run *r, int argc, char **argv)
 {
 	int i;
@@ -47,6 +53,18 @@ static inline void test_run_init(struct test_run *r, int argc, char **argv)
 			r->counts_file = argv[++i];
 		else if (!strcmp(argv[i], "--stress-seconds") && i + 1 < argc)
 			r->stress_seconds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--verified"))
+			r->verified = 1;
+		else if (argv[i][0] != '-' && !r->filter)
+			r->filter = argv[i];
+		else
+			break;
+	}
+	if (i < argc) {
+		fprintf(stderr, "%s: unknown argument %s\nusage: %s [-f] [SUBSTR] [--first N] "
+			"[--counts FILE] [--stress-seconds N] [--verified]\n", argv[0], argv[i],
+			argv[0]);
+		exit(2);
 	}
 }
 
@@ -63,27 +81,35 @@ static inline int test_selected(const struct test_run *r, const char *name)
 	return !r->filter || strstr(name, r->filter);
 }
 
-/* An indented reason line under the test's result. */
-static char test_why_buf[8192];
-static size_t test_why_len;
+/* The reasons given so far for the test that runs.  One for the whole
+ * runner: weak, so that every file of it that includes this header
+ * writes where test_result() reads. */
+struct test_whys {
+	char buf[8192];
+	size_t len;
+};
 
+struct test_whys test_whys __attribute__((weak));
+
+/* An indented reason line under the test's result. */
 static inline void test_why(const char *fmt, ...)
 {
-	size_t room = sizeof(test_why_buf) - test_why_len;
+	struct test_whys *w = &test_whys;
+	size_t room = sizeof(w->buf) - w->len;
 	va_list ap;
 	int n;
 
 	if (room < 8)
 		return;
-	memcpy(test_why_buf + test_why_len, "    ", 5);
-	test_why_len += 4;
+	memcpy(w->buf + w->len, "    ", 5);
+	w->len += 4;
 	room -= 4;
 	va_start(ap, fmt);
-	n = vsnprintf(test_why_buf + test_why_len, room - 1, fmt, ap);
+	n = vsnprintf(w->buf + w->len, room - 1, fmt, ap);
 	va_end(ap);
-	test_why_len += n < 0 ? 0 : ((size_t)n < room - 1 ? (size_t)n : room - 2);
-	test_why_buf[test_why_len++] = '\n';
-	test_why_buf[test_why_len] = 0;
+	w->len += n < 0 ? 0 : ((size_t)n < room - 1 ? (size_t)n : room - 2);
+	w->buf[w->len++] = '\n';
+	w->buf[w->len] = 0;
 }
 
 /* Reasons collected by test_why() print under the result line. */
@@ -92,9 +118,9 @@ static inline void test_result(struct test_run *r, const char *name,
 {
 	static const char *const words[] = { "OK", "FAIL", "SKIP" };
 
-	printf("#%d %s: %s\n%s", r->number++, name, words[status], test_why_buf);
-	test_why_len = 0;
-	test_why_buf[0] = 0;
+	printf("#%d %s: %s\n%s", r->number++, name, words[status], test_whys.buf);
+	test_whys.len = 0;
+	test_whys.buf[0] = 0;
 	if (status == TEST_OK)
 		r->passed++;
 	else if (status == TEST_FAIL)
@@ -147,6 +173,21 @@ static inline void test_print_report(const struct test_report *rep)
 	test_print_source_line(src, rep->line);
 }
 
+/* A test body's verdict from what it returned (1: an assertion failed)
+ * and its report: it must have asserted something. */
+static inline enum test_status test_verdict(int ret, const struct test_report *rep)
+{
+	if (ret == 1)
+		test_print_report(rep);
+	else if (ret)
+		test_why("the test returned %d", ret);
+	else if (!rep->nr_asserts)
+		test_why("the test asserted nothing");
+	else
+		return TEST_OK;
+	return TEST_FAIL;
+}
+
 static inline void test_print_check(const struct buddy_check_report *c)
 {
 	test_why("heap check: %s at chunk %#llx item %u: expected %llu, found %llu",
@@ -180,6 +221,13 @@ static inline int test_cpus_online(int n)
 		return 1;
 	test_why("needs %d online CPUs, this machine has %ld", n, online);
 	return 0;
+}
+
+/* Whether this machine can run a test with these needs (enum
+ * test_needs); if not, says why it skips.  Both runners ask here. */
+static inline int test_needs_met(unsigned int needs)
+{
+	return !(needs & TEST_TWO_CPUS) || test_cpus_online(2);
 }
 
 /* One counter of a CPU's cache statistics (offsetof(struct pcpu_stats,

@@ -16,7 +16,7 @@ struct host_test {
 	int (*fn)(void);
 };
 
-#define DEBUG_ENTRY(name) { #name, t_##name },
+#define DEBUG_ENTRY(name, ...) { #name, t_##name },
 
 static const struct host_test tests[] = {
 	DEBUG_TESTS(DEBUG_ENTRY)
@@ -31,20 +31,11 @@ int main(int argc, char **argv)
 	test_run_init(&r, argc, argv);
 	srandom(time(NULL));
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		enum test_status status = TEST_OK;
-
 		snprintf(name, sizeof(name), "host/%s", tests[i].name);
 		if (!test_selected(&r, name))
 			continue;
 		memset(&test_report, 0, sizeof(test_report));
-		if (tests[i].fn()) {
-			test_print_report(&test_report);
-			status = TEST_FAIL;
-		} else if (!test_report.nr_asserts) {
-			test_why("the test asserted nothing");
-			status = TEST_FAIL;
-		}
-		test_result(&r, name, status);
+		test_result(&r, name, test_verdict(tests[i].fn(), &test_report));
 	}
 	return test_finish(&r);
 }

@@ -20,8 +20,6 @@
 #undef TEST_SRC
 #define TEST_SRC	TEST_SRC_HOST
 
-#define SMALL_ARENA	(11ull << 20)
-
 /* Re-entering the lock on the same thread fails at once, is counted, and
  * loses nothing (a nested BPF program on the holder's CPU gets the same). */
 static int t_lock_reentry_fails_fast(__u64 flags)
@@ -193,12 +191,15 @@ struct host_test {
 	const char *name;
 	int (*fn)(__u64 flags);
 	__u64 flags;
-	int cpus;		/* online CPUs it needs; 0: any */
+	unsigned int needs;	/* enum test_needs */
 };
 
-#define UNCACHED_ENTRY(name) { "uncached_" #name, t_##name, BUDDY_NO_PCPU_CACHE },
-#define CACHE_ENTRY(name) { "cache_" #name, t_##name, 0 },
-#define CACHE_ONLY_ENTRY(name) { #name, t_##name, 0 },
+/* After the name, what the test needs: __small_arena and the like
+ * (test_attrs.h), each "FLAG |" here. */
+#define UNCACHED_ENTRY(name, ...) \
+	{ "uncached_" #name, t_##name, BUDDY_NO_PCPU_CACHE, .needs = __VA_ARGS__ 0 },
+#define CACHE_ENTRY(name, ...) { "cache_" #name, t_##name, 0, .needs = __VA_ARGS__ 0 },
+#define CACHE_ONLY_ENTRY(name, ...) { #name, t_##name, 0, .needs = __VA_ARGS__ 0 },
 
 static const struct host_test tests[] = {
 	BUDDY_TESTS(UNCACHED_ENTRY)
@@ -211,13 +212,13 @@ static const struct host_test tests[] = {
 	RELIABILITY_TESTS(CACHE_ENTRY)
 	RELIABILITY_CACHE_TESTS(CACHE_ENTRY)
 	CACHE_TESTS(CACHE_ONLY_ENTRY)
-	{ "uncached_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE, 2 },
-	{ "cache_two_cpu_stress", t_two_cpu_stress, 0, 2 },
-	{ "cache_producer_consumer", t_producer_consumer, 0, 2 },
+	{ "uncached_two_cpu_stress", t_two_cpu_stress, BUDDY_NO_PCPU_CACHE, TEST_TWO_CPUS },
+	{ "cache_two_cpu_stress", t_two_cpu_stress, 0, TEST_TWO_CPUS },
+	{ "cache_producer_consumer", t_producer_consumer, 0, TEST_TWO_CPUS },
 	{ "fuzz_corpus_replay", t_fuzz_corpus_replay, 0 },
-	{ "seed_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
+	{ "uncached_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
 	  BUDDY_NO_PCPU_CACHE },
-	{ "seed_lock_timeout_reported", t_lock_timeout_reported,
+	{ "uncached_lock_timeout_reported", t_lock_timeout_reported,
 	  BUDDY_NO_PCPU_CACHE },
 };
 
@@ -233,27 +234,22 @@ static void fresh_arena(__u64 size)
 
 static enum test_status run_one(const struct host_test *t)
 {
-	bool small = strstr(t->name, "_small_");
-	enum test_status status = TEST_OK;
+	bool small = t->needs & TEST_SMALL_ARENA;
+	enum test_status status;
 	int err;
 
-	if (!test_cpus_online(t->cpus))
+	if (!test_needs_met(t->needs))
 		return TEST_SKIP;
 	if (small)
-		fresh_arena(SMALL_ARENA);
+		fresh_arena(TEST_SMALL_ARENA_BYTES);
 	err = buddy_reset(&buddy);
 	if (err) {
 		test_why("buddy_reset of the default instance: %d", err);
 		return TEST_FAIL;
 	}
 	memset(&test_report, 0, sizeof(test_report));
-	if (t->fn(t->flags)) {
-		test_print_report(&test_report);
-		status = TEST_FAIL;
-	} else if (!test_report.nr_asserts) {
-		test_why("the test asserted nothing");
-		status = TEST_FAIL;
-	} else if ((err = buddy_check(&buddy))) {
+	status = test_verdict(t->fn(t->flags), &test_report);
+	if (status == TEST_OK && (err = buddy_check(&buddy))) {
 		test_why("heap check after the test: %d", err);
 		test_print_check(&buddy.check);
 		status = TEST_FAIL;

@@ -5,23 +5,25 @@
 #include "slab_tests.h"
 #include "upstream_tests.h"
 
-#define DEFINE_CACHE_TEST(name)				\
-	SEC("syscall") int test_cache_##name(void *ctx)	\
-	{						\
-		return t_##name(0);			\
+/* After the name, what the test needs (test_attrs.h): decl tags the
+ * runner reads. */
+#define DEFINE_CACHE_TEST(name, ...)					\
+	__VA_ARGS__ SEC("syscall") int test_cache_##name(void *ctx)	\
+	{								\
+		return t_##name(0);					\
 	}
 
-#define DEFINE_UNCACHED_TEST(name)				\
-	SEC("syscall") int test_uncached_##name(void *ctx)	\
-	{						\
-		return t_##name(BUDDY_NO_PCPU_CACHE);	\
+#define DEFINE_UNCACHED_TEST(name, ...)					\
+	__VA_ARGS__ SEC("syscall") int test_uncached_##name(void *ctx)	\
+	{								\
+		return t_##name(BUDDY_NO_PCPU_CACHE);			\
 	}
 
 /* Cache-only tests are named after what they test already. */
-#define DEFINE_CACHE_ONLY_TEST(name)		\
-	SEC("syscall") int test_##name(void *ctx)	\
-	{						\
-		return t_##name(0);			\
+#define DEFINE_CACHE_ONLY_TEST(name, ...)				\
+	__VA_ARGS__ SEC("syscall") int test_##name(void *ctx)		\
+	{								\
+		return t_##name(0);					\
 	}
 
 BUDDY_TESTS(DEFINE_UNCACHED_TEST)

@@ -666,7 +666,7 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 	return 0;
 }
 
-/* Run in a small arena (the runners size it): fill it, free, fill again. */
+/* Run in a small arena (__small_arena): fill it, free, fill again. */
 static __always_inline int t_small_arena_exhaustion(__u64 flags)
 {
 	__u32 n = opaque(0), again = opaque(0), i;
@@ -697,7 +697,7 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 	return 0;
 }
 
-/* Tests that hold in both modes. */
+/* Tests that hold in both modes: X(name, what it needs (test_attrs.h)). */
 #define BUDDY_TESTS(X)				\
 	X(init_destroy_repeat)			\
 	X(destroy_with_live_allocations)	\
@@ -718,7 +718,7 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 	X(empty_chunks_returned)		\
 	X(coalescing_restores_large_blocks)	\
 	X(instances_independent)		\
-	X(small_arena_exhaustion)
+	X(small_arena_exhaustion, __small_arena)
 
 /* Tests of the plain buddy's own bookkeeping (exact buddy-level counts,
  * hand-corrupted freelists). */

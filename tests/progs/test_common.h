@@ -14,6 +14,7 @@
 #endif
 #include <libarena/libarena.h>
 #include "test_report.h"
+#include "test_attrs.h"
 
 struct test_report __arena test_report;
 
