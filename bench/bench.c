@@ -948,35 +948,40 @@ static void write_plots(const struct opts *o, const struct results *r)
 		printf("Plots: %s/throughput.png, scaling.png, memory.png\n", o->out_dir);
 }
 
-int main(int argc, char **argv)
+/* 0, or the exit status of a usage error. */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static struct results r;
-	struct opts o = { .repeats = 7, .iters = 200000, .pc_blocks = 100000,
-			  .out_dir = "build/bench" };
-	char path[512];
-	struct utsname u;
-	int i, err;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
-			o.quick = 1;
-			o.repeats = 3;
-			o.iters = 20000;
-			o.pc_blocks = 30000;
+			o->quick = 1;
+			o->repeats = 3;
+			o->iters = 20000;
+			o->pc_blocks = 30000;
 		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
-			o.repeats = atoi(argv[++i]);
+			o->repeats = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			o.out_dir = argv[++i];
+			o->out_dir = argv[++i];
 		} else {
 			fprintf(stderr, "usage: %s [--quick] [--repeats N] [--out DIR]\n", argv[0]);
 			return 2;
 		}
 	}
-	pick_sizes(o.quick);
-	if (o.repeats < 1 || o.repeats > MAX_REPEATS) {
+	if (o->repeats < 1 || o->repeats > MAX_REPEATS) {
 		fprintf(stderr, "bench: --repeats must be 1..%d\n", MAX_REPEATS);
 		return 2;
 	}
+	return 0;
+}
+
+/* The BPF side loaded, the instances ready, the JSON file open with its
+ * header: 0, or the exit status. */
+static int bench_setup(const struct opts *o, char *path, size_t size)
+{
+	struct utsname u;
+	int err;
+
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		fprintf(stderr, "bench: needs two online CPUs\n");
 		return 1;
@@ -992,7 +997,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: setting up the instances: %d\n", err);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/results.json", o.out_dir);
+	snprintf(path, size, "%s/results.json", o->out_dir);
 	json = fopen(path, "w");
 	if (!json) {
 		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
@@ -1000,21 +1005,52 @@ int main(int argc, char **argv)
 	}
 	uname(&u);
 	fprintf(json, "{\n  \"kernel\": \"%s\",\n  \"repeats\": %d,\n  \"pairs_per_run\": %llu,\n  \"cells\": [",
-		u.release, o.repeats, (unsigned long long)o.iters);
+		u.release, o->repeats, (unsigned long long)o->iters);
 	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
-	       o.quick ? " (quick)" : "", u.release, o.repeats);
+	       o->quick ? " (quick)" : "", u.release, o->repeats);
+	return 0;
+}
 
-	steps = BENCH_NR_LOCKS * 2 + 4 * NR_LARSON + 2 + 2 + 1 +
-		NR_MEM_SIZES * (o.quick ? 1 : NR_MEM_COUNTS);
+/* How many cells the run measures, for the progress lines. */
+static int count_steps(const struct opts *o)
+{
+	int n = BENCH_NR_LOCKS * 2 + 4 * NR_LARSON + 2 + 2 + 1 +
+		NR_MEM_SIZES * (o->quick ? 1 : NR_MEM_COUNTS);
+	int i, a;
+
 	for (i = 0; i < nr_sizes; i++)
-		for (err = 0; err < NR_ALLOCS; err++)
-			steps += pairs_na(err, sizes[i]) ? 0 : 2;
-	err = bench_pairs(&o, r.pairs) ?: bench_locks(&o, r.locks) ?:
-	      reset_instances() ?: bench_larson(&o, r.larson) ?:
-	      reset_instances() ?: bench_prodcons(&o, r.pc) ?: reset_instances() ?:
-	      bench_freeall(&o, r.fa) ?: reset_instances() ?: bench_memory(&o, r.mem) ?:
-	      reset_instances() ?: bench_realloc(&o, &r.re);
+		for (a = 0; a < NR_ALLOCS; a++)
+			n += pairs_na(a, sizes[i]) ? 0 : 2;
+	return n;
+}
+
+/* Every workload, each on fresh instances. */
+static int run_workloads(const struct opts *o, struct results *r)
+{
+	return bench_pairs(o, r->pairs) ?: bench_locks(o, r->locks) ?:
+	       reset_instances() ?: bench_larson(o, r->larson) ?:
+	       reset_instances() ?: bench_prodcons(o, r->pc) ?: reset_instances() ?:
+	       bench_freeall(o, r->fa) ?: reset_instances() ?: bench_memory(o, r->mem) ?:
+	       reset_instances() ?: bench_realloc(o, &r->re);
+}
+
+int main(int argc, char **argv)
+{
+	static struct results r;
+	struct opts o = { .repeats = 7, .iters = 200000, .pc_blocks = 100000,
+			  .out_dir = "build/bench" };
+	char path[512];
+	int err;
+
+	err = parse_opts(argc, argv, &o);
 	if (err)
+		return err;
+	pick_sizes(o.quick);
+	err = bench_setup(&o, path, sizeof(path));
+	if (err)
+		return err;
+	steps = count_steps(&o);
+	if (run_workloads(&o, &r))
 		return 1;
 	read_verifier_cost(&r);
 	write_json(&r);
