@@ -351,7 +351,6 @@ __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 	cls = alloc_class(size);	/* not before the lock: one more spill */
 	addr = alloc_locked(b, cls);
 	if (addr) {
-		b->stats.allocs++;
 		b->stats.classes[cls].allocs++;
 		b->stats.classes[cls].requested += size;
 	}

@@ -249,7 +249,8 @@ static enum test_status test_reset_program(struct test_env *e, const void *arg)
 		return TEST_FAIL;
 	}
 	/* Empty, but with its reserve populated again. */
-	if (st->bytes_in_use || st->chunks != DEFAULT_RESERVE_CHUNKS || st->allocs ||
+	if (st->bytes_in_use || st->chunks != DEFAULT_RESERVE_CHUNKS ||
+	    buddy_total_allocs(&skel->arena->buddy) ||
 	    skel->arena->buddy.state != BUDDY_READY) {
 		test_why("after reset: expected an empty ready instance with %llu reserve chunks, "
 			 "got %llu bytes, %llu chunks, state %llu", DEFAULT_RESERVE_CHUNKS,

@@ -70,9 +70,10 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 		if (pc)
 			buddy_add_pcpu(pc, t);
 	}
-	for (cls = 0; cls < NR_CLASSES; cls++)
+	for (cls = 0; cls < NR_CLASSES; cls++) {
+		t->allocs += t->classes[cls].allocs;
 		t->bytes_requested += t->classes[cls].requested;
-	t->allocs = b->stats.allocs + t->alloc_hits;
+	}
 	t->frees = b->stats.frees + t->pcpu.free_hits;
 }
 

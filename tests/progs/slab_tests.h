@@ -150,18 +150,6 @@ static __always_inline int t_slab_header_free_rejected(__u64 flags)
 	return 0;
 }
 
-/* One class's allocations so far, whoever served them (the buddy or a
- * CPU's cache): how many, and the bytes they asked for. */
-static __always_inline __u64 class_allocs(__u32 cls)
-{
-	return buddy.stats.classes[cls].allocs + pcpu_sum(&buddy, cls[cls].allocs);
-}
-
-static __always_inline __u64 class_requested(__u32 cls)
-{
-	return buddy.stats.classes[cls].requested + pcpu_sum(&buddy, cls[cls].requested);
-}
-
 #define CLASS_STATS_ROUNDS	100
 
 /* Requested and handed-out bytes per class: every allocation of a size
@@ -169,17 +157,17 @@ static __always_inline __u64 class_requested(__u32 cls)
 static __always_inline int class_stats_size(__u64 size)
 {
 	__u32 cls = alloc_class(size), i;
-	__u64 allocs = class_allocs(cls), requested = class_requested(cls), p;
+	__u64 allocs = class_allocs(&buddy, cls), requested = class_requested(&buddy, cls), p;
 
 	for (i = opaque(0); i < CLASS_STATS_ROUNDS && can_loop; i++) {
 		p = arena_malloc_addr(size);
 		ASSERT_NE(p, 0);
 		ASSERT_OK(arena_free_addr(p));
 	}
-	ASSERT_EQ(class_allocs(cls) - allocs, CLASS_STATS_ROUNDS);
-	ASSERT_EQ(class_requested(cls) - requested, CLASS_STATS_ROUNDS * size);
+	ASSERT_EQ(class_allocs(&buddy, cls) - allocs, CLASS_STATS_ROUNDS);
+	ASSERT_EQ(class_requested(&buddy, cls) - requested, CLASS_STATS_ROUNDS * size);
 	ASSERT_EQ(arena_malloc_addr(0), 0);	/* a failure: not counted */
-	ASSERT_EQ(class_allocs(cls) - allocs, CLASS_STATS_ROUNDS);
+	ASSERT_EQ(class_allocs(&buddy, cls) - allocs, CLASS_STATS_ROUNDS);
 	return 0;
 }
 

@@ -205,7 +205,7 @@ struct class_stats {
  * Per-instance statistics.  seq is odd while the lock holder updates the
  * fields it guards (bytes, chunks, locks): a reader copies the struct
  * between two equal, even reads of seq.  Counters bumped outside the lock
- * (allocs, frees, failures, rejections) are single atomic words.
+ * (frees, failures, rejections) are single atomic words.
  */
 struct buddy_stats {
 	__u32 version;		/* BUDDY_STATS_VERSION */
@@ -215,7 +215,6 @@ struct buddy_stats {
 	__u64 chunks;		/* chunks owned now */
 	__u64 chunks_populated;	/* ever populated by this instance */
 	__u64 chunks_returned;	/* given back to the kernel */
-	__u64 allocs;		/* served by the buddy (cache hits: pcpu_stats) */
 	__u64 frees;
 	__u64 failed_allocs;	/* NULL returns for any reason */
 	__u64 bad_sizes;	/* of which: size 0 or > 512 KiB */
@@ -234,7 +233,9 @@ struct buddy_stats {
 	__u64 slabs_created;	/* blocks carved into objects of a class */
 	__u64 slabs_released;	/* emptied slabs given back to the buddy */
 	__u64 slab_bytes;	/* of bytes_in_use: in slabs now (lock held) */
-	struct class_stats classes[NR_CLASSES];	/* of allocs, by class */
+	struct class_stats classes[NR_CLASSES];	/* what the buddy served, by
+						 * class (cache hits: struct
+						 * pcpu_class) */
 };
 
 /* Free bytes in an instance's chunks, what allocations are served from
