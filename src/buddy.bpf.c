@@ -13,24 +13,25 @@
 static __always_inline __u64 carve_from(buddy_t *b, __u64 chunk, __u32 want, __u32 have)
 {
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 item = h->free_head[have & BUDDY_MAX_ORDER];
-	int i;
+	__u32 item = h->free_head[have & ORDER_SLOT_MASK];
 
 	if (!item_valid(item))
 		return 0;	/* corrupt head: leave it for buddy_check() */
 	freelist_remove(chunk, item, have);
-	for (i = opaque(0); i < BUDDY_NR_ORDERS && have > want && can_loop; i++) {
-		have--;
-		freelist_push(chunk, item + (1u << have), have);
-	}
-	set_item_order(chunk, item, want);
-	set_item_allocated(chunk, item, true);
+	/* The accounting first: fewer values live across the split loop (a
+	 * small frame, the stack budget). */
 	if (h->nr_allocated++ == 0)
 		b->nr_empty--;
 	h->free_bytes -= order_size(want);
 	b->stats.bytes_in_use += order_size(want);
 	if (b->stats.bytes_in_use > b->stats.peak_bytes)
 		b->stats.peak_bytes = b->stats.bytes_in_use;
+	set_item_order(chunk, item, want);
+	set_item_allocated(chunk, item, true);
+	while (have > want && can_loop) {
+		have--;
+		freelist_push(chunk, item + (1u << have), have);
+	}
 	return item_addr(chunk, item);
 }
 
@@ -49,12 +50,11 @@ static __always_inline __u32 fitting_orders(__u64 chunk, __u32 order)
  * order, else the first fit over the chunk list (which becomes the hint);
  * lock held; 0 when no chunk has a large enough block.  The hint saves
  * walking past every chunk without a large block for each large request
- * of a big heap.  Global, like the other pieces below: the verifier checks
- * it once, and each caller's frame stays small (the stack budget).
+ * of a big heap.
  */
-__noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
+static __always_inline __u64 find(buddy_t *b, __u32 order)
 {
-	__u64 __arena *hint = &b->hint[order & BUDDY_MAX_ORDER];
+	__u64 __arena *hint = &b->hint[order & ORDER_SLOT_MASK];
 	__u64 chunk = *hint;
 	__u32 mask = chunk ? fitting_orders(chunk, order) : 0;
 	int n;
@@ -73,12 +73,24 @@ __noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
 	return chunk;
 }
 
-/* A block of `order` out of chunk, which buddy_find() chose (lock held). */
-__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
+static __always_inline __u64 carve(buddy_t *b, __u64 chunk, __u32 order)
 {
 	__u32 mask = fitting_orders(chunk, order);
 
 	return mask ? carve_from(b, chunk, order, lowest_order(mask)) : 0;
+}
+
+/* Global, like the other pieces below: the verifier checks each once, and
+ * each caller's frame stays small (the stack budget). */
+__noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
+{
+	return find(b, order);
+}
+
+/* A block of `order` out of chunk, which buddy_find() chose (lock held). */
+__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
+{
+	return carve(b, chunk, order);
 }
 
 /* A block of an order, for callers that hold the lock. */
@@ -89,10 +101,21 @@ static __always_inline __u64 block_locked(buddy_t *b, __u32 order)
 	return chunk ? buddy_carve(b, chunk, order) : 0;
 }
 
+/* The order of cls's next slab, read where it is used: the barriers keep
+ * the compiler from hoisting its address out of the caller's loop, where
+ * it would live across calls (the stack budget). */
+static __always_inline __u32 slab_order_here(buddy_t *b, __u32 cls)
+{
+	barrier_var(b);
+	barrier_var(cls);
+	return b->slab_next[cls % NR_SMALL_CLASSES];
+}
+
 /* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
 static __always_inline int grow_slab_locked(buddy_t *b, __u32 cls)
 {
-	__u64 slab = block_locked(b, class_slab_order(cls));
+	__u64 chunk = buddy_find(b, slab_order_here(b, cls));
+	__u64 slab = chunk ? buddy_carve(b, chunk, slab_order_here(b, cls)) : 0;
 
 	return slab ? slab_init(b, slab, cls) : -ENOMEM;
 }
@@ -133,7 +156,7 @@ static __always_inline void hints_forget(buddy_t *b, __u64 chunk)
 {
 	int i;
 
-	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+	for (i = 0; i < ORDER_SLOTS; i++)
 		if (b->hint[i] == chunk)
 			b->hint[i] = 0;
 }
@@ -203,7 +226,7 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 		order++;
 	}
 	freelist_push(chunk, item, order);
-	b->hint[order & BUDDY_MAX_ORDER] = chunk;	/* the block just freed */
+	b->hint[order & ORDER_SLOT_MASK] = chunk;	/* the block just freed */
 
 	if (h->nr_allocated == 0) {
 		b->nr_empty++;
@@ -234,8 +257,10 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 			release_locked(b, addr);
 		return err;
 	}
-	if (!item_allocated(chunk, item)) {
-		if (inside_allocated(chunk, item))
+	/* Off an item boundary no block starts: inside one, or a slab
+	 * object of a slab gone back (its double free). */
+	if ((addr & (BUDDY_MIN_SIZE - 1)) || !item_allocated(chunk, item)) {
+		if (item_allocated(chunk, item) || inside_allocated(chunk, item))
 			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	}
@@ -250,7 +275,7 @@ static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
 	__u64 next;
 	int n;
 
-	for (n = opaque(0); head && n < CHUNK_ITEMS && can_loop; n++) {
+	for (n = opaque(0); head && n < CHUNK_GRANULES && can_loop; n++) {
 		next = *block_link(head);
 		*pcpu_tag(head) = 0;	/* leaves custody: no stale tag */
 		if (block_is_live(b, head))
@@ -450,7 +475,7 @@ __noinline __u64 buddy_unlink_all(buddy_t *b __arg_arena)
 	chunks = b->chunks;
 	b->chunks = 0;
 	arena_zero(b->hint, sizeof(b->hint));
-	arena_zero(b->slabs, sizeof(b->slabs));
+	slab_reset(b);
 	WRITE_ONCE(b->state, BUDDY_DEAD);
 	buddy_unlock(b);
 	return chunks;

@@ -72,7 +72,7 @@ static __always_inline int give_or_defer(buddy_t *b, __u64 head)
 	err = buddy_give(b, head);
 	if (err >= 0)
 		return err;
-	for (n = opaque(0); head && n < CHUNK_ITEMS && can_loop; n++) {
+	for (n = opaque(0); head && n < CHUNK_GRANULES && can_loop; n++) {
 		next = *block_link(head);
 		defer_free(b, head);
 		head = next;

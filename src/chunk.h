@@ -19,14 +19,24 @@ static __always_inline void set_item_order(__u64 chunk, __u32 item, __u32 order)
 	*p = (*p & ~(0xf << shift)) | ((order & 0xf) << shift);
 }
 
-static __always_inline void set_item_allocated(__u64 chunk, __u32 item, bool on)
+static __always_inline void set_granule_allocated(__u64 chunk, __u32 granule, bool on)
 {
-	__u8 __arena *p = allocbit_byte(chunk, item);
+	__u8 __arena *p = allocbit_byte(chunk, granule);
 
 	if (on)
-		*p |= 1 << (item & 7);
+		*p |= 1 << (granule & 7);
 	else
-		*p &= ~(1 << (item & 7));
+		*p &= ~(1 << (granule & 7));
+}
+
+static __always_inline void set_item_allocated(__u64 chunk, __u32 item, bool on)
+{
+	set_granule_allocated(chunk, item_granule(item), on);
+}
+
+static __always_inline void set_addr_allocated(__u64 addr, bool on)
+{
+	set_granule_allocated(chunk_of(addr), granule_of(addr), on);
 }
 
 static __always_inline struct free_links __arena *free_links(__u64 chunk, __u32 item)
@@ -42,7 +52,7 @@ static __always_inline bool item_valid(__u32 item)
 static __always_inline void freelist_push(__u64 chunk, __u32 item, __u32 order)
 {
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 head = h->free_head[order & BUDDY_MAX_ORDER];
+	__u32 head = h->free_head[order & ORDER_SLOT_MASK];
 	struct free_links __arena *l = free_links(chunk, item);
 
 	set_item_order(chunk, item, order);
@@ -50,7 +60,7 @@ static __always_inline void freelist_push(__u64 chunk, __u32 item, __u32 order)
 	l->next = head;
 	if (item_valid(head))
 		free_links(chunk, head)->prev = item;
-	h->free_head[order & BUDDY_MAX_ORDER] = item;
+	h->free_head[order & ORDER_SLOT_MASK] = item;
 	h->free_mask |= 1u << order;
 }
 
@@ -63,10 +73,10 @@ static __always_inline void freelist_remove(__u64 chunk, __u32 item, __u32 order
 	if (item_valid(prev))
 		free_links(chunk, prev)->next = next;
 	else
-		h->free_head[order & BUDDY_MAX_ORDER] = next;
+		h->free_head[order & ORDER_SLOT_MASK] = next;
 	if (item_valid(next))
 		free_links(chunk, next)->prev = prev;
-	if (!item_valid(h->free_head[order & BUDDY_MAX_ORDER]))
+	if (!item_valid(h->free_head[order & ORDER_SLOT_MASK]))
 		h->free_mask &= ~(1u << order);
 }
 
@@ -95,7 +105,7 @@ static __always_inline void chunk_init(__u64 chunk, __u64 owner)
 	h->free_bytes = CHUNK_CAPACITY;
 	h->nr_allocated = 0;
 	h->free_mask = 0;
-	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+	for (i = 0; i < ORDER_SLOTS; i++)
 		h->free_head[i] = ITEM_NONE;
 	for (i = opaque(0); i < 2 * BUDDY_NR_ORDERS && item < CHUNK_ITEMS && can_loop; i++) {
 		order = largest_order_at(item);

@@ -213,7 +213,7 @@ static __always_inline void dbg_release(__u64 raw)
 
 static __always_inline bool dbg_block(__u64 addr)
 {
-	return !(addr & (BUDDY_MIN_SIZE - 1)) && space_is_populated(chunk_of(addr - DBG_HEADER)) &&
+	return !(addr & (GRANULE_SIZE - 1)) && space_is_populated(chunk_of(addr - DBG_HEADER)) &&
 	       chunk_of(addr - DBG_HEADER) == chunk_of(addr);
 }
 

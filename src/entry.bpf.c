@@ -125,7 +125,7 @@ __noinline int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr)
 		return -EINVAL;
 	if (!space_is_populated(chunk))
 		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
-	if (addr & (BUDDY_MIN_SIZE - 1))
+	if (addr & (GRANULE_SIZE - 1))
 		return buddy_reject(b, BUDDY_REJECT_MISALIGNED, -EINVAL);
 	allocated = block_is_live(b, addr) && !is_slab_block(addr);
 	if (allocated && custody_tagged(b, addr))
@@ -156,7 +156,7 @@ __noinline int buddy_free_addr_sleepable(buddy_t *b __arg_arena, __u64 addr)
 __noinline __u64 buddy_usable_size_addr(buddy_t *b __arg_arena, __u64 addr)
 {
 	if (!addr || !buddy_ready(b) || !space_is_populated(chunk_of(addr)) ||
-	    (addr & (BUDDY_MIN_SIZE - 1)))
+	    (addr & (GRANULE_SIZE - 1)))
 		return 0;
 	if (!block_is_live(b, addr) || is_slab_block(addr) || custody_tagged(b, addr))
 		return 0;	/* not a live block of the caller's */
@@ -199,7 +199,7 @@ __noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	WRITE_ONCE(b->shrink_wanted, 0);
 	WRITE_ONCE(b->deferred, 0);
 	arena_zero(b->hint, sizeof(b->hint));
-	arena_zero(b->slabs, sizeof(b->slabs));
+	slab_reset(b);
 	b->reserve_low = BUDDY_DEFAULT_RESERVE_LOW;
 	b->reserve_high = BUDDY_DEFAULT_RESERVE_HIGH;
 	arena_zero(&b->stats, sizeof(b->stats));

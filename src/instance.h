@@ -143,6 +143,7 @@ __u64 buddy_unlink_all(buddy_t *b __arg_arena);
 
 /* Slabs (src/slab.bpf.c): lock held, leaves; the core carves and
  * releases the slab blocks. */
+int slab_reset(buddy_t *b __arg_arena);
 __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls);
 int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls);
 __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Slabs: the size classes between the powers of two (48 B, 80 B, ..,
- * 3840 B; see <libarena/internal/types.h>) are carved from buddy blocks of 4 to
- * 64 KiB, one class per slab, so an object costs its class size instead of
- * the next power of two.  Objects are handed out from a slab's free list,
+ * Slabs: the size classes that are not buddy orders (16 B, 32 B, 48 B,
+ * 80 B, .., 3840 B; see <libarena/internal/types.h>) are carved from buddy
+ * blocks of 4 to 64 KiB, one class per slab, so an object costs its class
+ * size instead of the next power of two.  Objects are handed out from a slab's free list,
  * else by bumping nr_carved (no list to build when a slab is new); a slab
  * whose objects are all back goes back to the buddy at once.  Each class
  * keeps its slabs with free objects on a list headed in the instance.
  *
- * An object's first item carries the allocated bit, as a block's does, so
+ * An object's first granule carries the allocated bit, as a block's does, so
  * the fast paths' live check and the custody tags work unchanged, and a
  * double free is seen.  Everything here runs with the instance lock held
  * and calls no other global function: the core (src/buddy.bpf.c) carves
@@ -54,14 +54,42 @@ static __always_inline void slab_mark_pages(__u64 slab, __u32 order)
 		set_item_order(chunk, item + i * step, order);
 }
 
-/* Lay out a block the core just carved as a slab of cls, on its class
- * list. */
+/* The order of cls's next slab (struct buddy slab_next[]): the class's
+ * first live slab is the smallest, each further one twice its
+ * predecessor, up to the lean order (see <libarena/internal/types.h>).
+ * Kept up to date here, so that the core reads a byte, not the
+ * branches that work it out (each would cost its callers' verification). */
+static __always_inline void slab_set_next(buddy_t *b, __u32 cls)
+{
+	__u32 order = class_slab_order(cls) + b->nr_slabs[cls % NR_SMALL_CLASSES];
+	__u32 lean = slab_lean_order(cls);
+
+	b->slab_next[cls % NR_SMALL_CLASSES] = order < lean ? order : lean;
+}
+
+/* No slabs: a new or destroyed instance. */
+__noinline int slab_reset(buddy_t *b __arg_arena)
+{
+	__u32 cls;
+
+	if (!arena_zero(b->slabs, sizeof(b->slabs)) ||
+	    !arena_zero(b->nr_slabs, sizeof(b->nr_slabs)))
+		return -E2BIG;
+	for (cls = opaque(0); cls < NR_SMALL_CLASSES && can_loop; cls++) {
+		barrier_var(cls);
+		slab_set_next(b, cls);
+	}
+	return 0;
+}
+
+/* Lay out a block the core just carved (its order nibble set) as a slab
+ * of cls, on its class list. */
 __noinline int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls)
 {
-	__u32 order = class_slab_order(cls);
+	__u32 order = item_order(chunk_of(slab), item_of(slab));
 	slab_t *h = slab_hdr(slab);
 
-	if (cls >= NR_SMALL_CLASSES)
+	if (cls >= NR_SMALL_CLASSES || order < SLAB_MIN_ORDER || order > SLAB_MAX_ORDER)
 		return -EINVAL;
 	slab_mark_pages(slab, order);
 	h->cls = cls;
@@ -73,6 +101,8 @@ __noinline int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls)
 	h->free_head = SLAB_NONE;
 	slab_list_add(b, slab);
 	h->magic = slab_magic(slab, order);
+	b->nr_slabs[cls]++;
+	slab_set_next(b, cls);
 	b->stats.slabs_created++;
 	b->stats.slab_bytes += order_size(order);
 	return 0;
@@ -111,7 +141,7 @@ __noinline __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls)
 	}
 	if (slab_full(h))
 		slab_list_del(b, slab);
-	set_item_allocated(chunk_of(obj), item_of(obj), true);
+	set_addr_allocated(obj, true);
 	return obj;
 }
 
@@ -124,7 +154,7 @@ __noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
 
 	if (!h->size)
 		return 0;	/* corrupt: leave it for buddy_check() */
-	set_item_allocated(chunk_of(obj), item_of(obj), false);
+	set_addr_allocated(obj, false);
 	*slab_obj_link(obj) = h->free_head;
 	h->free_head = (obj - slab - SLAB_HDR_SIZE) / h->size;
 	h->nr_free++;
@@ -132,6 +162,8 @@ __noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
 		if (h->listed)
 			slab_list_del(b, slab);
 		h->magic = 0;
+		b->nr_slabs[h->cls % NR_SMALL_CLASSES]--;
+		slab_set_next(b, h->cls);
 		b->stats.slabs_released++;
 		b->stats.slab_bytes -= order_size(h->order);
 		return slab;
@@ -150,7 +182,7 @@ __noinline int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr)
 
 	if (!h->size || off % h->size || off / h->size >= h->nr_objs)
 		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
-	if (off / h->size >= h->nr_carved || !item_allocated(chunk_of(addr), item_of(addr)))
+	if (off / h->size >= h->nr_carved || !addr_allocated(addr))
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	return 0;
 }

@@ -18,19 +18,28 @@
  * visit every iteration.
  */
 struct walk {
-	__u16 nr_free[BUDDY_NR_ORDERS];	/* <= 32768 free blocks of an order */
-	__u32 nr_allocated;
-	__u64 free_bytes;
+	__u16 nr_free[ORDER_SLOTS];	/* <= 8192 free blocks of an order */
+	__u16 nr_allocated;		/* <= 16384 blocks in a chunk */
 };
 
 static __always_inline void walk_init(struct walk *w)
 {
 	int i;
 
-	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+	for (i = 0; i < ORDER_SLOTS; i++)
 		w->nr_free[i] = opaque(0);
 	w->nr_allocated = opaque(0);
-	w->free_bytes = opaque(0);
+}
+
+/* The bytes in the free blocks the walk counted. */
+static __always_inline __u64 walk_free_bytes(const struct walk *w)
+{
+	__u64 bytes = 0;
+	int i;
+
+	for (i = 0; i < BUDDY_NR_ORDERS; i++)
+		bytes += (__u64)w->nr_free[i] << (BUDDY_MIN_SHIFT + i);
+	return bytes;
 }
 
 typedef struct buddy_check_report __arena report_t;
@@ -64,7 +73,7 @@ static __always_inline int walk_slab_free(report_t *rep, __u64 chunk, __u32 item
 
 	for (n = opaque(0); idx != SLAB_NONE && n <= h->nr_carved && can_loop; n++) {
 		obj = slab_obj_addr(slab, h, idx);
-		if (idx >= h->nr_carved || item_allocated(chunk, item_of(obj)))
+		if (idx >= h->nr_carved || addr_allocated(obj))
 			return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->nr_carved, idx);
 		idx = *slab_obj_link(obj);
 	}
@@ -82,13 +91,13 @@ static __always_inline int walk_slab(report_t *rep, __u64 chunk, __u32 item)
 
 	if (h->cls >= NR_SMALL_CLASSES || class_is_block(h->cls) ||
 	    h->size != class_size(h->cls) ||
-	    h->order != class_slab_order(h->cls) ||
+	    h->order < class_slab_order(h->cls) || h->order > SLAB_MAX_ORDER ||
 	    h->nr_objs != (order_size(h->order) - SLAB_HDR_SIZE) / h->size ||
 	    h->nr_carved > h->nr_objs || h->nr_free > h->nr_carved ||
 	    h->listed != (h->nr_free || h->nr_carved < h->nr_objs))
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->cls, h->size);
-	for (i = opaque(0); i < h->nr_carved && i < CHUNK_ITEMS && can_loop; i++)
-		live += item_allocated(chunk, item_of(slab_obj_addr(slab, h, i)));
+	for (i = opaque(0); i < h->nr_carved && i < CHUNK_GRANULES && can_loop; i++)
+		live += addr_allocated(slab_obj_addr(slab, h, i));
 	if (live != h->nr_carved - h->nr_free)
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item,
 				   h->nr_carved - h->nr_free, live);
@@ -108,8 +117,7 @@ static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *
 		if (item_allocated(chunk, item)) {
 			w->nr_allocated++;
 		} else {
-			w->nr_free[order & BUDDY_MAX_ORDER]++;
-			w->free_bytes += order_size(order);
+			w->nr_free[order & ORDER_SLOT_MASK]++;
 			buddy_item = item ^ (1u << order);
 			if (order < BUDDY_MAX_ORDER && buddy_item > item &&
 			    !item_allocated(chunk, buddy_item) &&
@@ -164,9 +172,9 @@ static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct wal
 			item = free_links(chunk, item)->next;
 		}
 		barrier_var(order);
-		if (item != ITEM_NONE || count != w->nr_free[order & BUDDY_MAX_ORDER])
+		if (item != ITEM_NONE || count != w->nr_free[order & ORDER_SLOT_MASK])
 			return walk_report(rep, BUDDY_CHECK_FREELIST, chunk, item,
-				      w->nr_free[order & BUDDY_MAX_ORDER], count);
+				      w->nr_free[order & ORDER_SLOT_MASK], count);
 		if (!!(h->free_mask & (1u << order)) != !!count)
 			return walk_report(rep, BUDDY_CHECK_FREELIST, chunk, order,
 				      !!count, h->free_mask);
@@ -180,6 +188,7 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
 {
 	chunk_t *h = chunk_hdr(chunk);
 	struct walk w;
+	__u64 free_bytes;
 	int err;
 
 	walk_init(&w);
@@ -195,10 +204,11 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
 	if (w.nr_allocated != h->nr_allocated)
 		return walk_report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.nr_allocated,
 			      h->nr_allocated);
-	if (w.free_bytes != h->free_bytes)
-		return walk_report(rep, BUDDY_CHECK_COUNTS, chunk, 0, w.free_bytes,
+	free_bytes = walk_free_bytes(&w);
+	if (free_bytes != h->free_bytes)
+		return walk_report(rep, BUDDY_CHECK_COUNTS, chunk, 0, free_bytes,
 			      h->free_bytes);
-	return CHUNK_CAPACITY - w.free_bytes;
+	return CHUNK_CAPACITY - free_bytes;
 }
 
 /* An includer may put the per-chunk walks out of line (BPF: a small frame

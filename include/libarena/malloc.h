@@ -103,11 +103,11 @@ static __always_inline __u64 arena_aligned_alloc_addr(__u64 align, __u64 size)
 
 	if (!align || (align & (align - 1)) || align > BUDDY_MAX_SIZE)
 		return 0;
-	if (align > BUDDY_MIN_SIZE && bytes <= BUDDY_MAX_SIZE)
+	if (align > GRANULE_SIZE && bytes <= BUDDY_MAX_SIZE)
 		bytes = order_size(size_to_order(bytes));
 #ifdef LIBARENA_DEBUG
 	/* The debug header would break the alignment: a plain block. */
-	if (align > BUDDY_MIN_SIZE)
+	if (align > GRANULE_SIZE)
 		return __buddy_alloc_slow(&buddy, bytes);
 #endif
 	return arena_malloc_addr(bytes);

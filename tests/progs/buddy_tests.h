@@ -490,7 +490,7 @@ static __always_inline int t_realloc_preserves(__u64 flags)
 	ASSERT_EQ(arena_realloc_addr(q, BUDDY_MAX_SIZE + 1), 0);
 	CHECK_OK(pattern_verify(q, 8, 4));
 	in_use = settled_bytes(&buddy);
-	ASSERT_EQ(in_use, 16);
+	ASSERT_EQ(in_use, order_size(class_slab_order(0)));	/* a 16 B object's slab */
 	ASSERT_EQ(arena_realloc_addr(q, 0), 0);
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	return 0;
@@ -652,7 +652,7 @@ static __always_inline int t_instances_independent(__u64 flags)
 static __always_inline int t_check_detects_corruption(__u64 flags)
 {
 	__u64 p, chunk;
-	__u32 item, saved;
+	__u32 item, order, saved;
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
@@ -661,21 +661,23 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 	ASSERT_OK(buddy_check(&test_b1));
 	chunk = chunk_of(p);
 	item = item_of(p);
+	order = item_order(chunk, item);
 
 	/* A wrong order nibble on an allocated block. */
-	set_item_order(chunk, item, 6);
+	set_item_order(chunk, item, order + 2);
 	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
 	ASSERT_NE(test_b1.check.err, BUDDY_CHECK_OK);
 	ASSERT_EQ(test_b1.check.chunk, chunk);
-	set_item_order(chunk, item, 4);
+	set_item_order(chunk, item, order);
 	ASSERT_OK(buddy_check(&test_b1));
 
-	/* A freelist link pointing into the metadata. */
-	saved = free_links(chunk, chunk_hdr(chunk)->free_head[4])->next;
-	free_links(chunk, chunk_hdr(chunk)->free_head[4])->next = 7;
+	/* A freelist link pointing into the metadata (the 64 B block was
+	 * split off a larger one: a free block of p's order is left). */
+	saved = free_links(chunk, chunk_hdr(chunk)->free_head[order])->next;
+	free_links(chunk, chunk_hdr(chunk)->free_head[order])->next = 7;
 	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
 	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_FREELIST);
-	free_links(chunk, chunk_hdr(chunk)->free_head[4])->next = saved;
+	free_links(chunk, chunk_hdr(chunk)->free_head[order])->next = saved;
 	ASSERT_OK(buddy_check(&test_b1));
 
 	/* A lost allocation count. */

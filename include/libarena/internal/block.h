@@ -27,6 +27,16 @@ static __always_inline __u32 item_of(__u64 addr)
 	return (addr & CHUNK_MASK) >> BUDDY_MIN_SHIFT;
 }
 
+static __always_inline __u32 granule_of(__u64 addr)
+{
+	return (addr & CHUNK_MASK) >> GRANULE_SHIFT;
+}
+
+static __always_inline __u32 item_granule(__u32 item)
+{
+	return item << (BUDDY_MIN_SHIFT - GRANULE_SHIFT);
+}
+
 static __always_inline __u64 item_addr(__u64 chunk, __u32 item)
 {
 	return chunk + ((__u64)item << BUDDY_MIN_SHIFT);
@@ -89,14 +99,15 @@ static __always_inline __u32 alloc_class(__u64 size)
 {
 	if (size <= SMALL_MAX_SIZE)
 		return size_class(size);
-	return size_to_order(size) + NR_SMALL_CLASSES - 9;
+	return size_to_order(size) + NR_SMALL_CLASSES - LARGE_MIN_ORDER;
 }
 
-/* Is the class a buddy order (a power of two), not a slab class? */
+/* Is the class a buddy order (a power of two from 64 B), not a slab
+ * class? */
 static __always_inline bool class_is_block(__u32 cls)
 {
 	if (cls < 8)
-		return !((cls + 1) & cls);
+		return (cls & 3) == 3;
 	return cls >= NR_SMALL_CLASSES || (cls & 7) == 7;
 }
 
@@ -104,19 +115,19 @@ static __always_inline bool class_is_block(__u32 cls)
 static __always_inline __u32 class_order(__u32 cls)
 {
 	if (cls < 8)
-		return floor_log2(cls + 1);
+		return cls >> 2;
 	if (cls < NR_SMALL_CLASSES)
-		return (cls >> 3) + 3;
-	return cls - NR_SMALL_CLASSES + 9;
+		return (cls >> 3) + 1;
+	return cls - NR_SMALL_CLASSES + LARGE_MIN_ORDER;
 }
 
-/* The class of a buddy block of an order: 0, 1, 3, 7, .. 39 for orders
- * 0 .. 7 (a byte each, one branch on the fast path), 47.. from order 8. */
+/* The class of a buddy block of an order: 3, 7, 15, .. 47 for orders
+ * 0 .. 6 (a byte each, one branch on the fast path), 48.. from order 7. */
 static __always_inline __u32 order_class(__u32 order)
 {
-	if (order < 8)
-		return (0x271f170f07030100ull >> (order * 8)) & 0xff;
-	return order + NR_SMALL_CLASSES - 9;
+	if (order < LARGE_MIN_ORDER)
+		return (0x2f271f170f0703ull >> (order * 8)) & 0xff;
+	return order + NR_SMALL_CLASSES - LARGE_MIN_ORDER;
 }
 
 static __always_inline __u64 class_size(__u32 cls)
@@ -125,7 +136,7 @@ static __always_inline __u64 class_size(__u32 cls)
 		return (cls + 1) << 4;
 	if (cls < NR_SMALL_CLASSES)
 		return (__u64)((cls & 7) + 9) << ((cls >> 3) + 3);
-	return order_size(cls - NR_SMALL_CLASSES + 9);
+	return order_size(cls - NR_SMALL_CLASSES + LARGE_MIN_ORDER);
 }
 
 static __always_inline __u8 __arena *order_byte(__u64 chunk, __u32 item)
@@ -138,14 +149,26 @@ static __always_inline __u32 item_order(__u64 chunk, __u32 item)
 	return (*order_byte(chunk, item) >> ((item & 1) * 4)) & 0xf;
 }
 
-static __always_inline __u8 __arena *allocbit_byte(__u64 chunk, __u32 item)
+static __always_inline __u8 __arena *allocbit_byte(__u64 chunk, __u32 granule)
 {
-	return arena_ptr(chunk + CHUNK_ALLOCBITS_OFF + (item & (CHUNK_ITEMS - 1)) / 8);
+	return arena_ptr(chunk + CHUNK_ALLOCBITS_OFF + (granule & (CHUNK_GRANULES - 1)) / 8);
 }
 
+static __always_inline bool granule_allocated(__u64 chunk, __u32 granule)
+{
+	return *allocbit_byte(chunk, granule) & (1 << (granule & 7));
+}
+
+/* Is the block starting at item allocated? */
 static __always_inline bool item_allocated(__u64 chunk, __u32 item)
 {
-	return *allocbit_byte(chunk, item) & (1 << (item & 7));
+	return granule_allocated(chunk, item_granule(item));
+}
+
+/* Is the block or slab object starting at addr allocated? */
+static __always_inline bool addr_allocated(__u64 addr)
+{
+	return granule_allocated(chunk_of(addr), granule_of(addr));
 }
 
 typedef struct slab_hdr __arena slab_t;
@@ -160,7 +183,8 @@ static __always_inline __u64 slab_magic(__u64 slab, __u32 order)
 	return SLAB_MAGIC ^ slab ^ order;
 }
 
-/* A slab's order: the smallest that holds SLAB_MIN_OBJS objects. */
+/* A class's first slab's order: the smallest that holds SLAB_MIN_OBJS
+ * objects. */
 static __always_inline __u32 class_slab_order(__u32 cls)
 {
 	__u32 order = size_to_order(SLAB_MIN_OBJS * class_size(cls) + SLAB_HDR_SIZE);
@@ -168,6 +192,23 @@ static __always_inline __u32 class_slab_order(__u32 cls)
 	if (order < SLAB_MIN_ORDER)
 		return SLAB_MIN_ORDER;
 	return order < SLAB_MAX_ORDER ? order : SLAB_MAX_ORDER;
+}
+
+/*
+ * The order at which a class's slabs stop growing: the first whose header
+ * and tail waste at most 1/SLAB_LEAN_WASTE of it, else the one that wastes
+ * least.  A nibble per class (0 for the buddy orders), less SLAB_MIN_ORDER;
+ * the host test slab_lean_orders derives them again.
+ */
+#define SLAB_LEAN_0	0x0233232203220211ull	/* classes 0 .. 15 */
+#define SLAB_LEAN_1	0x0243443402343423ull	/* 16 .. 31 */
+#define SLAB_LEAN_2	0x0434444303243342ull	/* 32 .. 47 */
+
+static __always_inline __u32 slab_lean_order(__u32 cls)
+{
+	__u64 t = cls < 16 ? SLAB_LEAN_0 : cls < 32 ? SLAB_LEAN_1 : SLAB_LEAN_2;
+
+	return SLAB_MIN_ORDER + ((t >> ((cls & 15) * 4)) & 0xf);
 }
 
 /* Does the header at slab carry the magic of a live slab of order? */
@@ -261,7 +302,7 @@ static __always_inline bool block_is_live(struct buddy __arena *b, __u64 addr)
 
 	return chunk_hdr(chunk)->magic == CHUNK_MAGIC &&
 	       chunk_hdr(chunk)->owner == arena_addr(b) &&
-	       item >= CHUNK_META_ITEMS && item_allocated(chunk, item);
+	       item >= CHUNK_META_ITEMS && addr_allocated(addr);
 }
 
 /* Is chunk a populated slice of the window of space s? */

@@ -158,7 +158,7 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	bool pushed;
 
 	/* The checks of the slow path that a cache push must not skip. */
-	if (!pc || (addr & (BUDDY_MIN_SIZE - 1)) || !fast_path_readable(chunk) ||
+	if (!pc || (addr & (GRANULE_SIZE - 1)) || !fast_path_readable(chunk) ||
 	    !block_is_live(b, addr))
 		return __buddy_free_slow(b, addr);
 	cls = block_class(addr);

@@ -11,16 +11,19 @@
  *          index.  Slices of every allocator instance come from here.
  *
  * chunk    A populated slice, 1 MiB aligned, so a block's chunk is its
- *          address masked.  Its first 41216 bytes are metadata, carved as
- *          if they were allocated blocks:
- *              [0, 32K)        4-bit order of every 16 B item
- *              [32K, 40K)      allocated bit of every item
- *              [40K, 40K+256)  struct chunk_hdr (freelist heads, counts)
- *          The rest (1007.75 KiB) is buddy blocks of 16 B << order.
+ *          address masked.  Its first 16640 bytes (1.6%) are metadata,
+ *          carved as if they were allocated blocks:
+ *              [0, 8K)         4-bit order of every 64 B item
+ *              [8K, 16K)       allocated bit of every 16 B granule
+ *              [16K, 16K+256)  struct chunk_hdr (freelist heads, counts)
+ *          The rest is buddy blocks of 64 B << order.  Every pointer the
+ *          allocator hands out is granule (16 B) aligned; a slab object
+ *          carries its allocated bit on its first granule.
  *
  * block    A free block keeps its freelist links (item indices, prev/next)
  *          at byte 8, so the first 8 bytes of freed user data survive.  Only
- *          a block's first item has its order and allocated bit set.
+ *          a block's first item has its order, and its first granule its
+ *          allocated bit, set.
  *
  * buddy    An allocator instance (buddy_t, lives in the arena).  It owns a
  *          singly linked list of chunks, one lock (a word in the instance,
@@ -35,10 +38,10 @@
  *          both (buddy_refill).
  *
  * class    Sizes up to 4 KiB in classes 12.5% apart (16 B apart up to
- *          128 B); a class that is a power of two is a buddy order, the
- *          others live in slabs: buddy blocks of 4 .. 64 KiB carved into
- *          objects of one class (struct slab_hdr, below).  Orders from
- *          8 KiB up are classes of their own.
+ *          128 B); a class that is a power of two from 64 B up is a buddy
+ *          order, the others (16 B and 32 B too) live in slabs: buddy
+ *          blocks of 4 .. 64 KiB carved into objects of one class (struct
+ *          slab_hdr, below).  Orders from 8 KiB up are classes of their own.
  *
  * cache    Per CPU, per class (16 B .. 4 KiB inline, 8 KiB .. 512 KiB in the
  *          slow path): a stack of block or object addresses
@@ -55,24 +58,32 @@
 
 #include "common.h"
 
-#define BUDDY_MIN_SHIFT		4
-#define BUDDY_NR_ORDERS		16
+#define BUDDY_MIN_SHIFT		6
+#define BUDDY_NR_ORDERS		14
 #define BUDDY_MAX_ORDER		(BUDDY_NR_ORDERS - 1)
 #define BUDDY_MIN_SIZE		(1ull << BUDDY_MIN_SHIFT)
 #define BUDDY_MAX_SIZE		(BUDDY_MIN_SIZE << BUDDY_MAX_ORDER)	/* 512 KiB */
+/* Per-order arrays have a slot for every value of an order nibble, so that
+ * an index masked with ORDER_SLOT_MASK is in bounds for the verifier. */
+#define ORDER_SLOTS		16
+#define ORDER_SLOT_MASK		(ORDER_SLOTS - 1)
+/* The alignment of every pointer handed out, and of the allocated bits. */
+#define GRANULE_SHIFT		4
+#define GRANULE_SIZE		(1ull << GRANULE_SHIFT)
 
 #define ARENA_PAGE_SHIFT	12
 #define CHUNK_SHIFT		20
 #define CHUNK_SIZE		(1ull << CHUNK_SHIFT)
 #define CHUNK_MASK		(CHUNK_SIZE - 1)
 #define CHUNK_PAGES		(CHUNK_SIZE >> ARENA_PAGE_SHIFT)
-#define CHUNK_ITEMS		(CHUNK_SIZE >> BUDDY_MIN_SHIFT)		/* 65536 */
+#define CHUNK_ITEMS		(CHUNK_SIZE >> BUDDY_MIN_SHIFT)		/* 16384 */
+#define CHUNK_GRANULES		(CHUNK_SIZE >> GRANULE_SHIFT)		/* 65536 */
 
 #define CHUNK_ORDERS_OFF	0
-#define CHUNK_ALLOCBITS_OFF	(32u << 10)
-#define CHUNK_HDR_OFF		(40u << 10)
+#define CHUNK_ALLOCBITS_OFF	(CHUNK_ITEMS / 2)
+#define CHUNK_HDR_OFF		(CHUNK_ALLOCBITS_OFF + CHUNK_GRANULES / 8)
 #define CHUNK_HDR_SIZE		256u
-#define CHUNK_META_SIZE		(CHUNK_HDR_OFF + CHUNK_HDR_SIZE)	/* 41216 */
+#define CHUNK_META_SIZE		(CHUNK_HDR_OFF + CHUNK_HDR_SIZE)	/* 16640 */
 #define CHUNK_META_ITEMS	(CHUNK_META_SIZE >> BUDDY_MIN_SHIFT)
 #define CHUNK_CAPACITY		(CHUNK_SIZE - CHUNK_META_SIZE)
 
@@ -97,7 +108,7 @@ struct chunk_hdr {
 	__u64 owner;		/* address of the owning struct buddy */
 	__u64 next;		/* next chunk of the owner, 0 ends the list */
 	__u64 free_bytes;
-	__u32 free_head[BUDDY_NR_ORDERS];
+	__u32 free_head[ORDER_SLOTS];
 	__u32 free_mask;	/* bit k: free_head[k] is not empty */
 	__u32 nr_allocated;	/* allocated blocks */
 };
@@ -171,7 +182,7 @@ struct arena_alloc_reserve_args {
 /* Why buddy_free() rejected a pointer; indexes buddy_stats.rejected[]. */
 enum buddy_reject {
 	BUDDY_REJECT_OUTSIDE,		/* -EFAULT: not in a populated slice */
-	BUDDY_REJECT_MISALIGNED,	/* -EINVAL: not 16-byte aligned */
+	BUDDY_REJECT_MISALIGNED,	/* -EINVAL: not granule (16 B) aligned */
 	BUDDY_REJECT_FOREIGN,		/* -EXDEV: another instance's chunk */
 	BUDDY_REJECT_INTERIOR,		/* -EADDRNOTAVAIL: no block starts here */
 	BUDDY_REJECT_NOT_ALLOCATED,	/* -EALREADY: double free */
@@ -188,9 +199,11 @@ enum buddy_reject {
  * class of its own for the caches: 48..54.
  */
 #define NR_SMALL_CLASSES	48
-#define NR_LARGE_CLASSES	(BUDDY_NR_ORDERS - 9)	/* orders 9 .. 15 */
+#define NR_LARGE_CLASSES	(BUDDY_NR_ORDERS - LARGE_MIN_ORDER)	/* orders 7 .. 13 */
 #define NR_CLASSES		(NR_SMALL_CLASSES + NR_LARGE_CLASSES)
 #define SMALL_MAX_SIZE		4096
+#define SMALL_MAX_ORDER		(12 - BUDDY_MIN_SHIFT)	/* 4 KiB */
+#define LARGE_MIN_ORDER		(SMALL_MAX_ORDER + 1)
 
 #define BUDDY_STATS_VERSION	3
 
@@ -278,16 +291,21 @@ enum buddy_state {
 
 /*
  * Slab: a buddy block of 4 .. 64 KiB (aligned to its size, as every block
- * is), big enough for 8 objects, carved into objects of one class after a
- * 64-byte header.  To the buddy it is one allocated block.  An object's
- * first item carries the allocated bit as a block's does.  The first item
+ * is), carved into objects of one class after a 64-byte header.  A class's
+ * first slab is the smallest that holds SLAB_MIN_OBJS objects; each further
+ * live slab of the class is twice its predecessor, up to the order whose
+ * header and tail waste at most 1/128 of it (or least), so a class that
+ * is busy costs little and one that is not holds little.  To the buddy a
+ * slab is one allocated block.  An object's first granule carries the
+ * allocated bit as a block's does.  The first item
  * of each of the slab's pages carries the slab's order, so that the slab
  * around any address is one nibble away (the buddy reads order nibbles of
  * block heads only).  The header's magic mixes in the slab's address and
  * order: a stale nibble cannot point at a live header by accident.
  */
-#define SLAB_MIN_ORDER		8			/* 4 KiB */
-#define SLAB_MAX_ORDER		12			/* 64 KiB */
+#define SLAB_MIN_ORDER		(12 - BUDDY_MIN_SHIFT)	/* 4 KiB */
+#define SLAB_MAX_ORDER		(16 - BUDDY_MIN_SHIFT)	/* 64 KiB */
+#define SLAB_LEAN_WASTE		128	/* a slab may waste 1/128 of itself */
 #define SLAB_MIN_OBJS		8	/* more per slab cuts header and tail waste,
 					 * but a heap of many classes then needs more
 					 * before its first refill */
@@ -319,11 +337,10 @@ struct slab_hdr {
  * that is 8 KiB x 18 .. 64 KiB x 2, one each of 128 .. 512 KiB: at most
  * 2.6 MiB cached per CPU.
  */
-#define PCPU_MAX_ORDER		8			/* 16 B << 8 = 4 KiB: inline */
 #define PCPU_NR_CLASSES		NR_CLASSES
 #define PCPU_MAX_SIZE		SMALL_MAX_SIZE
 #define PCPU_SLOTS		64
-#define PCPU_CACHE_ORDER	11	/* its block: 32 KiB */
+#define PCPU_CACHE_ORDER	(15 - BUDDY_MIN_SHIFT)	/* its block: 32 KiB */
 #define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
 #define PCPU_DEFAULT_BUDGET	(2u << 20)	/* cached bytes per CPU */
 #define DEPOT_SLOTS		16	/* batches per class */
@@ -386,13 +403,15 @@ struct buddy {
 	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
 	__u32 wq_pending;	/* a refill work item is queued (wq.bpf.c) */
 	__u32 pad2;
-	__u64 hint[BUDDY_NR_ORDERS];	/* a chunk that had a free block of this
+	__u64 hint[ORDER_SLOTS];	/* a chunk that had a free block of this
 					 * order or more, 0 = none known */
 	__u64 reserve_low;	/* free bytes: under this, ask for a refill */
 	__u64 reserve_high;	/* free bytes: over this, empty chunks go back */
 	struct buddy_stats stats;
 	struct buddy_check_report check;
 	__u64 slabs[NR_SMALL_CLASSES];	/* first partial slab, 0 = none */
+	__u32 nr_slabs[NR_SMALL_CLASSES];	/* live slabs of each class */
+	__u8 slab_next[NR_SMALL_CLASSES];	/* the order of each class's next slab */
 	__u64 depot[PCPU_NR_CLASSES][DEPOT_SLOTS];	/* batch heads, 0 = empty */
 	__u64 pcpu[LIBARENA_MAX_CPUS];	/* struct pcpu_cache per CPU, 0 = none */
 };
