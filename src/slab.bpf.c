@@ -27,7 +27,6 @@ static __always_inline void slab_list_add(buddy_t *b, __u64 slab)
 	if (h->next)
 		slab_hdr(h->next)->prev = slab;
 	*head = slab;
-	h->listed = 1;
 }
 
 static __always_inline void slab_list_del(buddy_t *b, __u64 slab)
@@ -40,7 +39,6 @@ static __always_inline void slab_list_del(buddy_t *b, __u64 slab)
 		b->slabs[h->cls % NR_SMALL_CLASSES] = h->next;
 	if (h->next)
 		slab_hdr(h->next)->prev = h->prev;
-	h->listed = 0;
 }
 
 /* Each page of a slab names the slab's order (its first page is the head,
@@ -151,15 +149,17 @@ __noinline __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls)
 __noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
 {
 	slab_t *h = slab_hdr(slab);
+	bool was_full;
 
 	if (!h->size)
 		return 0;	/* corrupt: leave it for buddy_check() */
+	was_full = slab_full(h);	/* then off its class's list */
 	set_addr_allocated(obj, false);
 	*slab_obj_link(obj) = h->free_head;
 	h->free_head = (obj - slab - SLAB_HDR_SIZE) / h->size;
 	h->nr_free++;
 	if (h->nr_free >= h->nr_carved) {
-		if (h->listed)
+		if (!was_full)
 			slab_list_del(b, slab);
 		h->magic = 0;
 		b->nr_slabs[h->cls % NR_SMALL_CLASSES]--;
@@ -168,7 +168,7 @@ __noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
 		b->stats.slab_bytes -= order_size(h->order);
 		return slab;
 	}
-	if (!h->listed)
+	if (was_full)
 		slab_list_add(b, slab);
 	return 0;
 }

@@ -93,8 +93,7 @@ static __always_inline int walk_slab(report_t *rep, __u64 chunk, __u32 item)
 	    h->size != class_size(h->cls) ||
 	    h->order < class_slab_order(h->cls) || h->order > SLAB_MAX_ORDER ||
 	    h->nr_objs != (order_size(h->order) - SLAB_HDR_SIZE) / h->size ||
-	    h->nr_carved > h->nr_objs || h->nr_free > h->nr_carved ||
-	    h->listed != (h->nr_free || h->nr_carved < h->nr_objs))
+	    h->nr_carved > h->nr_objs || h->nr_free > h->nr_carved)
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->cls, h->size);
 	for (i = opaque(0); i < h->nr_carved && i < CHUNK_GRANULES && can_loop; i++)
 		live += addr_allocated(slab_obj_addr(slab, h, i));

@@ -177,6 +177,45 @@ static int t_producer_consumer(__u64 flags)
 	return 0;
 }
 
+/* Bytes a slab of order wastes on objects of size: header and tail. */
+static __u64 slab_waste(__u32 order, __u64 size)
+{
+	return (order_size(order) - SLAB_HDR_SIZE) % size + SLAB_HDR_SIZE;
+}
+
+/* The slab geometry the allocator reads from tables and formulas, derived
+ * again by brute force for every slab class: a first slab holds
+ * SLAB_MIN_OBJS objects and is the smallest that does; the lean order is
+ * the first that wastes at most 1/SLAB_LEAN_WASTE of itself, else the one
+ * that wastes least. */
+static int t_slab_geometry(__u64 flags)
+{
+	__u32 cls, order, first, lean;
+	__u64 size;
+
+	for (cls = 0; cls < NR_SMALL_CLASSES; cls++) {
+		if (class_is_block(cls))
+			continue;
+		size = class_size(cls);
+		for (first = SLAB_MIN_ORDER; first < SLAB_MAX_ORDER; first++)
+			if (order_size(first) - SLAB_HDR_SIZE >= SLAB_MIN_OBJS * size)
+				break;
+		ASSERT_EQ(class_slab_order(cls), first);
+		lean = first;
+		for (order = first; order <= SLAB_MAX_ORDER; order++) {
+			if (slab_waste(order, size) * SLAB_LEAN_WASTE <= order_size(order)) {
+				lean = order;
+				break;
+			}
+			if (slab_waste(order, size) * order_size(lean) <
+			    slab_waste(lean, size) * order_size(order))
+				lean = order;
+		}
+		ASSERT_EQ(slab_lean_order(cls), lean);
+	}
+	return 0;
+}
+
 /* Every input of the fuzzing corpus through the fuzz target once. */
 static int t_fuzz_corpus_replay(__u64 flags)
 {
@@ -216,6 +255,7 @@ static const struct host_test tests[] = {
 	{ "cache_two_cpu_stress", t_two_cpu_stress, 0, TEST_TWO_CPUS },
 	{ "cache_producer_consumer", t_producer_consumer, 0, TEST_TWO_CPUS },
 	{ "fuzz_corpus_replay", t_fuzz_corpus_replay, 0 },
+	{ "slab_geometry", t_slab_geometry, 0 },
 	{ "uncached_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
 	  BUDDY_NO_PCPU_CACHE },
 	{ "uncached_lock_timeout_reported", t_lock_timeout_reported,

@@ -193,9 +193,43 @@ static __always_inline int t_slab_class_stats(__u64 flags)
 	return 0;
 }
 
+#define GROWTH_SIZE	520	/* 576 B class: slabs of 8 .. 64 KiB */
+#define GROWTH_OBJS	160	/* past the three slabs before the lean order */
+
+/* A busy class's slabs double, from the smallest that holds SLAB_MIN_OBJS
+ * objects up to the lean order; emptied, the class starts small again. */
+static __always_inline int t_slab_growth(__u64 flags)
+{
+	__u32 cls = size_class(GROWTH_SIZE), first = class_slab_order(cls);
+	__u32 lean = slab_lean_order(cls), seen = opaque(0), i;
+	__u64 p;
+
+	ASSERT_OK(test_begin(flags));
+	ASSERT_EQ(first, SLAB_MIN_ORDER + 1);
+	ASSERT_EQ(lean, SLAB_MAX_ORDER);
+	ASSERT_EQ(buddy.slab_next[cls], first);
+	for (i = opaque(0); i < GROWTH_OBJS && can_loop; i++) {
+		p = arena_malloc_addr(GROWTH_SIZE);
+		ASSERT_NE(p, 0);
+		slab_ptrs[i] = p;
+		seen |= 1u << (slab_hdr(slab_of(p))->order & 31);
+	}
+	ASSERT_EQ(i, GROWTH_OBJS);
+	/* One slab of each order from the first to the lean one. */
+	ASSERT_EQ(seen, (1u << (lean + 1)) - (1u << first));
+	ASSERT_EQ(buddy.slab_next[cls], lean);
+	for (i = opaque(0); i < GROWTH_OBJS && can_loop; i++)
+		ASSERT_OK(arena_free_addr(slab_ptrs[i]));
+	ASSERT_GE(buddy_trim(&buddy), 0);
+	ASSERT_EQ(buddy.nr_slabs[cls], 0);
+	ASSERT_EQ(buddy.slab_next[cls], first);
+	return 0;
+}
+
 #define SLAB_TESTS(X)			\
 	X(slab_classes)			\
 	X(slab_header_free_rejected)	\
-	X(slab_class_stats)
+	X(slab_class_stats)		\
+	X(slab_growth)
 
 #endif /* __LIBARENA_SLAB_TESTS_H */

@@ -178,9 +178,9 @@ static __always_inline slab_t *slab_hdr(__u64 slab)
 	return arena_ptr(slab);
 }
 
-static __always_inline __u64 slab_magic(__u64 slab, __u32 order)
+static __always_inline __u32 slab_magic(__u64 slab, __u32 order)
 {
-	return SLAB_MAGIC ^ slab ^ order;
+	return SLAB_MAGIC ^ (__u32)slab ^ order;	/* a slab is 4 KiB aligned */
 }
 
 /* A class's first slab's order: the smallest that holds SLAB_MIN_OBJS
@@ -200,8 +200,8 @@ static __always_inline __u32 class_slab_order(__u32 cls)
  * least.  A nibble per class (0 for the buddy orders), less SLAB_MIN_ORDER;
  * the host test slab_lean_orders derives them again.
  */
-#define SLAB_LEAN_0	0x0233232203220211ull	/* classes 0 .. 15 */
-#define SLAB_LEAN_1	0x0243443402343423ull	/* 16 .. 31 */
+#define SLAB_LEAN_0	0x0123231202110100ull	/* classes 0 .. 15 */
+#define SLAB_LEAN_1	0x0243443401343323ull	/* 16 .. 31 */
 #define SLAB_LEAN_2	0x0434444303243342ull	/* 32 .. 47 */
 
 static __always_inline __u32 slab_lean_order(__u32 cls)

@@ -291,7 +291,7 @@ enum buddy_state {
 
 /*
  * Slab: a buddy block of 4 .. 64 KiB (aligned to its size, as every block
- * is), carved into objects of one class after a 64-byte header.  A class's
+ * is), carved into objects of one class after a 32-byte header.  A class's
  * first slab is the smallest that holds SLAB_MIN_OBJS objects; each further
  * live slab of the class is twice its predecessor, up to the order whose
  * header and tail waste at most 1/128 of it (or least), so a class that
@@ -309,22 +309,24 @@ enum buddy_state {
 #define SLAB_MIN_OBJS		8	/* more per slab cuts header and tail waste,
 					 * but a heap of many classes then needs more
 					 * before its first refill */
-#define SLAB_HDR_SIZE		64u
-#define SLAB_MAGIC		0x62616c736c6c6162ull	/* "ballslab" */
-#define SLAB_NONE		0xffffffffu
+#define SLAB_HDR_SIZE		32u	/* every byte counts: 32 B more and an 8 KiB
+					 * slab of 80 B objects holds 101, not 102 */
+#define SLAB_MAGIC		0x736c6162u	/* "bals" */
+#define SLAB_NONE		0xffffu
 
+/* A slab is on its class's partial list while it has room: nr_free, or
+ * nr_carved < nr_objs. */
 struct slab_hdr {
-	__u64 magic;		/* slab_magic(); 0 once released */
 	__u64 next;		/* partial slabs of the class (struct buddy slabs[]) */
 	__u64 prev;
-	__u32 cls;
-	__u32 size;		/* object size */
-	__u32 nr_objs;		/* objects that fit */
-	__u32 nr_carved;	/* objects handed out at least once: [0, nr_carved) */
-	__u32 nr_free;		/* of those, on the free list */
-	__u32 free_head;	/* index of the first free object, or SLAB_NONE */
-	__u32 listed;		/* on the partial list */
-	__u32 order;		/* the slab's buddy order */
+	__u32 magic;		/* slab_magic(); 0 once released */
+	__u8 cls;
+	__u8 order;		/* the slab's buddy order */
+	__u16 size;		/* object size */
+	__u16 nr_objs;		/* objects that fit: <= 4094 */
+	__u16 nr_carved;	/* objects handed out at least once: [0, nr_carved) */
+	__u16 nr_free;		/* of those, on the free list */
+	__u16 free_head;	/* index of the first free object, or SLAB_NONE */
 };
 
 /*
