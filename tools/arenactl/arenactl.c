@@ -79,7 +79,7 @@ static const struct {
 "NAME\n    arenactl freelists - free blocks per order\n\n"
 "SYNOPSIS\n    arenactl [--json] [--instance ADDR] (pinned PATH | id N) freelists\n\n"
 "DESCRIPTION\n"
-"    For each instance, the number of free blocks of each order (16 B << order),\n"
+"    For each instance, the number of free blocks of each order (64 B << order),\n"
 "    summed over its chunks: where the free memory is, and in what sizes.\n" },
 	{ "check",
 "NAME\n    arenactl check - the heap consistency walk\n\n"
