@@ -212,7 +212,7 @@ $(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@
 
 bench: $(BENCH)
-	@$(BENCH)
+	@$(KERNEL_VM) $(BENCH)
 
 test: $(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) \
 		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,6 +258,28 @@ static int step_failed(const char *what, int err)
 	return err;
 }
 
+/* Why allocations failed, for a run that stopped at a NULL. */
+static void print_failure_stats(const struct buddy *b)
+{
+	const struct buddy_stats *st = &b->stats;
+
+	fprintf(stderr, "bench: the instance: %llu failed allocations, %llu found the reserve dry, "
+		"%llu lock timeouts, %llu lock deadlocks, %llu chunks\n",
+		(unsigned long long)st->failed_allocs, (unsigned long long)st->reserve_dry,
+		(unsigned long long)st->lock_timeouts, (unsigned long long)st->lock_deadlocks,
+		(unsigned long long)st->chunks);
+}
+
+/* A cell that failed: what, and why allocations failed if one of the
+ * bench's instances served it. */
+static int cell_failed(const char *what, int err, enum alloc a)
+{
+	step_failed(what, err);
+	if (a != OBJNEW && a != PAGES)
+		print_failure_stats(instance(a));
+	return err;
+}
+
 static struct bpf_program *pairs_prog(enum alloc a)
 {
 	switch (a) {
@@ -317,7 +340,7 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 				progress(what);
 				err = run_cell(pairs_prog(a), a, sizes[s], iters, n, o, c);
 				if (err)
-					return step_failed(what, err);
+					return cell_failed(what, err, a);
 			}
 		}
 	}
@@ -405,18 +428,6 @@ static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOC
 	return 0;
 }
 
-/* Why allocations failed, for a run that stopped at a NULL. */
-static void print_failure_stats(const struct buddy *b)
-{
-	const struct buddy_stats *st = &b->stats;
-
-	fprintf(stderr, "bench: the instance: %llu failed allocations, %llu found the reserve dry, "
-		"%llu lock timeouts, %llu lock deadlocks, %llu chunks\n",
-		(unsigned long long)st->failed_allocs, (unsigned long long)st->reserve_dry,
-		(unsigned long long)st->lock_timeouts, (unsigned long long)st->lock_deadlocks,
-		(unsigned long long)st->chunks);
-}
-
 /* larson: random sizes up to each of larson_max[], cached and uncached, 1 and
  * 2 CPUs. */
 #define NR_LARSON	2
@@ -437,11 +448,8 @@ static int bench_larson(const struct opts *o, struct cell cells[NR_LARSON][NR_AL
 			progress(what);
 			err = run_cell(skel->progs.bench_larson, allocs[i], larson_max[m],
 				       o->iters, n, o, &cells[m][allocs[i]][n - 1]);
-			if (err) {
-				step_failed(what, err);
-				print_failure_stats(instance(allocs[i]));
-				return err;
-			}
+			if (err)
+				return cell_failed(what, err, allocs[i]);
 		}
 	}
 	progress_done();
@@ -487,7 +495,7 @@ static int bench_prodcons(const struct opts *o, struct cell *cells)
 			err = run_jobs(jobs, 2);
 			ns[r] = (now_ns() - t0) / o->pc_blocks;
 			if (err)
-				return step_failed(what, err);
+				return cell_failed(what, err, a);
 			locks += (double)(instance(a)->stats.lock_acquisitions - locks0) /
 				 (2.0 * o->pc_blocks);
 		}
@@ -536,7 +544,7 @@ static int bench_freeall(const struct opts *o, struct freeall_cell *cells)
 		for (r = 0; r < o->repeats; r++) {
 			err = measure(skel->progs.bench_freeall, allocs[i], 0, 0, 1, &ns[r], &lpo);
 			if (err)
-				return step_failed(what, err);
+				return cell_failed(what, err, allocs[i]);
 		}
 		cell_from_runs(&f->c, ns, o->repeats, 0);
 		freeall_from_result(f, res);
@@ -567,7 +575,7 @@ static int bench_memory(const struct opts *o, struct freeall_cell cells[NR_MEM_S
 			err = measure(skel->progs.bench_freeall, CACHED, mem_sizes[i], mem_counts[k],
 				      1, &ns, &lpo);
 			if (err)
-				return step_failed(what, err);
+				return cell_failed(what, err, CACHED);
 			cell_from_runs(&cells[i][k].c, &ns, 1, 0);
 			freeall_from_result(&cells[i][k], &skel->arena->bench_results[0]);
 		}
@@ -995,6 +1003,10 @@ static int bench_setup(const struct opts *o, char *path, size_t size)
 	err = reset_instances();
 	if (err) {
 		fprintf(stderr, "bench: setting up the instances: %d\n", err);
+		return 1;
+	}
+	if (mkdir(o->out_dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "bench: cannot create %s: %s\n", o->out_dir, strerror(errno));
 		return 1;
 	}
 	snprintf(path, size, "%s/results.json", o->out_dir);
