@@ -50,9 +50,10 @@ static __always_inline __u32 fitting_orders(__u64 chunk, __u32 order)
  * order, else the first fit over the chunk list (which becomes the hint);
  * lock held; 0 when no chunk has a large enough block.  The hint saves
  * walking past every chunk without a large block for each large request
- * of a big heap.
+ * of a big heap.  Global, like the other pieces below: the verifier checks
+ * it once, and each caller's frame stays small (the stack budget).
  */
-static __always_inline __u64 find(buddy_t *b, __u32 order)
+__noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
 {
 	__u64 __arena *hint = &b->hint[order & ORDER_SLOT_MASK];
 	__u64 chunk = *hint;
@@ -73,24 +74,12 @@ static __always_inline __u64 find(buddy_t *b, __u32 order)
 	return chunk;
 }
 
-static __always_inline __u64 carve(buddy_t *b, __u64 chunk, __u32 order)
+/* A block of `order` out of chunk, which buddy_find() chose (lock held). */
+__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
 {
 	__u32 mask = fitting_orders(chunk, order);
 
 	return mask ? carve_from(b, chunk, order, lowest_order(mask)) : 0;
-}
-
-/* Global, like the other pieces below: the verifier checks each once, and
- * each caller's frame stays small (the stack budget). */
-__noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
-{
-	return find(b, order);
-}
-
-/* A block of `order` out of chunk, which buddy_find() chose (lock held). */
-__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
-{
-	return carve(b, chunk, order);
 }
 
 /* A block of an order, for callers that hold the lock. */

@@ -3,10 +3,11 @@
  * Slabs: the size classes that are not buddy orders (16 B, 32 B, 48 B,
  * 80 B, .., 3840 B; see <libarena/internal/types.h>) are carved from buddy
  * blocks of 4 to 64 KiB, one class per slab, so an object costs its class
- * size instead of the next power of two.  Objects are handed out from a slab's free list,
- * else by bumping nr_carved (no list to build when a slab is new); a slab
- * whose objects are all back goes back to the buddy at once.  Each class
- * keeps its slabs with free objects on a list headed in the instance.
+ * size instead of the next power of two.  Objects are handed out from a
+ * slab's free list, else by bumping nr_carved (no list to build when a
+ * slab is new); a slab whose objects are all back goes back to the buddy
+ * at once.  Each class keeps its slabs with free objects on a list headed
+ * in the instance, and its slabs grow while it keeps more of them.
  *
  * An object's first granule carries the allocated bit, as a block's does, so
  * the fast paths' live check and the custody tags work unchanged, and a

@@ -198,7 +198,7 @@ static __always_inline __u32 class_slab_order(__u32 cls)
  * The order at which a class's slabs stop growing: the first whose header
  * and tail waste at most 1/SLAB_LEAN_WASTE of it, else the one that wastes
  * least.  A nibble per class (0 for the buddy orders), less SLAB_MIN_ORDER;
- * the host test slab_lean_orders derives them again.
+ * the host test slab_geometry derives them again.
  */
 #define SLAB_LEAN_0	0x0123231202110100ull	/* classes 0 .. 15 */
 #define SLAB_LEAN_1	0x0243443401343323ull	/* 16 .. 31 */
