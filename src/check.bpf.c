@@ -5,15 +5,15 @@
 struct arena_space;
 long buddy_check_chunk(buddy_t *b __arg_arena, struct arena_space __arena *s __arg_arena,
 		       struct buddy_check_report __arena *rep __arg_arena, __u64 chunk);
-int buddy_check_slabs(struct buddy_check_report __arena *rep __arg_arena, __u64 chunk);
+int buddy_check_slabs(buddy_t *b __arg_arena, struct buddy_check_report __arena *rep __arg_arena);
 #define WALK_CHUNK	buddy_check_chunk
 #define WALK_SLABS	buddy_check_slabs
 #include "walk.h"
 
-/* A chunk's slabs, out of line for the same reason. */
-__noinline int buddy_check_slabs(report_t *rep __arg_arena, __u64 chunk)
+/* The slabs, out of line for the same reason. */
+__noinline int buddy_check_slabs(buddy_t *b __arg_arena, report_t *rep __arg_arena)
 {
-	return walk_slabs(rep, chunk);
+	return walk_instance_slabs(b, rep);
 }
 
 /* One chunk's walk, out of line: its totals fill a frame of their own. */

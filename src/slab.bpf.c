@@ -53,17 +53,12 @@ static __always_inline void slab_mark_pages(__u64 slab, __u32 order)
 		set_item_order(chunk, item + i * step, order);
 }
 
-/* The order of cls's next slab (struct buddy slab_next[]): the class's
- * first live slab is the smallest, each further one twice its
- * predecessor, up to the lean order (see <libarena/internal/types.h>).
- * Kept up to date here, so that the core reads a byte, not the
- * branches that work it out (each would cost its callers' verification). */
+/* struct buddy slab_next[] kept up to date here, so that the core reads a
+ * byte, not the branches that work it out (each would cost its callers'
+ * verification). */
 static __always_inline void slab_set_next(buddy_t *b, __u32 cls)
 {
-	__u32 order = class_slab_order(cls) + b->nr_slabs[cls % NR_SMALL_CLASSES];
-	__u32 lean = slab_lean_order(cls);
-
-	b->slab_next[cls % NR_SMALL_CLASSES] = order < lean ? order : lean;
+	b->slab_next[cls % NR_SMALL_CLASSES] = slab_next_order(b, cls);
 }
 
 /* No slabs: a new or destroyed instance. */

@@ -132,20 +132,57 @@ static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *
 }
 
 /* Every slab of a chunk whose blocks walk_blocks() found sound: a pass of
- * its own, so that each pass has a small frame. */
+ * its own, so that each pass has a small frame.  How many, or -EUCLEAN. */
 static __always_inline int walk_slabs(report_t *rep, __u64 chunk)
 {
 	__u32 item = CHUNK_META_ITEMS, order;
-	int n;
+	int n, slabs = opaque(0);
 
 	for (n = opaque(0); item < CHUNK_ITEMS && n < CHUNK_ITEMS && can_loop; n++) {
 		order = item_order(chunk, item);
-		if (item_allocated(chunk, item) && walk_is_slab(chunk, item, order) &&
-		    walk_slab(rep, chunk, item))
-			return -EUCLEAN;
+		if (item_allocated(chunk, item) && walk_is_slab(chunk, item, order)) {
+			if (walk_slab(rep, chunk, item))
+				return -EUCLEAN;
+			slabs++;
+		}
 		item += 1u << order;
 	}
+	return slabs;
+}
+
+/* The instance's live slabs per class add up to the slabs the walk found,
+ * and each class's next slab order follows from its count. */
+static __always_inline int walk_slab_counts(buddy_t *b, report_t *rep, __u32 found)
+{
+	__u32 cls, sum = opaque(0);
+
+	for (cls = opaque(0); cls < NR_SMALL_CLASSES && can_loop; cls++) {
+		barrier_var(cls);	/* else the verifier walks every class */
+		sum += b->nr_slabs[cls];
+		if (b->slab_next[cls] != slab_next_order(b, cls))
+			return walk_report(rep, BUDDY_CHECK_SLAB, 0, cls,
+					   slab_next_order(b, cls), b->slab_next[cls]);
+	}
+	if (sum != found)
+		return walk_report(rep, BUDDY_CHECK_SLAB, 0, 0, sum, found);
 	return 0;
+}
+
+/* Every slab of b's chunks (their blocks found sound), then the counts. */
+static __always_inline int walk_instance_slabs(buddy_t *b, report_t *rep)
+{
+	__u64 chunk = b->chunks;
+	__u32 slabs = opaque(0);
+	int n, found;
+
+	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
+		found = walk_slabs(rep, chunk);
+		if (found < 0)
+			return -EUCLEAN;
+		slabs += found;
+		chunk = chunk_hdr(chunk)->next;
+	}
+	return walk_slab_counts(b, rep, slabs);
 }
 
 /* Each freelist: links consistent, members free blocks of its order, and as
@@ -214,7 +251,7 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
  * for the caller of buddy_check()). */
 #ifndef WALK_CHUNK
 #define WALK_CHUNK	check_chunk
-#define WALK_SLABS	walk_slabs
+#define WALK_SLABS	walk_instance_slabs
 #endif
 
 /*
@@ -243,13 +280,10 @@ static __always_inline int walk_instance(buddy_t *b, struct arena_space __arena 
 	if (in_use != b->stats.bytes_in_use)
 		return walk_report(rep, BUDDY_CHECK_STATS, 0, 0, b->stats.bytes_in_use,
 			      in_use);
-	/* Their slabs, in a loop of its own (fewer live values: a small
+	/* Their slabs, in a pass of its own (fewer live values: a small
 	 * frame for buddy_check()). */
-	for (chunk = b->chunks, n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
-		if (WALK_SLABS(rep, chunk))
-			return -EUCLEAN;
-		chunk = chunk_hdr(chunk)->next;
-	}
+	if (WALK_SLABS(b, rep))
+		return -EUCLEAN;
 	rep->err = BUDDY_CHECK_OK;
 	return 0;
 }

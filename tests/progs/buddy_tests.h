@@ -649,6 +649,27 @@ static __always_inline int t_instances_independent(__u64 flags)
 	return 0;
 }
 
+/* test_b1's count of 16 B slabs one off (its slabs never grow, so only
+ * the sum can tell), then the order of its next slab. */
+static __always_inline int check_detects_slab_counts(void)
+{
+	ASSERT_EQ(slab_lean_order(0), class_slab_order(0));
+	ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, 16), 0);
+	ASSERT_OK(buddy_check(&test_b1));
+	test_b1.nr_slabs[0]++;
+	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
+	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_SLAB);
+	ASSERT_EQ(test_b1.check.expected, test_b1.check.found + 1);
+	test_b1.nr_slabs[0]--;
+	test_b1.slab_next[0]++;
+	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
+	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_SLAB);
+	ASSERT_EQ(test_b1.check.found, class_slab_order(0) + 1);
+	test_b1.slab_next[0]--;
+	ASSERT_OK(buddy_check(&test_b1));
+	return 0;
+}
+
 static __always_inline int t_check_detects_corruption(__u64 flags)
 {
 	__u64 p, chunk;
@@ -686,6 +707,7 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_COUNTS);
 	chunk_hdr(chunk)->nr_allocated--;
 	ASSERT_OK(buddy_check(&test_b1));
+	CHECK_OK(check_detects_slab_counts());
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;
 }

@@ -211,6 +211,17 @@ static __always_inline __u32 slab_lean_order(__u32 cls)
 	return SLAB_MIN_ORDER + ((t >> ((cls & 15) * 4)) & 0xf);
 }
 
+/* The order of cls's next slab: the class's first live slab is the
+ * smallest, each further one twice its predecessor, up to the lean order
+ * (see <libarena/internal/types.h>; struct buddy slab_next[] keeps it). */
+static __always_inline __u32 slab_next_order(struct buddy __arena *b, __u32 cls)
+{
+	__u32 order = class_slab_order(cls) + b->nr_slabs[cls % NR_SMALL_CLASSES];
+	__u32 lean = slab_lean_order(cls);
+
+	return order < lean ? order : lean;
+}
+
 /* Does the header at slab carry the magic of a live slab of order? */
 static __always_inline bool slab_magic_ok(__u64 slab, __u32 order)
 {
