@@ -908,7 +908,26 @@ static int write_memory_dat(const struct opts *o, const struct results *r)
 	return 0;
 }
 
-/* The gnuplot script: throughput.png, scaling.png, memory.png. */
+/* The fixed sizes with their fewest live objects: the footprint and what
+ * power-of-two classes would hand out, each over the bytes asked. */
+static int write_fixed_dat(const struct opts *o, const struct results *r)
+{
+	FILE *f = open_out(o, "fixed.dat");
+	int i;
+
+	if (!f)
+		return -1;
+	fprintf(f, "# size footprint pow2 (x the bytes asked, %llu live objects)\n",
+		(unsigned long long)mem_counts[0]);
+	for (i = 0; i < NR_MEM_SIZES; i++)
+		fprintf(f, "\"%llu B\" %.4f %.4f\n", (unsigned long long)mem_sizes[i],
+			footprint(&r->mem[i][0]) / r->mem[i][0].requested,
+			r->mem[i][0].pow2 / r->mem[i][0].requested);
+	fclose(f);
+	return 0;
+}
+
+/* The gnuplot script: throughput.png, scaling.png, memory.png, fixed.png. */
 static int write_plots_gp(const struct opts *o)
 {
 	FILE *f = open_out(o, "plots.gp");
@@ -932,8 +951,13 @@ static int write_plots_gp(const struct opts *o)
 		"set output 'memory.png'\n"
 		"set title 'free-all: 16384 blocks of 16 B..4 KiB'\nset ylabel 'MiB'\nset xtics norotate\n"
 		"plot 'memory.dat' using 2:xtic(1) title 'asked', '' using 3 title 'handed out', "
-		"'' using 4 title 'chunks at the peak', '' using 5 title 'chunks after free-all + trim'\n",
-		o->out_dir);
+		"'' using 4 title 'chunks at the peak', '' using 5 title 'chunks after free-all + trim'\n"
+		"set output 'fixed.png'\n"
+		"set title 'fixed sizes, %llu live objects: memory over the bytes asked (lower is better)'\n"
+		"set ylabel 'x the bytes asked'\nset yrange [1:*]\n"
+		"plot 'fixed.dat' using 2:xtic(1) title 'size classes (blocks, slabs, metadata)', "
+		"'' using 3 title 'power-of-two classes'\n",
+		o->out_dir, (unsigned long long)mem_counts[0]);
 	fclose(f);
 	return 0;
 }
@@ -944,7 +968,7 @@ static void write_plots(const struct opts *o, const struct results *r)
 	char cmd[1024];
 
 	if (write_pairs_dat(o, r) || write_scaling_dat(o, r) || write_memory_dat(o, r) ||
-	    write_plots_gp(o))
+	    write_fixed_dat(o, r) || write_plots_gp(o))
 		return;
 	/* columnhead() needs the header line without '#'. */
 	snprintf(cmd, sizeof(cmd),
@@ -953,7 +977,8 @@ static void write_plots(const struct opts *o, const struct results *r)
 	if (system(cmd))
 		printf("Plots: gnuplot failed or is missing; data in %s/*.dat\n", o->out_dir);
 	else
-		printf("Plots: %s/throughput.png, scaling.png, memory.png\n", o->out_dir);
+		printf("Plots: %s/throughput.png, scaling.png, memory.png, fixed.png\n",
+		       o->out_dir);
 }
 
 /* 0, or the exit status of a usage error. */
