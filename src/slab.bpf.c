@@ -89,7 +89,7 @@ __noinline int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls)
 	h->cls = cls;
 	h->order = order;
 	h->size = class_size(cls);
-	h->nr_objs = (order_size(order) - SLAB_HDR_SIZE) / h->size;
+	h->nr_objs = slab_nr_objs(order, h->size);
 	h->nr_carved = 0;
 	h->nr_free = 0;
 	h->free_head = SLAB_NONE;

@@ -38,7 +38,7 @@ static __always_inline __u64 walk_free_bytes(const struct walk *w)
 	int i;
 
 	for (i = 0; i < BUDDY_NR_ORDERS; i++)
-		bytes += (__u64)w->nr_free[i] << (BUDDY_MIN_SHIFT + i);
+		bytes += w->nr_free[i] * order_size(i);
 	return bytes;
 }
 
@@ -92,7 +92,7 @@ static __always_inline int walk_slab(report_t *rep, __u64 chunk, __u32 item)
 	if (h->cls >= NR_SMALL_CLASSES || class_is_block(h->cls) ||
 	    h->size != class_size(h->cls) ||
 	    h->order < class_slab_order(h->cls) || h->order > SLAB_MAX_ORDER ||
-	    h->nr_objs != (order_size(h->order) - SLAB_HDR_SIZE) / h->size ||
+	    h->nr_objs != slab_nr_objs(h->order, h->size) ||
 	    h->nr_carved > h->nr_objs || h->nr_free > h->nr_carved)
 		return walk_report(rep, BUDDY_CHECK_SLAB, chunk, item, h->cls, h->size);
 	for (i = opaque(0); i < h->nr_carved && i < CHUNK_GRANULES && can_loop; i++)
@@ -154,14 +154,15 @@ static __always_inline int walk_slabs(report_t *rep, __u64 chunk)
  * and each class's next slab order follows from its count. */
 static __always_inline int walk_slab_counts(buddy_t *b, report_t *rep, __u32 found)
 {
-	__u32 cls, sum = opaque(0);
+	__u32 cls, sum = opaque(0), next;
 
 	for (cls = opaque(0); cls < NR_SMALL_CLASSES && can_loop; cls++) {
 		barrier_var(cls);	/* else the verifier walks every class */
 		sum += b->nr_slabs[cls];
-		if (b->slab_next[cls] != slab_next_order(b, cls))
-			return walk_report(rep, BUDDY_CHECK_SLAB, 0, cls,
-					   slab_next_order(b, cls), b->slab_next[cls]);
+		next = slab_next_order(b, cls);
+		if (b->slab_next[cls] != next)
+			return walk_report(rep, BUDDY_CHECK_SLAB, 0, cls, next,
+					   b->slab_next[cls]);
 	}
 	if (sum != found)
 		return walk_report(rep, BUDDY_CHECK_SLAB, 0, 0, sum, found);

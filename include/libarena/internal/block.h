@@ -256,6 +256,12 @@ static __always_inline __u64 slab_of(__u64 addr)
 	return slab;
 }
 
+/* Objects of size that fit a slab of order after its header. */
+static __always_inline __u32 slab_nr_objs(__u32 order, __u32 size)
+{
+	return (order_size(order) - SLAB_HDR_SIZE) / size;
+}
+
 static __always_inline __u64 slab_obj_addr(__u64 slab, slab_t *h, __u32 idx)
 {
 	return slab + SLAB_HDR_SIZE + (__u64)idx * h->size;
