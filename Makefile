@@ -204,12 +204,12 @@ $(BUILD)/bench/demo.linked.o: $(BUILD)/bench/demo.o $(BUILD)/bench/demo_tc.o \
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h $(ARENACTL) | $(TOOLCHAIN)
+$(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h $(ARENACTL) $(LIBARENA_A) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench -DARENACTL='"$(CURDIR)/$(ARENACTL)"' \
-		$< $(USER_LDLIBS) -o $@
+		$< $(LIBARENA_A) $(USER_LDLIBS) -o $@
 
-$(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h | $(TOOLCHAIN)
-	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(USER_LDLIBS) -o $@
+$(BENCH): bench/bench.c bench/bench.h $(BUILD)/bench/bench.skel.h $(LIBARENA_A) | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(LIBARENA_A) $(USER_LDLIBS) -o $@
 
 bench: $(BENCH)
 	@$(KERNEL_VM) $(BENCH)

@@ -34,7 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <libarena/user.h>
 #include "bench.h"
 #include "../tests/progs/budget_types.h"	/* the verifier budgets make test checks */
 #include "bench.skel.h"
@@ -396,6 +398,23 @@ static int run_lock_cell(enum bench_lock l, int ncpus, const struct opts *o,
 	return 0;
 }
 
+/* Why a lock cannot be measured on this kernel, or NULL. */
+static const char *lock_na(enum bench_lock l)
+{
+	static const char *na;
+	struct btf *btf;
+
+	if (l != BENCH_RES_SPIN_LOCK)
+		return NULL;
+	if (!na) {
+		btf = btf__load_vmlinux_btf();
+		na = btf && btf__find_by_name_kind(btf, "bpf_res_spin_lock", BTF_KIND_FUNC) > 0 ?
+		     "" : "this kernel has no bpf_res_spin_lock (Linux 6.15+)";
+		btf__free(btf);
+	}
+	return *na ? na : NULL;
+}
+
 static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOCKS][2])
 {
 	char what[96];
@@ -403,6 +422,9 @@ static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOC
 
 	for (l = 0; l < BENCH_NR_LOCKS; l++) {
 		for (n = 1; n <= 2; n++) {
+			cells[l][n - 1].c.na = lock_na(l);
+			if (cells[l][n - 1].c.na)
+				continue;
 			snprintf(what, sizeof(what), "lock %s on %d CPU%s", lock_titles[l], n,
 				 n > 1 ? "s" : "");
 			progress(what);
@@ -420,9 +442,12 @@ static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOC
 		printf("  %-19s |", lock_titles[l]);
 		print_ns(&cells[l][0].c);
 		print_ns(&cells[l][1].c);
-		printf(" |                    %5llu  %6llu\n",
-		       (unsigned long long)cells[l][0].failed,
-		       (unsigned long long)cells[l][1].failed);
+		if (cells[l][0].c.na)
+			printf(" | %s\n", cells[l][0].c.na);
+		else
+			printf(" |                    %5llu  %6llu\n",
+			       (unsigned long long)cells[l][0].failed,
+			       (unsigned long long)cells[l][1].failed);
 	}
 	printf("\n");
 	return 0;
@@ -716,8 +741,10 @@ static void json_locks(const struct results *r)
 
 	for (l = 0; l < BENCH_NR_LOCKS; l++) {
 		for (n = 1; n <= 2; n++) {
-			snprintf(extra, sizeof(extra), ", \"failures\": %llu",
-				 (unsigned long long)r->locks[l][n - 1].failed);
+			extra[0] = 0;
+			if (!r->locks[l][n - 1].c.na)
+				snprintf(extra, sizeof(extra), ", \"failures\": %llu",
+					 (unsigned long long)r->locks[l][n - 1].failed);
 			json_cell("lock", lock_names[l], 0, n, &r->locks[l][n - 1].c, extra);
 		}
 	}
@@ -1019,9 +1046,11 @@ static int bench_setup(const struct opts *o, char *path, size_t size)
 		fprintf(stderr, "bench: needs two online CPUs\n");
 		return 1;
 	}
+	if (libarena__check_kernel())
+		return 1;	/* it said what this kernel lacks */
 	skel = bench__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "bench: cannot load the BPF programs: %s (root? a kernel with BPF arenas?)\n",
+		fprintf(stderr, "bench: cannot load the BPF programs: %s (root?)\n",
 			strerror(errno));
 		return 1;
 	}

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <libarena/stats.h>
+#include <libarena/user.h>
 #include "demo.h"
 #include "demo.skel.h"
 
@@ -135,7 +135,11 @@ static double mib(__u64 bytes)
 
 static struct demo *load_demo(void)
 {
-	struct demo *skel = demo__open();
+	struct demo *skel;
+
+	if (libarena__check_kernel())
+		return NULL;	/* it said what this kernel lacks */
+	skel = demo__open();
 
 	/* Where arenactl, in its own process, can map the arena too. */
 	if (skel)
@@ -145,8 +149,7 @@ static struct demo *load_demo(void)
 		skel = NULL;
 	}
 	if (!skel)
-		fprintf(stderr, "demo: cannot load the BPF programs: %s\n"
-			"      (needs root and a kernel with BPF arenas, Linux >= 6.12)\n",
+		fprintf(stderr, "demo: cannot load the BPF programs: %s (root?)\n",
 			strerror(errno));
 	return skel;
 }

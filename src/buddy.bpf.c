@@ -13,7 +13,7 @@
 static __always_inline __u64 carve_from(buddy_t *b, __u64 chunk, __u32 want, __u32 have)
 {
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 item = h->free_head[have & ORDER_SLOT_MASK];
+	__u32 item = *free_head(chunk, have);
 
 	if (!item_valid(item))
 		return 0;	/* corrupt head: leave it for buddy_check() */
@@ -55,10 +55,10 @@ static __always_inline __u32 fitting_orders(__u64 chunk, __u32 order)
  */
 __noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
 {
-	__u64 __arena *hint = &b->hint[order & ORDER_SLOT_MASK];
+	__u64 __arena *hint = arena_elem(b->hint, order & ORDER_SLOT_MASK);
 	__u64 chunk = *hint;
 	__u32 mask = chunk ? fitting_orders(chunk, order) : 0;
-	int n;
+	__u32 n;
 
 	if (READ_ONCE(b->state) != BUDDY_READY)
 		return 0;
@@ -97,7 +97,7 @@ static __always_inline __u32 slab_order_here(buddy_t *b, __u32 cls)
 {
 	barrier_var(b);
 	barrier_var(cls);
-	return b->slab_next[cls % NR_SMALL_CLASSES];
+	return *arena_elem(b->slab_next, cls % NR_SMALL_CLASSES);
 }
 
 /* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
@@ -146,8 +146,8 @@ static __always_inline void hints_forget(buddy_t *b, __u64 chunk)
 	int i;
 
 	for (i = 0; i < ORDER_SLOTS; i++)
-		if (b->hint[i] == chunk)
-			b->hint[i] = 0;
+		if (*arena_elem(b->hint, i) == chunk)
+			*arena_elem(b->hint, i) = 0;
 }
 
 /* Is item inside (not at the start of) an allocated block? */
@@ -169,7 +169,7 @@ static __always_inline bool inside_allocated(__u64 chunk, __u32 item)
 static __always_inline void chunk_unlink(buddy_t *b, __u64 chunk)
 {
 	__u64 cur = b->chunks, next = chunk_hdr(chunk)->next;
-	int n;
+	__u32 n;
 
 	hints_forget(b, chunk);
 	if (cur == chunk) {
@@ -196,7 +196,7 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 	__u64 chunk = chunk_of(addr);
 	chunk_t *h = chunk_hdr(chunk);
 	__u32 item = item_of(addr), order = item_order(chunk, item), buddy_item;
-	int i;
+	__u32 i;
 
 	set_item_allocated(chunk, item, false);
 	h->nr_allocated--;
@@ -215,7 +215,7 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 		order++;
 	}
 	freelist_push(chunk, item, order);
-	b->hint[order & ORDER_SLOT_MASK] = chunk;	/* the block just freed */
+	*arena_elem(b->hint, order & ORDER_SLOT_MASK) = chunk;	/* the block just freed */
 
 	if (h->nr_allocated == 0) {
 		b->nr_empty++;
@@ -262,7 +262,7 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
 {
 	__u64 next;
-	int n;
+	__u32 n;
 
 	for (n = opaque(0); head && n < CHUNK_GRANULES && can_loop; n++) {
 		next = *block_link(head);
@@ -365,8 +365,8 @@ __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
 	cls = alloc_class(size);	/* not before the lock: one more spill */
 	addr = alloc_locked(b, cls);
 	if (addr) {
-		b->stats.classes[cls].allocs++;
-		b->stats.classes[cls].requested += size;
+		arena_elem(b->stats.classes, cls)->allocs++;
+		arena_elem(b->stats.classes, cls)->requested += size;
 	}
 	reserve_note(b, addr);
 	drain_deferred_locked(b);

@@ -41,7 +41,7 @@ static __always_inline void cache_set_caps(buddy_t *b, __u64 budget)
 			if (cap < 2)
 				cap = 0;	/* batches need two */
 		}
-		b->class_cap[cls] = cap > PCPU_SLOTS ? PCPU_SLOTS : cap;
+		*arena_elem(b->class_cap, cls) = cap > PCPU_SLOTS ? PCPU_SLOTS : cap;
 	}
 	b->cache_budget = budget;
 }
@@ -67,7 +67,8 @@ __noinline int cache_init(buddy_t *b __arg_arena)
 static __always_inline int give_or_defer(buddy_t *b, __u64 head)
 {
 	__u64 next;
-	int n, err;
+	__u32 n;
+	int err;
 
 	err = buddy_give(b, head);
 	if (err >= 0)
@@ -93,11 +94,11 @@ __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 	if (!addr)
 		return 0;
 	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
-	    cmpxchg(&b->pcpu[cpu], 0, addr) != 0) {
+	    cmpxchg(arena_elem(b->pcpu, cpu), 0, addr) != 0) {
 		/* A nested call on this CPU won the race (or we ran dry). */
 		*block_link(addr) = 0;
 		give_or_defer(b, addr);
-		return b->pcpu[cpu];
+		return *arena_elem(b->pcpu, cpu);
 	}
 	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
 	__sync_fetch_and_add(&b->nr_pcpu, 1);
@@ -117,15 +118,21 @@ static __always_inline bool depot_lost_race(void)
 	return fault_hit(FAULT_DEPOT, READ_ONCE(libarena_faults.depot_every));
 }
 
+/* Slot i of class cls's depot row. */
+static __always_inline __u64 __arena *depot_slot(buddy_t *b, __u32 cls, int i)
+{
+	return arena_elem(*arena_elem(b->depot, cls), i);
+}
+
 static __always_inline bool depot_put(buddy_t *b, __u32 cls, __u64 head)
 {
-	int i;
+	__u32 i;
 
 	if (depot_lost_race())
 		return false;
 	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++)
-		if (!READ_ONCE(b->depot[cls][i]) &&
-		    cmpxchg(&b->depot[cls][i], 0, head) == 0)
+		if (!READ_ONCE(*depot_slot(b, cls, i)) &&
+		    cmpxchg(depot_slot(b, cls, i), 0, head) == 0)
 			return true;
 	return false;
 }
@@ -138,13 +145,13 @@ static __always_inline bool depot_put(buddy_t *b, __u32 cls, __u64 head)
 static __always_inline __u64 depot_take(buddy_t *b, __u32 cls)
 {
 	__u64 head;
-	int i;
+	__u32 i;
 
 	if (depot_lost_race())
 		return 0;
 	for (i = opaque(0); i < DEPOT_SLOTS && can_loop; i++) {
-		head = READ_ONCE(b->depot[cls][i]);
-		if (head && cmpxchg(&b->depot[cls][i], head, 0) == head)
+		head = READ_ONCE(*depot_slot(b, cls, i));
+		if (head && cmpxchg(depot_slot(b, cls, i), head, 0) == head)
 			return head;
 	}
 	return 0;
@@ -152,7 +159,7 @@ static __always_inline __u64 depot_take(buddy_t *b, __u32 cls)
 
 static __always_inline void tag_list(buddy_t *b, __u64 head)
 {
-	int i;
+	__u32 i;
 
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		custody_tag(b, head);
@@ -165,9 +172,9 @@ static __always_inline void tag_list(buddy_t *b, __u64 head)
 static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
 				       __u64 head)
 {
-	__u32 cap = b->class_cap[cls];
+	__u32 cap = *arena_elem(b->class_cap, cls);
 	__u64 next;
-	int i;
+	__u32 i;
 
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		next = *block_link(head);
@@ -218,7 +225,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 	head = depot_take(b, cls);
 	from_depot = head;
 	if (!head)
-		head = class_take(b, cls, b->class_cap[cls] / 2 ?: 1);
+		head = class_take(b, cls, *arena_elem(b->class_cap, cls) / 2 ?: 1);
 	if (!head)
 		return 0;
 	addr = head;
@@ -239,7 +246,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
 					    __u64 addr)
 {
-	__u32 cap = b->class_cap[cls];
+	__u32 cap = *arena_elem(b->class_cap, cls);
 	__u64 head;
 	bool pushed;
 
@@ -331,7 +338,7 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 
 	if (!pc || cls >= PCPU_NR_CLASSES)
 		return -EAGAIN;
-	cap = b->class_cap[cls];
+	cap = *arena_elem(b->class_cap, cls);
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
@@ -359,9 +366,9 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
  */
 static __always_inline int trim_all(buddy_t *b)
 {
-	__u32 self = libarena_cpu(), cls;
+	__u32 self = libarena_cpu(), cls, cpu, i;
 	pcpu_cache_t *pc;
-	int total = 0, n, cpu, i;
+	int total = 0, n;
 	__u64 head;
 
 	for (cpu = opaque(0); cpu < LIBARENA_MAX_CPUS && can_loop; cpu++) {

@@ -88,7 +88,7 @@ static __always_inline void shadow_fill(__u64 addr, __u64 len, __u8 val)
 	if (!sh)
 		return;
 	for (i = opaque(0); i < len / 8 && can_loop; i++)
-		sh[i] = val;
+		*arena_elem(sh, i) = val;
 }
 
 /* size bytes at addr (8-aligned) addressable, ASan-style. */
@@ -241,8 +241,8 @@ __noinline int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
 	h->magic = DBG_FREED;
 	fill_bytes(addr, addr + h->size, DBG_POISON_BYTE);
 	shadow_fill(addr, (h->size + 7) & ~7ull, SHADOW_FREED);
-	old = __sync_lock_test_and_set(&dbg_quarantine.slots[
-		__sync_fetch_and_add(&dbg_quarantine.head, 1) % DBG_QUARANTINE], raw);
+	old = __sync_lock_test_and_set(arena_elem(dbg_quarantine.slots,
+		__sync_fetch_and_add(&dbg_quarantine.head, 1) % DBG_QUARANTINE), raw);
 	if (old)
 		dbg_release(old);
 	return 0;
@@ -271,10 +271,11 @@ int arena_check_addr(__u64 addr)
 __noinline int arena_debug_flush(void)
 {
 	__u64 raw;
-	int i, n = 0;
+	__u32 i;
+	int n = 0;
 
 	for (i = opaque(0); i < DBG_QUARANTINE && can_loop; i++) {
-		raw = __sync_lock_test_and_set(&dbg_quarantine.slots[i], 0);
+		raw = __sync_lock_test_and_set(arena_elem(dbg_quarantine.slots, i), 0);
 		if (raw) {
 			dbg_release(raw);
 			n++;
@@ -293,7 +294,7 @@ static __always_inline int shadow_check(__u64 addr, __u64 size)
 	if (!sh || !size || chunk_of(addr) != chunk_of(end - 1))
 		return 0;	/* not heap (or spanning chunks): nothing to say */
 	for (i = opaque(0); a < end && i < size && can_loop; i++, a++) {
-		v = sh[(a >> 3) - (addr >> 3)];
+		v = *arena_elem(sh, (a >> 3) - (addr >> 3));
 		if (v && (v >= 8 || (a & 7) >= v))
 			break;
 	}
@@ -335,12 +336,13 @@ __noinline __s64 libarena_asan_shadow_value(__u64 addr)
 __noinline int dbg_forget(buddy_t *b __arg_arena)
 {
 	__u64 raw;
-	int i, n = 0;
+	__u32 i;
+	int n = 0;
 
 	for (i = opaque(0); i < DBG_QUARANTINE && can_loop; i++) {
-		raw = READ_ONCE(dbg_quarantine.slots[i]);
+		raw = READ_ONCE(*arena_elem(dbg_quarantine.slots, i));
 		if (raw && chunk_hdr(chunk_of(raw))->owner == arena_addr(b) &&
-		    cmpxchg(&dbg_quarantine.slots[i], raw, 0) == raw)
+		    cmpxchg(arena_elem(dbg_quarantine.slots, i), raw, 0) == raw)
 			n++;
 	}
 	return n;

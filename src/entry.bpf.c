@@ -31,7 +31,7 @@ static __always_inline bool cache_serves(buddy_t *b, __u32 cls)
 {
 	pcpu_cache_t *pc;
 
-	if (!cache_on(b) || cls >= PCPU_NR_CLASSES || !b->class_cap[cls] ||
+	if (!cache_on(b) || cls >= PCPU_NR_CLASSES || !*arena_elem(b->class_cap, cls) ||
 	    libarena_cpu() >= LIBARENA_MAX_CPUS)
 		return false;
 	pc = pcpu_of(b, libarena_cpu()) ?: arena_ptr(pcpu_create(b));
@@ -62,7 +62,7 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 		return buddy_alloc_block(b, size);	/* counts under its lock */
 	addr = cache_alloc_slow(b, cls);
 	if (addr) {	/* this CPU's counters: no bouncing */
-		c = &pcpu_of(b, libarena_cpu())->cls[cls];
+		c = arena_elem(pcpu_of(b, libarena_cpu())->cls, cls);
 		atomic_add(&c->allocs, 1);
 		atomic_add(&c->requested, size);
 	}
@@ -174,7 +174,7 @@ static __always_inline int buddy_register(buddy_t *b)
 	if (slot >= LIBARENA_MAX_INSTANCES)
 		return -ENOSPC;
 	b->slot = slot + 1;
-	libarena_space.instances[slot] = arena_addr(b);
+	*arena_elem(libarena_space.instances, slot) = arena_addr(b);
 	return 0;
 }
 
@@ -219,7 +219,7 @@ __noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 __noinline int buddy_destroy(buddy_t *b __arg_arena)
 {
 	__u64 chunk, next;
-	int n;
+	__u32 n;
 
 	if (!buddy_ready(b))
 		return 0;

@@ -58,7 +58,7 @@ static __always_inline void reserve_want_refill(buddy_t *b, __u32 why)
 
 static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int err)
 {
-	atomic_add(&b->stats.rejected[why], 1);
+	atomic_add(arena_elem(b->stats.rejected, why), 1);
 	return err;
 }
 
@@ -123,7 +123,7 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 	__u64 i;
 
 	for (i = opaque(0); i < bytes / 8 && can_loop; i++)
-		w[i] = 0;
+		*arena_elem(w, i) = 0;
 	return i == bytes / 8;
 }
 

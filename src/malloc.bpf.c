@@ -52,6 +52,6 @@ int arena_memcopy(__u64 dst, __u64 src, __u64 bytes)
 	__u64 i, words = (bytes + 7) / 8;
 
 	for (i = opaque(0); i < words && can_loop; i++)
-		d[i] = s[i];
+		*arena_elem(d, i) = *arena_elem(s, i);
 	return i == words ? 0 : -E2BIG;
 }

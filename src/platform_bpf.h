@@ -92,8 +92,18 @@ static __always_inline void platform_window(__u64 *start, __u64 *end)
 	       ((__u64)a->map.max_entries << ARENA_PAGE_SHIFT);
 }
 
+/*
+ * bpf_arena_reserve_pages() exists from 6.17.  Before, the window is not
+ * fenced off: it is still the library's by convention (it starts past the
+ * globals and nothing else allocates at fixed addresses in it), but a
+ * program of the user's that calls bpf_arena_alloc_pages() without an
+ * address may be given pages inside it, which the bump pointer then fails
+ * to populate (-ENOMEM, counted as a failed grow).
+ */
 static __always_inline int platform_reserve(__u64 addr, __u32 pages)
 {
+	if (!bpf_ksym_exists(bpf_arena_reserve_pages))
+		return 0;
 	return bpf_arena_reserve_pages(&arena, arena_ptr(addr), pages);
 }
 
@@ -102,21 +112,22 @@ static __always_inline int platform_populate(__u64 addr, __u32 pages)
 	void __arena *p;
 
 	/* Freeing reserved pages drops the reservation; then take them. */
-	bpf_arena_free_pages(&arena, arena_ptr(addr), pages);
+	if (bpf_ksym_exists(bpf_arena_reserve_pages))
+		bpf_arena_free_pages(&arena, arena_ptr(addr), pages);
 	p = bpf_arena_alloc_pages(&arena, arena_ptr(addr), pages,
 				  NUMA_NO_NODE, 0);
 	if (arena_addr(p) == addr)
 		return 0;
 	if (p)
 		bpf_arena_free_pages(&arena, p, pages);
-	bpf_arena_reserve_pages(&arena, arena_ptr(addr), pages);
+	platform_reserve(addr, pages);
 	return -ENOMEM;
 }
 
 static __always_inline void platform_depopulate(__u64 addr, __u32 pages)
 {
 	bpf_arena_free_pages(&arena, arena_ptr(addr), pages);
-	bpf_arena_reserve_pages(&arena, arena_ptr(addr), pages);
+	platform_reserve(addr, pages);
 }
 
 #endif /* __LIBARENA_PLATFORM_BPF_H */

@@ -35,7 +35,8 @@ static __always_inline int reserve_grow_one(buddy_t *b)
  * added, or -errno if none could be. */
 static __always_inline int reserve_fill(buddy_t *b, __u64 bytes, bool one)
 {
-	int n, err = 0;
+	__u32 n;
+	int err = 0;
 
 	for (n = opaque(0); n < SPACE_MAX_SLICES && can_loop; n++) {
 		if (!one && buddy_stats_free_bytes(&b->stats) >= bytes)
@@ -53,7 +54,7 @@ static __always_inline int reserve_fill(buddy_t *b, __u64 bytes, bool one)
 static __always_inline int reserve_shrink(buddy_t *b)
 {
 	__u64 chunk;
-	int n;
+	__u32 n;
 
 	for (n = opaque(0); n < SPACE_MAX_SLICES && can_loop; n++) {
 		chunk = buddy_unlink_surplus(b);

@@ -21,7 +21,7 @@
 static __always_inline void slab_list_add(buddy_t *b, __u64 slab)
 {
 	slab_t *h = slab_hdr(slab);
-	__u64 __arena *head = &b->slabs[h->cls % NR_SMALL_CLASSES];
+	__u64 __arena *head = arena_elem(b->slabs, h->cls % NR_SMALL_CLASSES);
 
 	h->prev = 0;
 	h->next = *head;
@@ -37,7 +37,7 @@ static __always_inline void slab_list_del(buddy_t *b, __u64 slab)
 	if (h->prev)
 		slab_hdr(h->prev)->next = h->next;
 	else
-		b->slabs[h->cls % NR_SMALL_CLASSES] = h->next;
+		*arena_elem(b->slabs, h->cls % NR_SMALL_CLASSES) = h->next;
 	if (h->next)
 		slab_hdr(h->next)->prev = h->prev;
 }
@@ -58,7 +58,7 @@ static __always_inline void slab_mark_pages(__u64 slab, __u32 order)
  * verification). */
 static __always_inline void slab_set_next(buddy_t *b, __u32 cls)
 {
-	b->slab_next[cls % NR_SMALL_CLASSES] = slab_next_order(b, cls);
+	*arena_elem(b->slab_next, cls % NR_SMALL_CLASSES) = slab_next_order(b, cls);
 }
 
 /* No slabs: a new or destroyed instance. */
@@ -95,7 +95,7 @@ __noinline int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls)
 	h->free_head = SLAB_NONE;
 	slab_list_add(b, slab);
 	h->magic = slab_magic(slab, order);
-	b->nr_slabs[cls]++;
+	(*arena_elem(b->nr_slabs, cls))++;
 	slab_set_next(b, cls);
 	b->stats.slabs_created++;
 	b->stats.slab_bytes += order_size(order);
@@ -117,7 +117,7 @@ __noinline __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls)
 
 	if (cls >= NR_SMALL_CLASSES)
 		return 0;
-	slab = b->slabs[cls];
+	slab = *arena_elem(b->slabs, cls);
 	if (!slab)
 		return 0;
 	h = slab_hdr(slab);
@@ -158,7 +158,7 @@ __noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
 		if (!was_full)
 			slab_list_del(b, slab);
 		h->magic = 0;
-		b->nr_slabs[h->cls % NR_SMALL_CLASSES]--;
+		(*arena_elem(b->nr_slabs, h->cls % NR_SMALL_CLASSES))--;
 		slab_set_next(b, h->cls);
 		b->stats.slabs_released++;
 		b->stats.slab_bytes -= order_size(h->order);

@@ -36,7 +36,7 @@ static __always_inline int shadow_populate(struct arena_space __arena *s, __u64 
 	if (platform_populate(shadow, SHADOW_PAGES))
 		return -ENOMEM;
 	for (i = opaque(0); i < (SHADOW_PAGES << ARENA_PAGE_SHIFT) / 8 && can_loop; i++)
-		w[i] = 0xfafafafafafafafaull;
+		*arena_elem(w, i) = 0xfafafafafafafafaull;
 	return 0;
 }
 #else
@@ -102,11 +102,11 @@ static __always_inline __s64 space_claim_returned(struct arena_space __arena *s)
 	for (w = opaque(0); w < SPACE_BITMAP_WORDS && can_loop; w++) {
 		/* Retry while other CPUs change this word under us. */
 		while (can_loop) {
-			word = READ_ONCE(s->returned[w]);
+			word = READ_ONCE(*arena_elem(s->returned, w));
 			if (!word)
 				break;
 			bit = word & -word;
-			if (cmpxchg(&s->returned[w], word, word & ~bit) == word)
+			if (cmpxchg(arena_elem(s->returned, w), word, word & ~bit) == word)
 				return w * 64 + __builtin_ctzll(bit);
 		}
 	}
@@ -126,9 +126,9 @@ static __always_inline __s64 space_claim_new(struct arena_space __arena *s)
 static __always_inline void space_mark(__u64 __arena *bitmap, __u64 idx, bool set)
 {
 	if (set)
-		atomic_or(&bitmap[idx / 64], 1ull << (idx % 64));
+		atomic_or(arena_elem(bitmap, idx / 64), 1ull << (idx % 64));
 	else
-		atomic_and(&bitmap[idx / 64], ~(1ull << (idx % 64)));
+		atomic_and(arena_elem(bitmap, idx / 64), ~(1ull << (idx % 64)));
 }
 
 __noinline __u64 space_chunk_get(void)

@@ -15,9 +15,9 @@ static __always_inline bool fault_hit(enum libarena_fault kind, __u32 every)
 
 	if (!every)
 		return false;
-	if (__sync_fetch_and_add(&f->calls[kind], 1) % every)
+	if (__sync_fetch_and_add(arena_elem(f->calls, kind), 1) % every)
 		return false;
-	__sync_fetch_and_add(&f->injected[kind], 1);
+	__sync_fetch_and_add(arena_elem(f->injected, kind), 1);
 	return true;
 }
 

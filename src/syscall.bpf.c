@@ -69,7 +69,7 @@ int arena_buddy_refill(void *ctx)
 	if (err)
 		return err;
 	for (i = opaque(0); i < LIBARENA_MAX_INSTANCES && can_loop; i++) {
-		b = arena_ptr(s->instances[i]);
+		b = arena_ptr(*arena_elem(s->instances, i));
 		if (!b)
 			break;
 		buddy_arm_refill(b);	/* fails only for destroyed ones */

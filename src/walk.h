@@ -107,7 +107,7 @@ static __always_inline int walk_slab(report_t *rep, __u64 chunk, __u32 item)
 static __always_inline int walk_blocks(report_t *rep, __u64 chunk, struct walk *w)
 {
 	__u32 item = CHUNK_META_ITEMS, order, buddy_item;
-	int n;
+	__u32 n;
 
 	for (n = opaque(0); item < CHUNK_ITEMS && n < CHUNK_ITEMS && can_loop; n++) {
 		order = item_order(chunk, item);
@@ -158,11 +158,11 @@ static __always_inline int walk_slab_counts(buddy_t *b, report_t *rep, __u32 fou
 
 	for (cls = opaque(0); cls < NR_SMALL_CLASSES && can_loop; cls++) {
 		barrier_var(cls);	/* else the verifier walks every class */
-		sum += b->nr_slabs[cls];
+		sum += *arena_elem(b->nr_slabs, cls);
 		next = slab_next_order(b, cls);
-		if (b->slab_next[cls] != next)
+		if (*arena_elem(b->slab_next, cls) != next)
 			return walk_report(rep, BUDDY_CHECK_SLAB, 0, cls, next,
-					   b->slab_next[cls]);
+					   *arena_elem(b->slab_next, cls));
 	}
 	if (sum != found)
 		return walk_report(rep, BUDDY_CHECK_SLAB, 0, 0, sum, found);
@@ -174,7 +174,8 @@ static __always_inline int walk_instance_slabs(buddy_t *b, report_t *rep)
 {
 	__u64 chunk = b->chunks;
 	__u32 slabs = opaque(0);
-	int n, found;
+	__u32 n;
+	int found;
 
 	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
 		found = walk_slabs(rep, chunk);
@@ -192,10 +193,10 @@ static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct wal
 {
 	chunk_t *h = chunk_hdr(chunk);
 	__u32 order, item, prev, count;
-	int n;
+	__u32 n;
 
 	for (order = opaque(0); order < BUDDY_NR_ORDERS && can_loop; order++) {
-		item = h->free_head[order];
+		item = *arena_elem(h->free_head, order);
 		prev = ITEM_NONE;
 		count = opaque(0);
 		for (n = opaque(0); item != ITEM_NONE && n <= CHUNK_ITEMS && can_loop; n++) {
@@ -265,7 +266,7 @@ static __always_inline int walk_instance(buddy_t *b, struct arena_space __arena 
 {
 	__u64 chunk = b->chunks, in_use = 0;
 	long bytes;
-	int n;
+	__u32 n;
 
 	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
 		bytes = WALK_CHUNK(b, s, rep, chunk);

@@ -118,20 +118,21 @@ int bench_larson(struct bench_args *args)
 	struct bench_result __arena *r = result_of_this_cpu();
 	buddy_t *b = bench_instance(args);
 	__u32 cpu = bpf_get_smp_processor_id() & (BENCH_MAX_CPUS - 1), j;
+	__u64 __arena *slots = *arena_elem(bench_slots, cpu);	/* this CPU's row */
 	__u64 i, t0, locks, p = 1, max = args->size;
 
 	if (!r || max < 16 || max > BUDDY_MAX_SIZE)
 		return -1;
 	for (j = opaque(0); j < BENCH_LIVE && can_loop; j++)
-		if (!bench_slots[cpu][j])
-			bench_slots[cpu][j] = buddy_alloc_fast(b, random_size(max));
+		if (!*arena_elem(slots, j))
+			*arena_elem(slots, j) = buddy_alloc_fast(b, random_size(max));
 	locks = b->stats.lock_acquisitions;
 	t0 = bpf_ktime_get_ns();
 	for (i = opaque(0); i < args->iters && can_loop; i++) {
 		j = bpf_get_prandom_u32() % BENCH_LIVE;
-		buddy_free_fast(b, bench_slots[cpu][j]);
+		buddy_free_fast(b, *arena_elem(slots, j));
 		p = buddy_alloc_fast(b, random_size(max));
-		bench_slots[cpu][j] = p;
+		*arena_elem(slots, j) = p;
 		if (!p)
 			break;
 	}
@@ -156,7 +157,7 @@ int bench_produce(struct bench_args *args)
 		p = buddy_alloc_fast(b, random_size(BENCH_SMALL_MAX));
 		if (!p)
 			return -ENOMEM;
-		bench_ring.slots[head % BENCH_RING] = p;
+		*arena_elem(bench_ring.slots, head % BENCH_RING) = p;
 		__sync_fetch_and_add(&bench_ring.head, 1);
 	}
 	return 0;
@@ -172,7 +173,7 @@ int bench_consume(struct bench_args *args)
 		tail = bench_ring.tail;
 		if (tail == READ_ONCE(bench_ring.head))
 			break;
-		buddy_free_fast(b, bench_ring.slots[tail % BENCH_RING]);
+		buddy_free_fast(b, *arena_elem(bench_ring.slots, tail % BENCH_RING));
 		__sync_fetch_and_add(&bench_ring.tail, 1);
 	}
 	return 0;
@@ -202,7 +203,7 @@ int bench_freeall(struct bench_args *args)
 		p = buddy_alloc_fast(b, size);
 		if (!p)
 			break;
-		slots[i] = p;
+		*arena_elem(slots, i) = p;
 		requested += size;
 		handed += buddy_usable_size(b, (void __arena *)p);
 		pow2 += order_size(size_to_order(size));
@@ -214,7 +215,7 @@ int bench_freeall(struct bench_args *args)
 	r->in_use = b->stats.bytes_in_use - b->stats.cache_meta_bytes;
 	r->populated = b->stats.chunks << CHUNK_SHIFT;
 	for (i = opaque(0); i < n && i < BENCH_MEM_MAX && can_loop; i++)
-		buddy_free_fast(b, slots[i]);
+		buddy_free_fast(b, *arena_elem(slots, i));
 	buddy_shrink(b);	/* caches, then chunks over the high mark */
 	r->end_ns = bpf_ktime_get_ns();
 	r->start_ns = t0;
@@ -261,7 +262,7 @@ int bench_clear(void *ctx)
 	__u32 i;
 
 	for (i = opaque(0); i < BENCH_MAX_CPUS * BENCH_LIVE && can_loop; i++)
-		w[i] = 0;
+		*arena_elem(w, i) = 0;
 	ring->head = 0;
 	ring->tail = 0;
 	return i == BENCH_MAX_CPUS * BENCH_LIVE ? 0 : -1;

@@ -56,7 +56,7 @@ int demo_burst(void *ctx)
 		p = arena_malloc_addr(size);
 		if (!p)
 			break;
-		demo_ptrs[i] = p;
+		*arena_elem(demo_ptrs, i) = p;
 		requested += size;
 	}
 	demo.burst_ns = bpf_ktime_get_ns() - t0;
@@ -76,7 +76,7 @@ int demo_free(void *ctx)
 	__u32 i, n = demo.burst_blocks;
 
 	for (i = opaque(0); i < n && i < DEMO_BURST && can_loop; i++)
-		arena_free_addr(demo_ptrs[i]);
+		arena_free_addr(*arena_elem(demo_ptrs, i));
 	buddy_shrink(&buddy);	/* caches, then surplus chunks back */
 	demo.free_ns = bpf_ktime_get_ns() - t0;
 	demo.chunks_after = buddy.stats.chunks;

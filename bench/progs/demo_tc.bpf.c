@@ -22,7 +22,7 @@ int demo_tc_hold(struct __sk_buff *skb)
 
 	r->runs++;
 	for (i = opaque(0); i < DEMO_TC_SLOTS && can_loop; i++) {
-		if (demo_tc_held[i])
+		if (*arena_elem(demo_tc_held, i))
 			continue;
 		p = arena_malloc_addr(DEMO_TC_RECORD);
 		if (!p) {
@@ -30,7 +30,7 @@ int demo_tc_hold(struct __sk_buff *skb)
 			break;
 		}
 		*(__u64 __arena *)arena_ptr(p) = i;	/* the record is ours */
-		demo_tc_held[i] = p;
+		*arena_elem(demo_tc_held, i) = p;
 		r->held++;
 	}
 	return TC_ACT_OK;
@@ -42,10 +42,10 @@ int demo_tc_release(struct __sk_buff *skb)
 	__u32 i;
 
 	for (i = opaque(0); i < DEMO_TC_SLOTS && can_loop; i++) {
-		if (!demo_tc_held[i])
+		if (!*arena_elem(demo_tc_held, i))
 			continue;
-		arena_free_addr(demo_tc_held[i]);
-		demo_tc_held[i] = 0;
+		arena_free_addr(*arena_elem(demo_tc_held, i));
+		*arena_elem(demo_tc_held, i) = 0;
 	}
 	demo_tc.held = 0;
 	return TC_ACT_OK;

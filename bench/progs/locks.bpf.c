@@ -7,8 +7,10 @@
 #include "pairs.h"
 #include "platform.h"
 
-int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym;
-void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym;
+/* From 6.15: weak, so the object loads on older kernels (bench.c skips the
+ * cell there). */
+int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym __weak;
+void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym __weak;
 
 struct bench_arena_lock __arena bench_arena_lock;
 struct bench_lock_data __arena bench_lock_data[BENCH_NR_LOCKS];
@@ -38,12 +40,14 @@ static __always_inline void lock_result(enum bench_lock which,
 					struct bench_result __arena *r,
 					__u64 t0, __u64 iters, __u64 failed)
 {
+	struct bench_lock_count __arena *c = arena_elem(bench_lock_counts, which);
+
 	r->end_ns = bpf_ktime_get_ns();
 	r->start_ns = t0;
 	r->pairs = iters;
 	r->locks = iters - failed;
-	__sync_fetch_and_add(&bench_lock_counts[which].taken, iters - failed);
-	__sync_fetch_and_add(&bench_lock_counts[which].failed, failed);
+	__sync_fetch_and_add(&c->taken, iters - failed);
+	__sync_fetch_and_add(&c->failed, failed);
 }
 
 SEC("syscall")
@@ -78,6 +82,8 @@ int bench_lock_res(struct bench_args *args)
 	__u64 i, t0, failed = opaque(0);
 	struct res_lock *l;
 
+	if (!bpf_ksym_exists(bpf_res_spin_lock))
+		return -1;
 	l = bpf_map_lookup_elem(&bench_res_lock, &key);
 	if (!r || !l)
 		return -1;

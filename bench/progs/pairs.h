@@ -16,7 +16,7 @@ static __always_inline struct bench_result __arena *result_of_this_cpu(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 
-	return cpu < BENCH_MAX_CPUS ? &bench_results[cpu] : NULL;
+	return cpu < BENCH_MAX_CPUS ? arena_elem(bench_results, cpu) : NULL;
 }
 
 static __always_inline int bench_run_pairs(struct bench_args *args)
@@ -39,7 +39,7 @@ static __always_inline int bench_run_pairs(struct bench_args *args)
 			break;
 		buddy_free_fast(b, p);
 	}
-	r = &bench_results[cpu];
+	r = arena_elem(bench_results, cpu);
 	r->end_ns = bpf_ktime_get_ns();
 	r->start_ns = t0;
 	r->pairs = i;

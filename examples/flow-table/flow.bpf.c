@@ -105,9 +105,9 @@ static __always_inline struct flow __arena *flow_new(const struct flow_key *key)
  */
 static __always_inline struct flow __arena *flow_get(const struct flow_key *key)
 {
-	struct flow __arena *__arena *head = &buckets[flow_hash(key)];
+	struct flow __arena *__arena *head = arena_elem(buckets, flow_hash(key));
 	struct flow __arena *first, *f = NULL, *n = NULL;
-	int i;
+	__u32 i;
 
 	for (i = opaque(0); i < INSERT_TRIES && can_loop; i++) {
 		first = READ_ONCE(*head);
@@ -159,10 +159,11 @@ int flow_count(struct __sk_buff *ctx)
 static __always_inline int flows_free(__u64 min)
 {
 	struct flow __arena *__arena *link, *f;
-	int i, freed = 0;
+	__u32 i;
+	int freed = 0;
 
 	for (i = opaque(0); i < NR_BUCKETS && can_loop; i++) {
-		link = &buckets[i];
+		link = arena_elem(buckets, i);
 		while ((f = *link) && can_loop) {
 			if (f->packets >= min) {
 				link = &f->next;

@@ -23,6 +23,14 @@
 
 struct libarena;
 
+/*
+ * Can this kernel run libarena?  0, or -EOPNOTSUPP (or the arena map's
+ * -errno) after printing what is missing and from which Linux version it
+ * exists.  Call it before loading a program linked with the library: a
+ * kernel too old otherwise shows only as a verifier log.
+ */
+int libarena__check_kernel(void);
+
 int libarena__open(int arena_map_fd, struct libarena **out);
 int libarena__open_pinned(const char *path, struct libarena **out);
 int libarena__open_id(__u32 arena_map_id, struct libarena **out);

@@ -19,28 +19,30 @@ static __always_inline void hold_until_dry(struct async_state __arena *st)
 	__u32 i;
 
 	for (i = opaque(0); i < ASYNC_SLOTS && can_loop; i++) {
-		if (st->held[i])
+		if (*arena_elem(st->held, i))
 			continue;
 		p = arena_malloc_addr(ASYNC_BLOCK);
 		if (!p) {
 			st->nulls++;
 			return;
 		}
-		st->held[i] = p;
+		*arena_elem(st->held, i) = p;
 		st->nr_held++;
 	}
 }
 
 static __always_inline void free_all(struct async_state __arena *st)
 {
+	__u64 __arena *slot;
 	__u32 i;
 
 	for (i = opaque(0); i < ASYNC_SLOTS && can_loop; i++) {
-		if (!st->held[i])
+		slot = arena_elem(st->held, i);
+		if (!*slot)
 			continue;
-		if (arena_free_addr(st->held[i]))
+		if (arena_free_addr(*slot))
 			st->free_errors++;
-		st->held[i] = 0;
+		*slot = 0;
 		st->nr_held--;
 	}
 }

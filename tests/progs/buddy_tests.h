@@ -36,17 +36,17 @@ static __always_inline int test_begin(__u64 flags)
 	return buddy_init_flags(&buddy, flags);
 }
 
-/* Sum one per-CPU counter over every CPU's cache. */
-#define pcpu_sum(b, field)						\
+/* Sum one per-CPU counter over every CPU's cache: expr, of the cache pc. */
+#define pcpu_sum(b, pc, expr)						\
 	({								\
 		__u64 __sum = opaque(0);				\
-		pcpu_cache_t *__pc;					\
-		int __cpu;						\
+		pcpu_cache_t *pc;					\
+		__u32 __cpu;						\
 		for (__cpu = opaque(0); __cpu < LIBARENA_MAX_CPUS && can_loop; \
 		     __cpu++) {						\
-			__pc = pcpu_of((b), __cpu);			\
-			if (__pc)					\
-				__sum += __pc->field;			\
+			pc = pcpu_of((b), __cpu);			\
+			if (pc)						\
+				__sum += (expr);			\
 		}							\
 		__sum;							\
 	})
@@ -55,12 +55,14 @@ static __always_inline int test_begin(__u64 flags)
  * CPU's cache): how many, and the bytes they asked for. */
 static __always_inline __u64 class_allocs(struct buddy __arena *b, __u32 cls)
 {
-	return b->stats.classes[cls].allocs + pcpu_sum(b, cls[cls].allocs);
+	return arena_elem(b->stats.classes, cls)->allocs +
+	       pcpu_sum(b, pc, arena_elem(pc->cls, cls)->allocs);
 }
 
 static __always_inline __u64 class_requested(struct buddy __arena *b, __u32 cls)
 {
-	return b->stats.classes[cls].requested + pcpu_sum(b, cls[cls].requested);
+	return arena_elem(b->stats.classes, cls)->requested +
+	       pcpu_sum(b, pc, arena_elem(pc->cls, cls)->requested);
 }
 
 /* Allocations the buddy itself served (the slow path), all classes. */
@@ -70,7 +72,7 @@ static __always_inline __u64 buddy_allocs(struct buddy __arena *b)
 	__u32 cls;
 
 	for (cls = opaque(0); cls < NR_CLASSES && can_loop; cls++)
-		sum += b->stats.classes[cls].allocs;
+		sum += arena_elem(b->stats.classes, cls)->allocs;
 	return sum;
 }
 
@@ -86,7 +88,7 @@ static __always_inline __u64 total_allocs(struct buddy __arena *b)
 }
 
 /* Frees the caller made, whoever took them. */
-#define total_frees(b)	((b)->stats.frees + pcpu_sum(b, stats.free_hits))
+#define total_frees(b)	((b)->stats.frees + pcpu_sum(b, pc, pc->stats.free_hits))
 
 /* Bytes the caller holds: after a trim, what the buddy has handed out
  * minus the caches' own blocks. */
@@ -101,22 +103,25 @@ static __always_inline __u64 rand_between(__u64 lo, __u64 hi)
 	return lo + test_rand() % (hi - lo + 1);
 }
 
+static __always_inline void swap_words(__u64 __arena *a, __u64 __arena *b)
+{
+	__u64 tmp = *a;
+
+	*a = *b;
+	*b = tmp;
+}
+
 /* Fisher-Yates over the first n entries of test_ptrs/test_sizes. */
 static __always_inline void shuffle_ptrs(__u32 n)
 {
-	__u64 tmp;
 	__u32 i, j;
 
 	for (i = opaque(n - 1); i > 0 && i < TEST_MAX_PTRS && can_loop; i--) {
 		j = test_rand() % (i + 1);
 		if (j >= TEST_MAX_PTRS)
 			break;
-		tmp = test_ptrs[i];
-		test_ptrs[i] = test_ptrs[j];
-		test_ptrs[j] = tmp;
-		tmp = test_sizes[i];
-		test_sizes[i] = test_sizes[j];
-		test_sizes[j] = tmp;
+		swap_words(arena_elem(test_ptrs, i), arena_elem(test_ptrs, j));
+		swap_words(arena_elem(test_sizes, i), arena_elem(test_sizes, j));
 	}
 }
 
@@ -133,9 +138,9 @@ static __always_inline int pattern_fill(__u64 addr, __u64 size, __u64 seed)
 	__u64 i;
 
 	for (i = opaque(0); i < size / 8 && can_loop; i++)
-		w[i] = pattern_word(seed, i);
+		*arena_elem(w, i) = pattern_word(seed, i);
 	for (i = opaque(size & ~7ull); i < size && can_loop; i++)
-		c[i] = (__u8)(seed + i);
+		*arena_elem(c, i) = (__u8)(seed + i);
 	return 0;
 }
 
@@ -146,11 +151,11 @@ static __always_inline int pattern_verify(__u64 addr, __u64 size, __u64 seed)
 	__u64 i;
 
 	for (i = opaque(0); i < size / 8 && can_loop; i++)
-		if (w[i] != pattern_word(seed, i))
+		if (*arena_elem(w, i) != pattern_word(seed, i))
 			break;
 	ASSERT_EQ(i, size / 8);
 	for (i = opaque(size & ~7ull); i < size && can_loop; i++)
-		if (c[i] != (__u8)(seed + i))
+		if (*arena_elem(c, i) != (__u8)(seed + i))
 			break;
 	ASSERT_EQ(i, size);
 	return 0;
@@ -235,24 +240,26 @@ static __always_inline __u64 round_size(__u32 i)
 static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 {
 	__u32 round, i;
-	__u64 p;
+	__u64 p, size;
 
 	ASSERT_OK(test_begin(flags));
 	for (round = 0; round < 3; round++) {
 		for (i = opaque(0); i < NR_ROUND_SIZES && can_loop; i++) {
-			test_sizes[i] = round_size(i);
-			p = arena_malloc_addr(test_sizes[i]);
-			CHECK_OK(check_block(&buddy, p, test_sizes[i]));
+			size = round_size(i);
+			*arena_elem(test_sizes, i) = size;
+			p = arena_malloc_addr(size);
+			CHECK_OK(check_block(&buddy, p, size));
 			*(__u8 __arena *)arena_ptr(p) = i;
-			*(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1) = i;
-			test_ptrs[i] = p;
+			*(__u8 __arena *)arena_ptr(p + size - 1) = i;
+			*arena_elem(test_ptrs, i) = p;
 		}
 		ASSERT_EQ(i, NR_ROUND_SIZES);
 		shuffle_ptrs(NR_ROUND_SIZES);
 		for (i = opaque(0); i < NR_ROUND_SIZES && can_loop; i++) {
-			p = test_ptrs[i];
+			p = *arena_elem(test_ptrs, i);
+			size = *arena_elem(test_sizes, i);
 			ASSERT_EQ(*(__u8 __arena *)arena_ptr(p),
-				  *(__u8 __arena *)arena_ptr(p + test_sizes[i] - 1));
+				  *(__u8 __arena *)arena_ptr(p + size - 1));
 			ASSERT_OK(arena_free_addr(p));
 		}
 		ASSERT_EQ(settled_bytes(&buddy), 0);
@@ -265,24 +272,25 @@ static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 
 static __always_inline int t_live_patterns_scrambled(__u64 flags)
 {
-	__u64 p;
+	__u64 p, size;
 	__u32 i;
 
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
-		test_sizes[i] = rand_between(3, 16384);
-		p = arena_malloc_addr(test_sizes[i]);
-		CHECK_OK(check_block(&buddy, p, test_sizes[i]));
-		pattern_fill(p, test_sizes[i], p >> 4);
-		test_ptrs[i] = p;
+		size = rand_between(3, 16384);
+		*arena_elem(test_sizes, i) = size;
+		p = arena_malloc_addr(size);
+		CHECK_OK(check_block(&buddy, p, size));
+		pattern_fill(p, size, p >> 4);
+		*arena_elem(test_ptrs, i) = p;
 	}
 	ASSERT_EQ(i, NR_LIVE);
 	ASSERT_GE(buddy.stats.chunks, 2);
 	ASSERT_OK(buddy_check(&buddy));
 	shuffle_ptrs(NR_LIVE);
 	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
-		p = test_ptrs[i];
-		CHECK_OK(pattern_verify(p, test_sizes[i], p >> 4));
+		p = *arena_elem(test_ptrs, i);
+		CHECK_OK(pattern_verify(p, *arena_elem(test_sizes, i), p >> 4));
 		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(i, NR_LIVE);
@@ -303,11 +311,11 @@ static __always_inline int t_blocks_aligned_and_inside(__u64 flags)
 		p = arena_malloc_addr(size);
 		CHECK_OK(check_block(&buddy, p, size));
 		ASSERT_EQ(arena_usable_size_addr(p), class_size(alloc_class(size)));
-		test_ptrs[i] = p;
+		*arena_elem(test_ptrs, i) = p;
 	}
 	ASSERT_EQ(i, 200);
 	for (i = opaque(0); i < 200 && can_loop; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	return 0;
 }
 
@@ -325,14 +333,16 @@ static __always_inline int t_free_null_is_noop(__u64 flags)
 /* After a rejected free the heap must still serve a full round. */
 static __always_inline int alloc_all_free_all(buddy_t *b)
 {
+	__u64 p;
 	__u32 i;
 
 	for (i = opaque(0); i < 256 && can_loop; i++) {
-		test_ptrs[i] = buddy_alloc_addr_sleepable(b, 16 << (i % 10));
-		ASSERT_NE(test_ptrs[i], 0);
+		p = buddy_alloc_addr_sleepable(b, 16 << (i % 10));
+		ASSERT_NE(p, 0);
+		*arena_elem(test_ptrs, i) = p;
 	}
 	for (i = opaque(0); i < 256 && can_loop; i++)
-		ASSERT_OK(buddy_free_addr(b, test_ptrs[i]));
+		ASSERT_OK(buddy_free_addr(b, *arena_elem(test_ptrs, i)));
 	ASSERT_EQ(i, 256);
 	ASSERT_OK(buddy_check(b));
 	return 0;
@@ -462,7 +472,7 @@ static __always_inline int t_calloc_zeroes(__u64 flags)
 	ASSERT_EQ(arena_calloc_addr(64, 64), p);
 	w = arena_ptr(p);
 	for (i = opaque(0); i < 4096 / 8 && can_loop; i++)
-		if (w[i])
+		if (*arena_elem(w, i))
 			break;
 	ASSERT_EQ(i, 4096 / 8);
 	return 0;
@@ -540,15 +550,17 @@ static __always_inline int t_usable_size(__u64 flags)
 /* Bytes in use count buddy blocks and whole slabs, not slab objects. */
 static __always_inline int t_stats_exact(__u64 flags)
 {
-	__u64 sum = 0, usable;
+	__u64 sum = 0, usable, size, p;
 	__u32 i;
 
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 100 && can_loop; i++) {
-		test_sizes[i] = rand_between(1, 9000);
-		test_ptrs[i] = arena_malloc_addr(test_sizes[i]);
-		usable = arena_usable_size_addr(test_ptrs[i]);
-		if (class_is_block(alloc_class(test_sizes[i])))
+		size = rand_between(1, 9000);
+		p = arena_malloc_addr(size);
+		*arena_elem(test_sizes, i) = size;
+		*arena_elem(test_ptrs, i) = p;
+		usable = arena_usable_size_addr(p);
+		if (class_is_block(alloc_class(size)))
 			sum += usable;
 	}
 	sum += buddy.stats.slab_bytes;
@@ -556,7 +568,7 @@ static __always_inline int t_stats_exact(__u64 flags)
 	ASSERT_EQ(buddy.stats.bytes_in_use, sum);
 	ASSERT_EQ(buddy.stats.peak_bytes, sum);
 	for (i = opaque(0); i < 40 && can_loop; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	ASSERT_EQ(buddy.stats.frees, 40);
 	ASSERT_EQ(buddy.stats.peak_bytes, sum);
 	ASSERT_LE(buddy.stats.bytes_in_use, sum);
@@ -577,11 +589,11 @@ static __always_inline int t_empty_chunks_returned(__u64 flags)
 	/* Metadata fills the lower half: one 512 KiB block per chunk, and
 	 * the third and later ones find no block and grow a chunk. */
 	for (i = 0; i < 6; i++)
-		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(BUDDY_MAX_SIZE), 0);
+		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(BUDDY_MAX_SIZE), 0);
 	ASSERT_EQ(buddy.stats.chunks, 6);
 	ASSERT_EQ(libarena_space.populated_chunks, base + 6);
 	for (i = 0; i < 6; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	/* With caches, this CPU keeps one 512 KiB block: shrink trims it. */
 	ASSERT_GE(buddy_shrink(&buddy), 0);
 	ASSERT_EQ(buddy.stats.chunks, 1);
@@ -604,12 +616,12 @@ static __always_inline int t_coalescing_restores_large_blocks(__u64 flags)
 	/* No low watermark: nothing asks for a second chunk. */
 	ASSERT_OK(buddy_set_reserve(&buddy, 0, BUDDY_DEFAULT_RESERVE_HIGH));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
-		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(16 << (i % 6)), 0);
+		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(16 << (i % 6)), 0);
 	ASSERT_EQ(i, TEST_MAX_PTRS);
 	ASSERT_EQ(buddy.stats.chunks, 1);
 	shuffle_ptrs(TEST_MAX_PTRS);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
 	/* Fully merged: the chunk again holds its 512 KiB block. */
@@ -673,7 +685,7 @@ static __always_inline int check_detects_slab_counts(void)
 static __always_inline int t_check_detects_corruption(__u64 flags)
 {
 	__u64 p, chunk;
-	__u32 item, order, saved;
+	__u32 item, order, head, saved;
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
@@ -694,11 +706,12 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 
 	/* A freelist link pointing into the metadata (the 64 B block was
 	 * split off a larger one: a free block of p's order is left). */
-	saved = free_links(chunk, chunk_hdr(chunk)->free_head[order])->next;
-	free_links(chunk, chunk_hdr(chunk)->free_head[order])->next = 7;
+	head = *arena_elem(chunk_hdr(chunk)->free_head, order);
+	saved = free_links(chunk, head)->next;
+	free_links(chunk, head)->next = 7;
 	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
 	ASSERT_EQ(test_b1.check.err, BUDDY_CHECK_FREELIST);
-	free_links(chunk, chunk_hdr(chunk)->free_head[order])->next = saved;
+	free_links(chunk, head)->next = saved;
 	ASSERT_OK(buddy_check(&test_b1));
 
 	/* A lost allocation count. */
@@ -723,7 +736,8 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 		p = arena_malloc_addr(64 << 10);
 		if (!p)
 			break;
-		test_ptrs[n++] = p;
+		*arena_elem(test_ptrs, n) = p;
+		n++;
 	}
 	ASSERT_GE(n, 8);
 	ASSERT_LE(n, 16 * libarena_space.nr_slices);
@@ -731,7 +745,7 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 	ASSERT_EQ(libarena_space.populated_chunks, libarena_space.nr_slices);
 	ASSERT_OK(buddy_check(&buddy));
 	for (i = opaque(0); i < n && i < TEST_MAX_PTRS && can_loop; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
 		p = arena_malloc_addr(64 << 10);

@@ -2,9 +2,9 @@
 /*
  * One program per public entry point, each with a caller frame of
  * BUDGET_CALLER_STACK bytes: if the library's deepest chain under that
- * entry point needs more than the remaining 128 B of BPF stack, the
- * program does not load.  tests/budget.c loads them one at a time and
- * also checks the verifier's instruction count.  The any-context entry
+ * entry point needs more than the remaining BUDGET_LIBRARY_STACK bytes of
+ * BPF stack, the program does not load.  tests/budget.c loads them one at
+ * a time and also checks the verifier's instruction count.  The any-context entry
  * points are tc programs (not sleepable), the others syscall programs.
  */
 #include <libarena/libarena.h>

@@ -16,7 +16,7 @@ static __always_inline pcpu_cache_t *this_cache(buddy_t *b)
 
 static __always_inline __u32 class_count(pcpu_cache_t *pc, __u32 cls)
 {
-	return pc->cls[cls < PCPU_NR_CLASSES ? cls : 0].count;
+	return arena_elem(pc->cls, cls < PCPU_NR_CLASSES ? cls : 0)->count;
 }
 
 /* Steady state: the fast path serves, the lock is rarely taken. */
@@ -55,14 +55,14 @@ static __always_inline int t_cache_batches_hysteresis(__u64 flags)
 	cap = buddy.class_cap[size_class(64)];
 	ASSERT_EQ(cap, PCPU_SLOTS);
 	for (i = opaque(0); i < n && can_loop; i++)
-		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(64), 0);
+		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(64), 0);
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	/* 200 blocks in batches of cap/2 (the first block of each refill is
 	 * handed out, the rest cached). */
 	ASSERT_LE(pc->stats.refills, n / (cap / 2) + 1);
 	for (i = opaque(0); i < n && can_loop; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	ASSERT_LE(class_count(pc, size_class(64)), cap);
 	ASSERT_GE(pc->stats.flushes, 1);
 	/* At the boundary: free/alloc pairs move no batch. */
@@ -88,14 +88,15 @@ static __always_inline int t_cache_budget_respected(__u64 flags)
 	ASSERT_OK(buddy_set_cache_budget(&buddy, budget));
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
 		for (i = opaque(0); i < 300 && can_loop; i++)
-			ASSERT_NE(test_ptrs[i] = arena_malloc_addr(class_size(cls)), 0);
+			ASSERT_NE(*arena_elem(test_ptrs, i) =
+				  arena_malloc_addr(class_size(cls)), 0);
 		for (i = opaque(0); i < 300 && can_loop; i++)
-			ASSERT_OK(arena_free_addr(test_ptrs[i]));
+			ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	}
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
-		ASSERT_LE(class_count(pc, cls), buddy.class_cap[cls]);
+		ASSERT_LE(class_count(pc, cls), *arena_elem(buddy.class_cap, cls));
 		cached += class_count(pc, cls) * class_size(cls);
 	}
 	ASSERT_GE(cached, 1);
@@ -112,9 +113,9 @@ static __always_inline int t_cache_trim_returns_all(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	for (i = opaque(0); i < 600 && can_loop; i++)
-		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(16 << (i % 8)), 0);
+		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(16 << (i % 8)), 0);
 	for (i = opaque(0); i < 600 && can_loop; i++)
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	pc = this_cache(&buddy);
 	ASSERT_NOT_NULL(pc);
 	n = buddy_trim(&buddy);
@@ -122,7 +123,7 @@ static __always_inline int t_cache_trim_returns_all(__u64 flags)
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
 		ASSERT_EQ(class_count(pc, cls), 0);
 	for (i = 0; i < DEPOT_SLOTS; i++)
-		ASSERT_EQ(buddy.depot[size_class(64)][i], 0);
+		ASSERT_EQ(*arena_elem(buddy.depot[size_class(64)], i), 0);
 	ASSERT_EQ(buddy.stats.bytes_in_use, buddy.stats.cache_meta_bytes);
 	ASSERT_EQ(buddy_trim(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));

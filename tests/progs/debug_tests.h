@@ -133,7 +133,7 @@ static __always_inline int t_debug_struct_last_byte(void)
 	__u64 before;
 
 	ASSERT_NOT_NULL(o);
-	o->name[past] = 0x46;		/* one byte past the struct */
+	*arena_elem(o->name, past) = 0x46;	/* one byte past the struct */
 	before = libarena_nr_reports;
 	ASSERT_OK(arena_free_addr(arena_addr(o)));
 	return expect_report(before, REPORT_OVERFLOW, arena_addr(o), 13, 13, 0x46);
@@ -214,16 +214,17 @@ static __always_inline int t_debug_quarantine_destroy_reuse(void)
 		p = arena_addr(buddy_alloc(b, 64));
 		ASSERT_NE(p, 0);
 		*(__u64 __arena *)arena_ptr(p) = keeper_stamp(i);
-		up_blocks[i] = p;
+		*arena_elem(up_blocks, i) = p;
 	}
 	/* Churn past the quarantine's size: every slot is evicted. */
 	for (i = zero; i < DBG_QUARANTINE + UP_KEEP && can_loop; i++)
 		ASSERT_OK(buddy_free(b, buddy_alloc(b, 64)));
 	for (i = zero; i < UP_KEEP && can_loop; i++)
-		ASSERT_EQ(*(__u64 __arena *)arena_ptr(up_blocks[i]), keeper_stamp(i));
+		ASSERT_EQ(*(__u64 __arena *)arena_ptr(*arena_elem(up_blocks, i)),
+			  keeper_stamp(i));
 	ASSERT_EQ(libarena_nr_reports, before);
 	for (i = zero; i < UP_KEEP && can_loop; i++)
-		ASSERT_OK(buddy_free(b, arena_ptr(up_blocks[i])));
+		ASSERT_OK(buddy_free(b, arena_ptr(*arena_elem(up_blocks, i))));
 	ASSERT_OK(buddy_destroy(b));
 	return 0;
 }

@@ -24,16 +24,18 @@ static __always_inline __u64 stamp_of(__u64 tag, __u64 seq)
 static __always_inline void ring_step(struct nested_side __arena *s, __u64 tag)
 {
 	__u32 slot = s->seq % NESTED_RING;
-	__u64 old = s->ring[slot], size, p;
+	__u64 __arena *ring = arena_elem(s->ring, slot);
+	__u64 __arena *stamp = arena_elem(s->stamp, slot);
+	__u64 old = *ring, size, p;
 
 	if (old) {
-		if (*(__u64 __arena *)arena_ptr(old) != s->stamp[slot] ||
-		    *(__u64 __arena *)arena_ptr(old + 8) != s->stamp[slot])
+		if (*(__u64 __arena *)arena_ptr(old) != *stamp ||
+		    *(__u64 __arena *)arena_ptr(old + 8) != *stamp)
 			s->clobbered++;
 		if (arena_usable_size(arena_ptr(old)) == 0)
 			s->not_live++;
 		arena_free(arena_ptr(old));
-		s->ring[slot] = 0;
+		*ring = 0;
 	}
 	size = 16 << (s->seq % 5);	/* 16 B .. 256 B: cached classes */
 	p = arena_malloc_addr(size);
@@ -42,10 +44,10 @@ static __always_inline void ring_step(struct nested_side __arena *s, __u64 tag)
 		s->nulls++;
 		return;
 	}
-	s->stamp[slot] = stamp_of(tag, s->seq);
-	*(__u64 __arena *)arena_ptr(p) = s->stamp[slot];
-	*(__u64 __arena *)arena_ptr(p + 8) = s->stamp[slot];
-	s->ring[slot] = p;
+	*stamp = stamp_of(tag, s->seq);
+	*(__u64 __arena *)arena_ptr(p) = *stamp;
+	*(__u64 __arena *)arena_ptr(p + 8) = *stamp;
+	*ring = p;
 	s->ops++;
 }
 
@@ -85,13 +87,15 @@ int nested_setup(void *ctx)
 
 static __always_inline void drain_side(struct nested_side __arena *s)
 {
+	__u64 __arena *ring;
 	__u32 i;
 
 	for (i = opaque(0); i < NESTED_RING && can_loop; i++) {
-		if (!s->ring[i])
+		ring = arena_elem(s->ring, i);
+		if (!*ring)
 			continue;
-		arena_free(arena_ptr(s->ring[i]));
-		s->ring[i] = 0;
+		arena_free(arena_ptr(*ring));
+		*ring = 0;
 	}
 }
 

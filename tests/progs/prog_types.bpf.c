@@ -56,14 +56,14 @@ static __always_inline int pt_round(void)
 		ASSERT_GE(arena_usable_size_addr(addr), size);
 		*word_at(addr) = stamp | i;
 		*word_at(last_word(addr, size)) = stamp | i;
-		st->blk[i] = addr;
-		st->size[i] = size;
+		*arena_elem(st->blk, i) = addr;
+		*arena_elem(st->size, i) = size;
 	}
 	ASSERT_EQ(i, PT_BATCH);
 	for (i = opaque(0); i < PT_BATCH && can_loop; i++) {
-		addr = st->blk[i];
+		addr = *arena_elem(st->blk, i);
 		ASSERT_EQ(*word_at(addr), stamp | i);
-		ASSERT_EQ(*word_at(last_word(addr, st->size[i])), stamp | i);
+		ASSERT_EQ(*word_at(last_word(addr, *arena_elem(st->size, i))), stamp | i);
 		ASSERT_EQ(arena_free_addr(addr), 0);
 	}
 	ASSERT_EQ(i, PT_BATCH);
@@ -110,7 +110,7 @@ static __always_inline int pt_exhaust(void)
 		}
 		st->allocs++;
 		*word_at(addr) = big_stamp(i);
-		st->hold[i] = addr;
+		*arena_elem(st->hold, i) = addr;
 		st->held = i + 1;
 	}
 	st->dry_after = READ_ONCE(buddy.stats.reserve_dry);
@@ -136,7 +136,7 @@ static __always_inline int pt_refilled(void)
 	ASSERT_NE(addr, 0);
 	st->allocs++;
 	*word_at(addr) = big_stamp(n);
-	st->hold[n] = addr;
+	*arena_elem(st->hold, n) = addr;
 	st->held = n + 1;
 	WRITE_ONCE(st->ack, PT_REFILLED);
 	return 0;
@@ -151,10 +151,10 @@ static __always_inline int pt_free_all(void)
 	__u32 i;
 
 	for (i = opaque(0); i < st->held && i < PT_MAX_HOLD && can_loop; i++) {
-		addr = st->hold[i];
+		addr = *arena_elem(st->hold, i);
 		ASSERT_EQ(*word_at(addr), big_stamp(i));
 		ASSERT_EQ(arena_free_addr(addr), 0);
-		st->hold[i] = 0;
+		*arena_elem(st->hold, i) = 0;
 	}
 	ASSERT_EQ(i, st->held);
 	st->trimmed = buddy_trim(&buddy);

@@ -32,11 +32,11 @@ static __always_inline __u64 fault_size(void)
 /* One op on slot j of worker 0 that tolerates injected failures. */
 static __always_inline int fault_op(__u32 j)
 {
-	__u64 p = stress_ptrs[0][j], size = stress_sizes[0][j];
+	__u64 p = *stress_slot(stress_ptrs, 0, j), size = *stress_slot(stress_sizes, 0, j);
 	int err;
 
 	if (p) {
-		CHECK_OK(stamp_check(p, size, stress_stamps[0][j]));
+		CHECK_OK(stamp_check(p, size, *stress_slot(stress_stamps, 0, j)));
 		err = arena_free_addr(p);
 		if (err) {
 			/* Only the lock may refuse, and the block stays live. */
@@ -45,7 +45,7 @@ static __always_inline int fault_op(__u32 j)
 			fault_run.free_errors++;
 			return 0;
 		}
-		stress_ptrs[0][j] = 0;
+		*stress_slot(stress_ptrs, 0, j) = 0;
 		return 0;
 	}
 	size = fault_size();
@@ -54,10 +54,10 @@ static __always_inline int fault_op(__u32 j)
 		fault_run.nulls++;
 		return 0;
 	}
-	stress_ptrs[0][j] = p;
-	stress_sizes[0][j] = size;
-	stress_stamps[0][j] = ++stress_workers[0].seq;
-	stamp_write(p, size, stress_stamps[0][j]);
+	*stress_slot(stress_ptrs, 0, j) = p;
+	*stress_slot(stress_sizes, 0, j) = size;
+	*stress_slot(stress_stamps, 0, j) = ++stress_workers[0].seq;
+	stamp_write(p, size, *stress_slot(stress_stamps, 0, j));
 	return 0;
 }
 
@@ -68,12 +68,13 @@ static __always_inline int fault_settle(void)
 	__u64 p;
 
 	for (j = opaque(0); j < STRESS_SLOTS && can_loop; j++) {
-		p = stress_ptrs[0][j];
+		p = *stress_slot(stress_ptrs, 0, j);
 		if (!p)
 			continue;
-		CHECK_OK(stamp_check(p, stress_sizes[0][j], stress_stamps[0][j]));
+		CHECK_OK(stamp_check(p, *stress_slot(stress_sizes, 0, j),
+				     *stress_slot(stress_stamps, 0, j)));
 		ASSERT_OK(arena_free_addr(p));
-		stress_ptrs[0][j] = 0;
+		*stress_slot(stress_ptrs, 0, j) = 0;
 	}
 	ASSERT_EQ(j, STRESS_SLOTS);
 	ASSERT_EQ(settled_bytes(&buddy), 0);
@@ -139,29 +140,34 @@ static __always_inline int t_faults_all(__u64 flags)
 
 static __always_inline int hostile_setup(__u64 flags)
 {
+	__u64 p, size;
 	__u32 i;
 
 	ASSERT_OK(test_begin(flags));
 	for (i = 0; i < HOSTILE_LIVE; i++) {
-		test_sizes[i] = 64 << i;
-		ASSERT_NE(test_ptrs[i] = arena_malloc_addr(test_sizes[i]), 0);
-		pattern_fill(test_ptrs[i], test_sizes[i], test_ptrs[i] >> 4);
+		size = 64 << i;
+		ASSERT_NE(p = arena_malloc_addr(size), 0);
+		pattern_fill(p, size, p >> 4);
+		*arena_elem(test_sizes, i) = size;
+		*arena_elem(test_ptrs, i) = p;
 	}
 	return 0;
 }
 
 static __always_inline int hostile_verify(__u64 rejected)
 {
-	__u64 sum = 0;
+	__u64 sum = 0, p, size;
 	__u32 i;
 
 	for (i = 0; i < BUDDY_NR_REJECTS; i++)
-		sum += buddy.stats.rejected[i];
+		sum += *arena_elem(buddy.stats.rejected, i);
 	ASSERT_EQ(sum, rejected);
 	for (i = 0; i < HOSTILE_LIVE; i++) {
-		CHECK_OK(pattern_verify(test_ptrs[i], test_sizes[i], test_ptrs[i] >> 4));
-		ASSERT_EQ(arena_usable_size_addr(test_ptrs[i]), test_sizes[i]);
-		ASSERT_OK(arena_free_addr(test_ptrs[i]));
+		p = *arena_elem(test_ptrs, i);
+		size = *arena_elem(test_sizes, i);
+		CHECK_OK(pattern_verify(p, size, p >> 4));
+		ASSERT_EQ(arena_usable_size_addr(p), size);
+		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(settled_bytes(&buddy), 0);
 	ASSERT_OK(buddy_check(&buddy));
@@ -176,7 +182,7 @@ static __always_inline bool is_live_test_ptr(__u64 addr)
 	__u32 i;
 
 	for (i = 0; i < HOSTILE_LIVE; i++)
-		if (test_ptrs[i] == addr)
+		if (*arena_elem(test_ptrs, i) == addr)
 			return true;
 	return addr == arena_addr(pcpu_of(&buddy, libarena_cpu()));
 }
@@ -233,14 +239,14 @@ static __always_inline int t_hostile_inside_blocks(__u64 flags)
 static __always_inline int t_hostile_freelist_cycle(__u64 flags)
 {
 	__u64 chunk;
-	__u32 head, saved;
+	__u32 order, head, saved;
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	chunk = chunk_of(buddy_alloc_addr_sleepable(&test_b1, 64));
 	ASSERT_NE(chunk, 0);
-	head = chunk_hdr(chunk)->free_head[__builtin_ctz(chunk_hdr(chunk)->free_mask) &
-					    ORDER_SLOT_MASK];
+	order = __builtin_ctz(chunk_hdr(chunk)->free_mask) & ORDER_SLOT_MASK;
+	head = *arena_elem(chunk_hdr(chunk)->free_head, order);
 	ASSERT_TRUE(item_valid(head));
 	saved = free_links(chunk, head)->next;
 	free_links(chunk, head)->next = head;		/* A -> A */

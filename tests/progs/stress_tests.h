@@ -35,6 +35,9 @@ struct stress_worker __arena stress_workers[STRESS_WORKERS];
 struct pc_ring __arena pc_ring;
 __u64 __arena stress_baseline_chunks;	/* populated by others */
 
+/* &arr[w][j] for one of the per-worker arrays above. */
+#define stress_slot(arr, w, j)	arena_elem(*arena_elem(arr, w), j)
+
 static __always_inline __u64 stress_size(void)
 {
 	__u32 r = test_rand() % 100;
@@ -77,22 +80,24 @@ static __always_inline int t_stress_begin(__u64 flags)
 /* One op on slot j of worker w: free (or grow) what is there, else alloc. */
 static __always_inline int stress_op(__u32 w, __u32 j)
 {
-	struct stress_worker __arena *sw = &stress_workers[w];
-	__u64 p = stress_ptrs[w][j], size = stress_sizes[w][j], q;
+	struct stress_worker __arena *sw = arena_elem(stress_workers, w);
+	__u64 p = *stress_slot(stress_ptrs, w, j), q;
+	__u64 size = *stress_slot(stress_sizes, w, j);
 
 	if (p) {
-		CHECK_OK(stamp_check(p, size, stress_stamps[w][j]));
+		CHECK_OK(stamp_check(p, size, *stress_slot(stress_stamps, w, j)));
 		if (test_rand() % 8 == 0) {
 			size = stress_size();
 			q = arena_realloc_addr(p, size);
 			ASSERT_NE(q, 0);
 			/* The first word moved with the data. */
-			ASSERT_EQ(*(__u64 __arena *)arena_ptr(q), stress_stamps[w][j]);
+			ASSERT_EQ(*(__u64 __arena *)arena_ptr(q),
+				  *stress_slot(stress_stamps, w, j));
 			sw->reallocs++;
 			p = q;
 		} else {
 			ASSERT_OK(arena_free_addr(p));
-			stress_ptrs[w][j] = 0;
+			*stress_slot(stress_ptrs, w, j) = 0;
 			return 0;
 		}
 	} else {
@@ -106,10 +111,10 @@ static __always_inline int stress_op(__u32 w, __u32 j)
 			ASSERT_NE(p, 0);
 		}
 	}
-	stress_ptrs[w][j] = p;
-	stress_sizes[w][j] = size;
-	stress_stamps[w][j] = ((__u64)w << 56) | ++sw->seq;
-	stamp_write(p, size, stress_stamps[w][j]);
+	*stress_slot(stress_ptrs, w, j) = p;
+	*stress_slot(stress_sizes, w, j) = size;
+	*stress_slot(stress_stamps, w, j) = ((__u64)w << 56) | ++sw->seq;
+	stamp_write(p, size, *stress_slot(stress_stamps, w, j));
 	return 0;
 }
 
@@ -120,7 +125,7 @@ static __always_inline int t_stress_worker(__u64 flags)
 	for (i = opaque(0); i < STRESS_OPS && can_loop; i++)
 		CHECK_OK(stress_op(w, test_rand() % STRESS_SLOTS));
 	ASSERT_EQ(i, STRESS_OPS);
-	stress_workers[w].ops += i;
+	arena_elem(stress_workers, w)->ops += i;
 	return 0;
 }
 
@@ -148,12 +153,13 @@ static __always_inline int t_stress_finish(__u64 flags)
 
 	for (w = 0; w < STRESS_WORKERS; w++) {
 		for (j = opaque(0); j < STRESS_SLOTS && can_loop; j++) {
-			p = stress_ptrs[w][j];
+			p = *stress_slot(stress_ptrs, w, j);
 			if (!p)
 				continue;
-			CHECK_OK(stamp_check(p, stress_sizes[w][j], stress_stamps[w][j]));
+			CHECK_OK(stamp_check(p, *stress_slot(stress_sizes, w, j),
+					     *stress_slot(stress_stamps, w, j)));
 			ASSERT_OK(arena_free_addr(p));
-			stress_ptrs[w][j] = 0;
+			*stress_slot(stress_ptrs, w, j) = 0;
 		}
 		ASSERT_EQ(j, STRESS_SLOTS);
 	}
@@ -178,7 +184,7 @@ static __always_inline int t_pc_produce(__u64 flags)
 		p = arena_malloc_addr(rand_between(16, 2048));
 		ASSERT_NE(p, 0);
 		*(__u64 __arena *)arena_ptr(p) = p ^ 0x5ca1ab1e;
-		pc_ring.slots[head % RING_SIZE] = p;
+		*arena_elem(pc_ring.slots, head % RING_SIZE) = p;
 		__sync_fetch_and_add(&pc_ring.head, 1);	/* publishes the slot */
 		pc_ring.produced++;
 	}
@@ -194,7 +200,7 @@ static __always_inline int pc_consume_some(__u32 max)
 		tail = pc_ring.tail;
 		if (tail == READ_ONCE(pc_ring.head))
 			break;
-		p = pc_ring.slots[tail % RING_SIZE];
+		p = *arena_elem(pc_ring.slots, tail % RING_SIZE);
 		ASSERT_EQ(*(__u64 __arena *)arena_ptr(p), p ^ 0x5ca1ab1e);
 		ASSERT_OK(arena_free_addr(p));
 		__sync_fetch_and_add(&pc_ring.tail, 1);

@@ -41,22 +41,22 @@ static __always_inline int t_upstream_512_blocks(__u64 flags)
 		sz = up_size(i);
 		mem = buddy_alloc(b, sz);
 		ASSERT_NOT_NULL(mem);
-		up_blocks[i] = arena_addr(mem);
+		*arena_elem(up_blocks, i) = arena_addr(mem);
 		for (j = zero; j < sz && can_loop; j++)
-			mem[j] = (__u8)i;
+			*arena_elem(mem, j) = (__u8)i;
 	}
 	ASSERT_EQ(i, UP_SEGS);
 	for (i = zero; i < UP_SEGS && can_loop; i++) {
-		mem = arena_ptr(up_blocks[i]);
+		mem = arena_ptr(*arena_elem(up_blocks, i));
 		sz = up_size(i);
 		for (j = zero; j < sz && can_loop; j++)
-			if (mem[j] != (__u8)i)
+			if (*arena_elem(mem, j) != (__u8)i)
 				break;
 		ASSERT_EQ(j, sz);
 	}
 	ASSERT_EQ(i, UP_SEGS);
 	for (i = zero; i < UP_SEGS && can_loop; i++)
-		ASSERT_OK(buddy_free(b, arena_ptr(up_blocks[i])));
+		ASSERT_OK(buddy_free(b, arena_ptr(*arena_elem(up_blocks, i))));
 	ASSERT_EQ(i, UP_SEGS);
 	ASSERT_OK(buddy_check(b));
 	ASSERT_OK(buddy_destroy(b));

@@ -154,9 +154,15 @@ static __always_inline __u8 __arena *allocbit_byte(__u64 chunk, __u32 granule)
 	return arena_ptr(chunk + CHUNK_ALLOCBITS_OFF + (granule & (CHUNK_GRANULES - 1)) / 8);
 }
 
+/* The barrier: with granule a constant 7, clang tests the bit as the sign
+ * of a sign-extending load, which 6.12 refuses from the arena ("sign
+ * extending loads from arena are not supported yet"). */
 static __always_inline bool granule_allocated(__u64 chunk, __u32 granule)
 {
-	return *allocbit_byte(chunk, granule) & (1 << (granule & 7));
+	__u8 bits = *allocbit_byte(chunk, granule);
+
+	barrier_var(bits);
+	return bits & (1 << (granule & 7));
 }
 
 /* Is the block starting at item allocated? */
@@ -216,7 +222,7 @@ static __always_inline __u32 slab_lean_order(__u32 cls)
  * (see <libarena/internal/types.h>; struct buddy slab_next[] keeps it). */
 static __always_inline __u32 slab_next_order(struct buddy __arena *b, __u32 cls)
 {
-	__u32 order = class_slab_order(cls) + b->nr_slabs[cls % NR_SMALL_CLASSES];
+	__u32 order = class_slab_order(cls) + *arena_elem(b->nr_slabs, cls % NR_SMALL_CLASSES);
 	__u32 lean = slab_lean_order(cls);
 
 	return order < lean ? order : lean;
@@ -332,7 +338,7 @@ static __always_inline bool space_has_chunk(struct arena_space __arena *s, __u64
 	idx = (chunk - s->base) >> CHUNK_SHIFT;
 	if (idx >= s->nr_slices || idx >= SPACE_MAX_SLICES)
 		return false;
-	return READ_ONCE(s->populated[idx / 64]) & (1ull << (idx % 64));
+	return READ_ONCE(*arena_elem(s->populated, idx / 64)) & (1ull << (idx % 64));
 }
 
 static __always_inline bool space_is_populated(__u64 chunk)

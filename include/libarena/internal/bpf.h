@@ -60,6 +60,13 @@ void bpf_arena_free_pages(void *map, void __arena *ptr,
 int bpf_arena_reserve_pages(void *map, void __arena *addr,
 			    __u32 page_cnt) __ksym __weak;
 
+/* addr + off with the arena pointer as the destination (see arena_elem()). */
+static __always_inline __u64 arena_offset(__u64 addr, __u64 off)
+{
+	asm("%0 += %1" : "+r"(addr) : "r"(off));
+	return addr;
+}
+
 /* vmlinux.h carries no errno macros; these are the Linux values. */
 #define ENOENT		2
 #define E2BIG		7

@@ -54,31 +54,35 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 {
 	if (cpu >= LIBARENA_MAX_CPUS)
 		return NULL;
-	return arena_ptr(b->pcpu[cpu]);
+	return arena_ptr(*arena_elem(b->pcpu, cpu));
 }
 
 /* Top of a class stack, or 0.  Inside the guard. */
-static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
+static __always_inline __u64 class_pop(struct pcpu_class __arena *c)
 {
-	struct pcpu_class __arena *c = &pc->cls[cls];	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
 	if (!n || n > PCPU_SLOTS)
 		return 0;
 	c->count = n - 1;
-	return c->slots[n - 1];
+	return *arena_elem(c->slots, n - 1);
+}
+
+static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
+{
+	return class_pop(arena_elem(pc->cls, cls));	/* cls < PCPU_NR_CLASSES */
 }
 
 /* Push unless the stack holds cap blocks already.  Inside the guard. */
 static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 cls, __u64 addr,
 				      __u32 cap)
 {
-	struct pcpu_class __arena *c = &pc->cls[cls];	/* cls < PCPU_NR_CLASSES */
+	struct pcpu_class __arena *c = arena_elem(pc->cls, cls);	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
 	if (n >= cap || n >= PCPU_SLOTS)
 		return false;
-	c->slots[n] = addr;
+	*arena_elem(c->slots, n) = addr;
 	c->count = n + 1;
 	return true;
 }
@@ -128,6 +132,7 @@ static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr
 
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)
 {
+	struct pcpu_class __arena *c;
 	pcpu_cache_t *pc;
 	__u64 addr = 0;
 	__u32 cls;
@@ -136,11 +141,12 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc && pcpu_enter(pc)) {
 			cls = size_class(size);
-			addr = pcpu_pop(pc, cls);
+			c = arena_elem(pc->cls, cls);
+			addr = class_pop(c);
 			if (addr) {
 				*pcpu_tag(addr) = 0;
-				pc->cls[cls].allocs++;
-				pc->cls[cls].requested += size;
+				c->allocs++;
+				c->requested += size;
 			}
 			pcpu_exit(pc);
 			if (addr)
@@ -164,9 +170,11 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	cls = block_class(addr);
 	if (cls >= NR_SMALL_CLASSES || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
 		return __buddy_free_slow(b, addr);	/* large, cached already, busy */
-	pushed = pcpu_push(pc, cls, addr, b->class_cap[cls]);
+	pushed = pcpu_push(pc, cls, addr, *arena_elem(b->class_cap, cls));
 	if (pushed) {
-		*pcpu_tag(addr) = tag;
+		/* Recomputed: kept, tag would be one more value live across
+		 * pcpu_enter()'s kfunc call, a stack slot in the caller. */
+		*pcpu_tag(addr) = addr ^ b->cache_key;
 		pc->stats.free_hits++;
 	}
 	pcpu_exit(pc);

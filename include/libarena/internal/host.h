@@ -27,6 +27,7 @@
 #endif
 
 #define opaque(x)	(x)
+#define arena_offset(addr, off)	((addr) + (off))
 
 __u32 libarena_cpu(void);	/* src/host/platform.c */
 
