@@ -64,10 +64,15 @@ DESTDIR		?=
 PUBLIC_HDRS	:= $(wildcard include/libarena/*.h)
 # What the inline fast paths need: installed, not for users to include.
 INTERNAL_HDRS	:= $(wildcard include/libarena/internal/*.h)
-# What needs a kernel with BPF arenas runs in a VM where this one lacks them.
-KERNEL_VM	:= scripts/kernel-vm --if-needed
+# What needs a kernel with BPF arenas runs in a VM where this one lacks
+# them, under Debian's kernel KERNEL (a version: 7.3.4, or a line: 7.3) when
+# given, even where this one has arenas; default: scripts/kernels' first.
+KERNEL		?=
+KERNEL_VM	:= scripts/kernel-vm $(if $(KERNEL),--kernel $(KERNEL),--if-needed)
+# make test-kernels: the in-kernel suite on each (default: all of scripts/kernels).
+KERNELS		?=
 
-.PHONY: all run test bench fuzz stress install uninstall clean distclean setup FORCE
+.PHONY: all run test test-kernels bench fuzz stress install uninstall clean distclean setup FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -218,6 +223,10 @@ test: $(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(LIBARENA_BPF) $(LIBARENA_D
 		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)
 	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) "$(KERNEL_VM) $(RUNNER)" \
 		"$(KERNEL_VM) tests/install_test"
+
+# The in-kernel suite on every kernel of the matrix, then a table.
+test-kernels: $(RUNNER) $(LIBARENA_BPF)
+	@tests/run_kernels $(RUNNER) $(KERNELS)
 
 # The main job: what the library does, then a short benchmark with plots.
 run: $(DEMO) $(BENCH)
