@@ -401,29 +401,28 @@ static int run_lock_cell(enum bench_lock l, int ncpus, const struct opts *o,
 /* Why a lock cannot be measured on this kernel, or NULL. */
 static const char *lock_na(enum bench_lock l)
 {
-	static const char *na;
 	struct btf *btf;
+	bool have;
 
 	if (l != BENCH_RES_SPIN_LOCK)
 		return NULL;
-	if (!na) {
-		btf = btf__load_vmlinux_btf();
-		na = btf && btf__find_by_name_kind(btf, "bpf_res_spin_lock", BTF_KIND_FUNC) > 0 ?
-		     "" : "this kernel has no bpf_res_spin_lock (Linux 6.15+)";
-		btf__free(btf);
-	}
-	return *na ? na : NULL;
+	btf = btf__load_vmlinux_btf();
+	have = btf && btf__find_by_name_kind(btf, "bpf_res_spin_lock", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return have ? NULL : "this kernel has no bpf_res_spin_lock (Linux 6.15+)";
 }
 
 static int bench_locks(const struct opts *o, struct lock_cell cells[BENCH_NR_LOCKS][2])
 {
+	const char *na;
 	char what[96];
 	int l, n, err;
 
 	for (l = 0; l < BENCH_NR_LOCKS; l++) {
+		na = lock_na(l);
 		for (n = 1; n <= 2; n++) {
-			cells[l][n - 1].c.na = lock_na(l);
-			if (cells[l][n - 1].c.na)
+			cells[l][n - 1].c.na = na;
+			if (na)
 				continue;
 			snprintf(what, sizeof(what), "lock %s on %d CPU%s", lock_titles[l], n,
 				 n > 1 ? "s" : "");

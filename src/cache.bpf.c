@@ -119,7 +119,7 @@ static __always_inline bool depot_lost_race(void)
 }
 
 /* Slot i of class cls's depot row. */
-static __always_inline __u64 __arena *depot_slot(buddy_t *b, __u32 cls, int i)
+static __always_inline __u64 __arena *depot_slot(buddy_t *b, __u32 cls, __u32 i)
 {
 	return arena_elem(*arena_elem(b->depot, cls), i);
 }

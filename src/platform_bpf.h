@@ -97,8 +97,9 @@ static __always_inline void platform_window(__u64 *start, __u64 *end)
  * fenced off: it is still the library's by convention (it starts past the
  * globals and nothing else allocates at fixed addresses in it), but a
  * program of the user's that calls bpf_arena_alloc_pages() without an
- * address may be given pages inside it, which the bump pointer then fails
- * to populate (-ENOMEM, counted as a failed grow).
+ * address may be given pages inside it; populating the slice that holds
+ * them then fails (-ENOMEM, counted as a failed grow) each time it is
+ * picked.
  */
 static __always_inline int platform_reserve(__u64 addr, __u32 pages)
 {

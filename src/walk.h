@@ -192,11 +192,10 @@ static __always_inline int walk_instance_slabs(buddy_t *b, report_t *rep)
 static __always_inline int walk_freelists(report_t *rep, __u64 chunk, struct walk *w)
 {
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 order, item, prev, count;
-	__u32 n;
+	__u32 order, item, prev, count, n;
 
 	for (order = opaque(0); order < BUDDY_NR_ORDERS && can_loop; order++) {
-		item = *arena_elem(h->free_head, order);
+		item = *free_head(chunk, order);
 		prev = ITEM_NONE;
 		count = opaque(0);
 		for (n = opaque(0); item != ITEM_NONE && n <= CHUNK_ITEMS && can_loop; n++) {

@@ -4,8 +4,9 @@
  * BUDGET_CALLER_STACK bytes: if the library's deepest chain under that
  * entry point needs more than the remaining BUDGET_LIBRARY_STACK bytes of
  * BPF stack, the program does not load.  tests/budget.c loads them one at
- * a time and also checks the verifier's instruction count.  The any-context entry
- * points are tc programs (not sleepable), the others syscall programs.
+ * a time and also checks the verifier's instruction count.  The
+ * any-context entry points are tc programs (not sleepable), the others
+ * syscall programs.
  */
 #include <libarena/libarena.h>
 #include "budget_types.h"
