@@ -144,9 +144,10 @@ $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.linked.o
 
 # The kernel runner: runner.c plus one driver file per test family.
 RUNNER_SRCS	:= $(wildcard tests/*.c)
-$(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(ARENACTL) | $(TOOLCHAIN)
+$(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(ARENACTL) \
+		$(LIBARENA_A) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -Itests/progs -DTESTS_DIR='"$(CURDIR)/tests"' \
-		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $(RUNNER_SRCS) $(USER_LDLIBS) -o $@
+		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $(RUNNER_SRCS) $(LIBARENA_A) $(USER_LDLIBS) -o $@
 
 # The plain objects carry libFuzzer's coverage hooks (fuzzer-no-link) so
 # that fuzz_ops links them too; in the runners the hooks do nothing.

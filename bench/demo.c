@@ -90,33 +90,52 @@ static int run_tc(struct bpf_program *prog)
 	return 0;
 }
 
+/* Wait up to a second for a counter the refill thread moves. */
+static bool wait_above(volatile __u64 *counter, __u64 before)
+{
+	int i;
+
+	for (i = 0; i < 1000 && *counter <= before; i++)
+		usleep(1000);
+	return *counter > before;
+}
+
 /*
- * A tc program cannot populate pages (that sleeps): it allocates from the
- * reserve until it runs dry, and user space refills the reserve.
+ * A tc program is not sleepable.  Where the kernel lets any program
+ * populate arena pages (Linux 7.0+) the heap grows inline, in the tc
+ * program; elsewhere it takes from the reserve until that runs dry, and
+ * the library wakes the refill thread (libarena__start_refill()).
  */
 static int show_tc_program(struct demo *skel)
 {
 	struct demo_tc_result *r = &skel->arena->demo_tc;
 	struct buddy *b = &skel->arena->buddy;
-	__u64 held, chunks = b->stats.chunks;
-	int err, grown;
+	__u64 held, populated = b->stats.chunks_populated, refills;
+	int err;
 
 	err = run_tc(skel->progs.demo_tc_hold);
 	if (err)
 		return err;
 	held = r->held;
-	printf("  %-36s %llu records of 16 KiB from the reserve (%llu chunks), then NULL: %s\n",
-	       "a tc program (not sleepable):", (unsigned long long)held,
-	       (unsigned long long)chunks,
-	       b->refill_wanted ? "counted, refill requested" : "?");
-	grown = run(skel->progs.arena_buddy_refill, "arena_buddy_refill");
-	if (grown < 0)
-		return grown;
+	if (!r->nulls) {
+		printf("  %-36s %llu records of 16 KiB, 0 NULL: it grew the heap itself "
+		       "(%llu chunks populated inline)\n", "a tc program (not sleepable):",
+		       (unsigned long long)held,
+		       (unsigned long long)(b->stats.chunks_populated - populated));
+		return run_tc(skel->progs.demo_tc_release);
+	}
+	refills = b->stats.refills;
+	printf("  %-36s %llu records of 16 KiB from the reserve, then NULL: this kernel "
+	       "sleeps in the page kfuncs,\n  %-36s so the library woke the refill "
+	       "thread (%llu wake-ups so far)\n", "a tc program (not sleepable):",
+	       (unsigned long long)held, "", (unsigned long long)b->stats.refill_notifies);
+	if (!wait_above(&b->stats.refills, refills))
+		printf("  %-36s no refill within a second\n", "");
 	err = run_tc(skel->progs.demo_tc_hold);
 	if (err)
 		return err;
-	printf("  %-36s %d chunk(s) added; the tc program took %llu more records\n",
-	       "user space refills (libarena__refill):", grown,
+	printf("  %-36s %llu chunk(s) now; the tc program took %llu more records\n",
+	       "the refill thread served it:", (unsigned long long)b->stats.chunks,
 	       (unsigned long long)(r->held - held));
 	return run_tc(skel->progs.demo_tc_release);
 }
@@ -234,6 +253,7 @@ static void show_totals(struct demo *skel)
 
 int main(void)
 {
+	struct libarena_refiller *refiller = NULL;
 	struct utsname u;
 	struct demo *skel;
 	int err;
@@ -244,12 +264,15 @@ int main(void)
 	uname(&u);
 	printf("libarena demo: a heap inside a BPF arena, kernel %s, libbpf %s\n\n",
 	       u.release, libbpf_version_string());
-	err = run(skel->progs.arena_buddy_init, "arena_buddy_init") ?: show_pairs(skel) ?:
-	      show_burst(skel) ?: show_free(skel) ?: show_tc_program(skel);
+	/* Initialises the heap, then serves it whenever the BPF side asks. */
+	err = libarena__start_refill(skel->obj, &refiller);
+	err = err ?: show_pairs(skel) ?: show_burst(skel) ?: show_free(skel) ?:
+	      show_tc_program(skel);
 	if (!err) {
 		show_totals(skel);
 		err = skel->arena->demo.check ? -EUCLEAN : 0;
 	}
+	libarena__stop_refill(refiller);
 	demo__destroy(skel);
 	return err ? 1 : 0;
 }

@@ -190,11 +190,11 @@ __noinline __u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
 	return dbg_wrap(buddy_alloc_fast(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
 }
 
-__noinline __u64 __dbg_alloc_sleepable(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 __dbg_alloc_grow(buddy_t *b __arg_arena, __u64 size)
 {
 	if (!dbg_size_ok(size))
 		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
-	return dbg_wrap(buddy_alloc_addr_sleepable(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
+	return dbg_wrap(buddy_alloc_addr_grow(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
 }
 
 /* A quarantined block leaves: its poison verified, then really freed. */

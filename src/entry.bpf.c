@@ -2,12 +2,13 @@
 /*
  * The entry points programs call: alloc, free and usable size for any
  * program type (they reach the per-CPU caches and the buddy core, never a
- * sleepable kfunc), their *_sleepable twins that also grow and shrink the
- * instance inline, and the lifecycle (init, destroy, reset), which
- * populates or releases pages and is therefore sleepable.
+ * page kfunc, and wake user space when the reserve needs serving), their
+ * *_grow twins that also grow and shrink the instance inline (for callers
+ * that may populate pages: see libarena_grows_inline()), and the
+ * lifecycle (init, destroy, reset), which populates or releases pages.
  *
  *   entry.bpf.c  ->  cache.bpf.c  ->  buddy.bpf.c (core, a leaf)
- *                ->  reserve.bpf.c (sleepable) -> buddy.bpf.c, space.bpf.c
+ *                ->  reserve.bpf.c (populates) -> buddy.bpf.c, space.bpf.c
  */
 #include "instance.h"
 #include <libarena/malloc.h>
@@ -58,6 +59,11 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 	struct pcpu_class __arena *c;
 	__u64 addr;
 
+	/* Dry, and too few free bytes in all: fail at once rather than queue
+	 * on the lock that the refill, already asked for, needs. */
+	if (READ_ONCE(b->refill_wanted) == REFILL_DRY &&
+	    buddy_stats_free_bytes(&b->stats) < size)
+		return 0;
 	if (!cache_serves(b, cls))
 		return buddy_alloc_block(b, size);	/* counts under its lock */
 	addr = cache_alloc_slow(b, cls);
@@ -69,13 +75,22 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 	return addr;
 }
 
+/* Callers that cannot populate pages: whoever can is woken instead. */
 __noinline __u64 buddy_alloc_addr(buddy_t *b __arg_arena, __u64 size)
 {
-	if (!buddy_ready(b))
-		return 0;	/* init runs in sleepable code (buddy_init) */
+	__u64 addr;
+
+	if (!buddy_ready(b)) {
+		if (b == &buddy)	/* initialised on request */
+			reserve_notify(b);
+		return 0;
+	}
 	if (!size_valid(b, size))
 		return buddy_fail_alloc(b);
-	return alloc_counted(b, size) ?: buddy_fail_alloc(b);
+	addr = alloc_counted(b, size);
+	if (READ_ONCE(b->refill_wanted))
+		reserve_notify(b);
+	return addr ?: buddy_fail_alloc(b);
 }
 
 /* Serve what the reserve asked for; retry a failed allocation after (it
@@ -88,12 +103,12 @@ static __always_inline __u64 refill_and_retry(buddy_t *b, __u64 size, __u64 addr
 }
 
 /*
- * Sleepable callers: serve the reserve's requests inline; when it ran dry,
- * refill and retry.  Three times, straight-line (a loop's state would not
+ * Callers that may populate pages: serve the reserve's requests inline;
+ * when it ran dry, refill and retry.  Three times, straight-line (a loop's state would not
  * fit the stack budget): another CPU can take what one refill added before
  * our retry gets to it.
  */
-__noinline __u64 buddy_alloc_addr_sleepable(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
 
@@ -105,14 +120,20 @@ __noinline __u64 buddy_alloc_addr_sleepable(buddy_t *b __arg_arena, __u64 size)
 	addr = refill_and_retry(b, size, addr);
 	addr = refill_and_retry(b, size, addr);
 	addr = refill_and_retry(b, size, addr);
-	return addr ?: buddy_fail_alloc(b);
+	if (addr)
+		return addr;
+	/* Populating is best-effort outside sleepable code: if it failed,
+	 * the refill thread, where there is one, tries too. */
+	if (READ_ONCE(b->refill_wanted))
+		reserve_notify(b);
+	return buddy_fail_alloc(b);
 }
 
 /*
  * A free the inline fast path did not take.  Checks that need no lock come
  * first; the buddy validates the rest under its lock.
  */
-__noinline int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr)
+static __always_inline int free_addr(buddy_t *b, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr);
 	__u32 cls;
@@ -143,10 +164,19 @@ __noinline int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr)
 	return 0;
 }
 
-/* Sleepable callers: return surplus empty chunks at once. */
-__noinline int buddy_free_addr_sleepable(buddy_t *b __arg_arena, __u64 addr)
+__noinline int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr)
 {
-	int err = buddy_free_addr(b, addr);
+	int err = free_addr(b, addr);
+
+	if (READ_ONCE(b->shrink_wanted))
+		reserve_notify(b);
+	return err;
+}
+
+/* Callers that may release pages: return surplus empty chunks at once. */
+__noinline int buddy_free_addr_grow(buddy_t *b __arg_arena, __u64 addr)
+{
+	int err = free_addr(b, addr);
 
 	if (!err && READ_ONCE(b->shrink_wanted))
 		buddy_refill(b);
@@ -197,6 +227,8 @@ __noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
 	WRITE_ONCE(b->lock, 0);
 	WRITE_ONCE(b->refill_wanted, 0);
 	WRITE_ONCE(b->shrink_wanted, 0);
+	WRITE_ONCE(b->notify_pending, 0);
+	WRITE_ONCE(b->reserve_fixed, 0);
 	WRITE_ONCE(b->deferred, 0);
 	arena_zero(b->hint, sizeof(b->hint));
 	slab_reset(b);

@@ -47,13 +47,45 @@ enum refill_reason {
 	REFILL_DRY = 2,		/* an allocation found no block: grow a chunk */
 };
 
-/* Ask sleepable code for more memory (counted once per request). */
+/* The most the low watermark rises to by itself (buddy_set_reserve()
+ * may set more). */
+#define RESERVE_LOW_MAX		(32ull << 20)
+
+/*
+ * The reserve ran dry (shift 2), or nearly (shift 1), before a refill
+ * came: it is too small for the workload.  Multiply the low watermark by
+ * 1 << shift, bounded; the high one follows so that low <= high holds.
+ * Watermarks the user set stay.
+ */
+static __always_inline void reserve_raise(buddy_t *b, __u32 shift)
+{
+	__u64 low = READ_ONCE(b->reserve_low), want;
+
+	if (READ_ONCE(b->reserve_fixed))
+		return;
+	want = (low < CHUNK_CAPACITY ? CHUNK_CAPACITY : low) << shift;
+	if (want > RESERVE_LOW_MAX)
+		want = RESERVE_LOW_MAX;
+	if (want <= low)
+		return;
+	WRITE_ONCE(b->reserve_low, want);
+	if (READ_ONCE(b->reserve_high) < want)
+		WRITE_ONCE(b->reserve_high, want);
+	atomic_add(&b->stats.reserve_raises, 1);
+}
+
+/* Ask for more memory (counted once per request); a dry one raises the
+ * watermark. */
 static __always_inline void reserve_want_refill(buddy_t *b, __u32 why)
 {
 	__u32 old = READ_ONCE(b->refill_wanted);
 
-	if (old < why && cmpxchg(&b->refill_wanted, old, why) == old && !old)
+	if (old >= why || cmpxchg(&b->refill_wanted, old, why) != old)
+		return;
+	if (!old)
 		atomic_add(&b->stats.refill_requests, 1);
+	if (why == REFILL_DRY)
+		reserve_raise(b, 2);
 }
 
 static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int err)
@@ -148,6 +180,9 @@ __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls);
 int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls);
 __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj);
 int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr);
+
+/* Wake user space for a request (src/reserve.bpf.c): any context. */
+int reserve_notify(buddy_t *b __arg_arena);
 
 /* The refill work items (src/wq.bpf.c): sleepable callers only. */
 int buddy_arm_refill(buddy_t *b __arg_arena);

@@ -13,10 +13,13 @@
  *                                      0, -EDEADLK (this CPU/thread holds
  *                                      it already) or -ETIMEDOUT
  *   platform_lock_held_here(word)      does this CPU/thread hold it?
+ *   platform_notify(instance)          wake whoever serves refill requests
  *
- * The BPF implementation uses the arena kfuncs (sleepable: only the
- * reserve's sleepable paths reach them) and an arena spin word; the host one
- * (src/host/) uses mmap and a spin lock with the same guarantees.
+ * The BPF implementation uses the arena kfuncs (sleepable before 7.0:
+ * reached only where libarena_grows_inline() or a sleepable caller
+ * allows), an arena spin word and a ring buffer that wakes the user-space
+ * refill thread; the host one (src/host/) uses mmap and a spin lock with
+ * the same guarantees, and grows inline, so it notifies nobody.
  */
 #ifndef __LIBARENA_PLATFORM_H
 #define __LIBARENA_PLATFORM_H

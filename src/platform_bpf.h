@@ -83,6 +83,24 @@ static __always_inline void platform_publish(__u64 space, __u64 default_instance
 	info->magic = SPACE_MAGIC;
 }
 
+/*
+ * Wakes the user-space refill thread (libarena__start_refill()): one
+ * record, the instance's address, per request (src/instance.h).  Ring
+ * buffers work in every program type, where a bpf_wq map is refused in
+ * kprobe, tracepoint, raw_tp and perf_event programs, whichever branch
+ * references it.  Nobody reading is harmless: the ring fills, outputs fail.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} libarena_events SEC(".maps") __weak;
+
+static __always_inline void platform_notify(__u64 instance)
+{
+	bpf_ringbuf_output(&libarena_events, &instance, sizeof(instance),
+			   BPF_RB_FORCE_WAKEUP);
+}
+
 static __always_inline void platform_window(__u64 *start, __u64 *end)
 {
 	struct bpf_arena *a = (void *)&arena;
@@ -93,17 +111,26 @@ static __always_inline void platform_window(__u64 *start, __u64 *end)
 }
 
 /*
- * bpf_arena_reserve_pages() exists from 6.17.  Before, the window is not
- * fenced off: it is still the library's by convention (it starts past the
- * globals and nothing else allocates at fixed addresses in it), but a
- * program of the user's that calls bpf_arena_alloc_pages() without an
- * address may be given pages inside it; populating the slice that holds
- * them then fails (-ENOMEM, counted as a failed grow) each time it is
- * picked.
+ * Is the window fenced off with bpf_arena_reserve_pages() (from 6.17)?
+ * Populating a fenced slice first frees it (that drops the reservation),
+ * which only a sleepable caller can do at once: elsewhere the kernel
+ * defers the free to a worker, which would later unmap the pages just
+ * populated there.  So where programs grow inline (from 7.0) the window
+ * is not fenced either.  Unfenced, it is still the library's by
+ * convention (it starts past the globals and nothing else allocates at
+ * fixed addresses in it), but a program of the user's that calls
+ * bpf_arena_alloc_pages() without an address may be given pages inside
+ * it; populating the slice that holds them then fails (-ENOMEM, counted
+ * as a failed grow), and the next new slice is tried.
  */
+static __always_inline bool platform_fenced(void)
+{
+	return bpf_ksym_exists(bpf_arena_reserve_pages) && !libarena_grows_inline();
+}
+
 static __always_inline int platform_reserve(__u64 addr, __u32 pages)
 {
-	if (!bpf_ksym_exists(bpf_arena_reserve_pages))
+	if (!platform_fenced())
 		return 0;
 	return bpf_arena_reserve_pages(&arena, arena_ptr(addr), pages);
 }
@@ -113,7 +140,7 @@ static __always_inline int platform_populate(__u64 addr, __u32 pages)
 	void __arena *p;
 
 	/* Freeing reserved pages drops the reservation; then take them. */
-	if (bpf_ksym_exists(bpf_arena_reserve_pages))
+	if (platform_fenced())
 		bpf_arena_free_pages(&arena, arena_ptr(addr), pages);
 	p = bpf_arena_alloc_pages(&arena, arena_ptr(addr), pages,
 				  NUMA_NO_NODE, 0);

@@ -2,10 +2,11 @@
 /*
  * The reserve: populated, free memory that alloc and free serve from in
  * any context.  Everything here populates or releases arena pages, kfuncs
- * that sleep on this kernel, so it runs only in sleepable code: explicit
- * calls, the library's SEC("syscall") programs that user space runs
- * (libarena_refill()), the bpf_wq callback (wq.bpf.c), and the
- * *_sleepable entry points.
+ * that sleep before Linux 7.0, so there it runs only in sleepable code:
+ * explicit calls, the library's SEC("syscall") programs that user space
+ * runs (libarena__refill() and the refill thread), the bpf_wq callback
+ * (wq.bpf.c), and the *_grow entry points; from 7.0 the *_grow entry
+ * points run it from any program.
  *
  * Alloc raises refill_wanted when the free bytes fall under the low
  * watermark (REFILL_LOW) or a request found no block (REFILL_DRY: grow
@@ -75,6 +76,11 @@ __noinline int buddy_refill(buddy_t *b __arg_arena)
 	if (!buddy_ready(b))
 		return -EINVAL;
 	why = __sync_lock_test_and_set(&b->refill_wanted, 0);
+	WRITE_ONCE(b->notify_pending, 0);	/* a new request wakes again */
+	/* Served late (an asynchronous refill): the reserve nearly ran out
+	 * on the way, so it is too small for this workload. */
+	if (why && buddy_stats_free_bytes(&b->stats) < b->reserve_low / 4)
+		reserve_raise(b, 1);
 	/* A request that found no block is stale once a chunk is empty: an
 	 * empty chunk serves any size. */
 	grown = reserve_fill(b, b->reserve_low, why == REFILL_DRY && !READ_ONCE(b->nr_empty));
@@ -112,6 +118,21 @@ __noinline int buddy_shrink(buddy_t *b __arg_arena)
 	return reserve_shrink(b);
 }
 
+/*
+ * Wake user space for a request a program could not serve itself (it may
+ * not populate pages): once, until a refill runs.  Also for the default
+ * instance before it is initialised, whose fields are all zero then.  Out
+ * of line: the ring buffer record lives on this frame, not the caller's.
+ */
+__noinline int reserve_notify(buddy_t *b __arg_arena)
+{
+	if (READ_ONCE(b->notify_pending) || cmpxchg(&b->notify_pending, 0, 1))
+		return 0;
+	platform_notify(arena_addr(b));
+	atomic_add(&b->stats.refill_notifies, 1);
+	return 1;
+}
+
 /* Any context: only sets the marks; the next refill applies them. */
 __noinline int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
 {
@@ -123,6 +144,7 @@ __noinline int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high)
 		return -ERANGE;
 	WRITE_ONCE(b->reserve_low, low);
 	WRITE_ONCE(b->reserve_high, high);
+	WRITE_ONCE(b->reserve_fixed, 1);
 	if (buddy_stats_free_bytes(&b->stats) < low)
 		reserve_want_refill(b, REFILL_LOW);
 	if (reserve_surplus(b))

@@ -11,6 +11,9 @@
 
 struct arena_space __arena libarena_space;
 volatile __u64 __arena libarena_opaque_zero;
+/* Load-time switch, see libarena_grows_inline() (.rodata: user space may
+ * set it before load). */
+const volatile __u32 libarena_no_inline_growth = 0;
 struct libarena_faults __arena libarena_faults;
 
 /* Tell tools where the allocator is (struct libarena_info). */
@@ -131,17 +134,11 @@ static __always_inline void space_mark(__u64 __arena *bitmap, __u64 idx, bool se
 		atomic_and(arena_elem(bitmap, idx / 64), ~(1ull << (idx % 64)));
 }
 
-__noinline __u64 space_chunk_get(void)
+/* Back slice idx with pages: its chunk, or 0 (then it is returned). */
+static __always_inline __u64 space_populate(struct arena_space __arena *s, __s64 idx)
 {
-	struct arena_space __arena *s = &libarena_space;
 	__u64 chunk;
-	__s64 idx;
 
-	if (READ_ONCE(s->state) != SPACE_READY)
-		return 0;
-	idx = space_claim_returned(s);
-	if (idx < 0)
-		idx = space_claim_new(s);
 	if (idx < 0 || idx >= SPACE_MAX_SLICES)
 		return 0;
 	chunk = s->base + ((__u64)idx << CHUNK_SHIFT);
@@ -158,6 +155,24 @@ __noinline __u64 space_chunk_get(void)
 	space_mark(s->populated, idx, true);
 	__sync_fetch_and_add(&s->populated_chunks, 1);
 	return chunk;
+}
+
+/*
+ * A slice given back earlier first, else a new one.  A returned slice can
+ * fail to populate while the kernel has not yet finished freeing it (a
+ * free from a non-sleepable program is deferred): then a new one.
+ */
+__noinline __u64 space_chunk_get(void)
+{
+	struct arena_space __arena *s = &libarena_space;
+	__s64 idx;
+
+	if (READ_ONCE(s->state) != SPACE_READY)
+		return 0;
+	idx = space_claim_returned(s);
+	if (idx >= 0 && space_populate(s, idx))
+		return s->base + ((__u64)idx << CHUNK_SHIFT);
+	return space_populate(s, space_claim_new(s));
 }
 
 __noinline int space_chunk_put(__u64 chunk)

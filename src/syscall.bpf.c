@@ -46,6 +46,19 @@ int arena_alloc_reserve(struct arena_alloc_reserve_args *args)
 			     ((__u64)args->nr_pages << ARENA_PAGE_SHIFT));
 }
 
+/* Set the default instance's watermarks and apply them now: 0 or -errno. */
+SEC("syscall")
+int arena_set_reserve(struct arena_set_reserve_args *args)
+{
+	int err = buddy_default_ready();
+
+	err = err ?: buddy_set_reserve(&buddy, args->low, args->high);
+	if (err)
+		return err;
+	err = buddy_refill(&buddy);
+	return err < 0 ? err : 0;
+}
+
 SEC("syscall")
 int arena_buddy_destroy(void *ctx)
 {
@@ -55,7 +68,8 @@ int arena_buddy_destroy(void *ctx)
 /*
  * Initialise the default instance if needed, arm every instance's refill
  * work item (LIBARENA_ASYNC_REFILL), then service every registered
- * instance that asked for a refill or a shrink.  Returns the number of
+ * instance that asked for a refill or a shrink (what the user-space
+ * refill thread runs each time the library wakes it).  Returns the number of
  * chunks moved, or the first -errno.
  */
 SEC("syscall")
@@ -73,6 +87,7 @@ int arena_buddy_refill(void *ctx)
 		if (!b)
 			break;
 		buddy_arm_refill(b);	/* fails only for destroyed ones */
+		WRITE_ONCE(b->notify_pending, 0);	/* woken: wake again */
 		if (!READ_ONCE(b->refill_wanted) && !READ_ONCE(b->shrink_wanted))
 			continue;
 		n = buddy_refill(b);

@@ -51,12 +51,8 @@ static int caller_stack(const char *log)
 static __u32 insn_limit(const char *name)
 {
 	__u32 limit = strcmp(name, "budget_pair") ? BUDGET_ENTRY_INSNS : BUDGET_PAIR_INSNS;
-	unsigned int major = 0;
-	struct utsname u;
 
-	if (!uname(&u))
-		sscanf(u.release, "%u.", &major);
-	if (major < 7)
+	if (!test_kernel_at_least(7, 0))
 		limit *= BUDGET_OLD_VERIFIER_FACTOR;
 	return limit;
 }

@@ -336,7 +336,7 @@ static int attach_iter(struct pt_env *e)
 }
 
 static const char *const pt_phase_names[] = {
-	[PT_IDLE] = "idle", [PT_MIXED] = "mixed rounds", [PT_EXHAUST] = "exhaust",
+	[PT_IDLE] = "idle", [PT_INIT] = "first use", [PT_MIXED] = "mixed rounds", [PT_EXHAUST] = "exhaust",
 	[PT_REFILLED] = "after refill", [PT_FREE_ALL] = "free all",
 };
 
@@ -405,17 +405,39 @@ static void pt_why_summary(const struct prog_types *skel, int refilled)
 		 (unsigned long long)skel->arena->buddy.stats.cache_meta_bytes);
 }
 
+/*
+ * The first use of the default instance, in the program: it grows inline
+ * (and so initialises the instance there) exactly where the kernel lets
+ * every program populate arena pages; elsewhere the refill that the
+ * library asked user space for initialises it.
+ */
+static enum test_status pt_first_use(struct pt_env *e, const struct pt_type *t)
+{
+	const struct pt_state *st = &e->skel->arena->pt_state;
+	bool grows = test_kernel_at_least(7, 0);
+
+	if (pt_phase(e, t, PT_INIT))
+		return TEST_FAIL;
+	if (st->grows != grows) {
+		test_why("growth inline: expected %s on Linux %s, the program says %s",
+			 grows ? "yes" : "no", test_kernel_release(), st->grows ? "yes" : "no");
+		return TEST_FAIL;
+	}
+	return grows ? TEST_OK : pt_library_prog(e->skel->progs.arena_buddy_refill);
+}
+
 /* The run part, once loaded and attached. */
 static enum test_status pt_run(struct pt_env *e, const struct pt_type *t)
 {
 	struct prog_types *skel = e->skel;
 	int refilled, err;
 
-	if (pt_phase(e, t, PT_MIXED) || pt_phase(e, t, PT_EXHAUST))
+	if (pt_first_use(e, t) || pt_phase(e, t, PT_MIXED) || pt_phase(e, t, PT_EXHAUST))
 		return TEST_FAIL;
-	/* What a service thread would do on seeing refill_wanted. */
+	/* What the refill thread does when woken.  Growing inline, the
+	 * program took what it needed itself. */
 	err = test_run_prog(skel->progs.arena_buddy_refill, &refilled);
-	if (err || refilled <= 0) {
+	if (err || (refilled <= 0 && !skel->arena->pt_state.grows)) {
 		test_why("arena_buddy_refill after the reserve ran dry: expected > 0 chunks, "
 			 "got %d (err %s)", refilled, strerror(-err));
 		return TEST_FAIL;
@@ -457,8 +479,6 @@ static enum test_status test_prog_type(struct test_env *env, const void *arg)
 		goto out;
 	status = TEST_FAIL;
 	e.skel->arena->pt_state.tgid = getpid();
-	if (pt_library_prog(e.skel->progs.arena_buddy_reset))
-		goto out;
 	err = t->attach ? t->attach(&e) : 0;
 	if (err) {
 		test_why("%s loaded (%u instructions verified), but attaching it failed: %s",

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <libarena/stats.h>
 #include "test_report.h"
 #include "test_attrs.h"
@@ -74,6 +75,25 @@ static inline double test_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The running kernel's release ("7.0.13+deb13-cloud-amd64"). */
+static inline const char *test_kernel_release(void)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u))
+		return "?";
+	return u.release;
+}
+
+/* Is the running kernel major.minor or newer? */
+static inline bool test_kernel_at_least(unsigned int major, unsigned int minor)
+{
+	unsigned int ma = 0, mi = 0;
+
+	sscanf(test_kernel_release(), "%u.%u", &ma, &mi);
+	return ma > major || (ma == major && mi >= minor);
 }
 
 static inline int test_selected(const struct test_run *r, const char *name)

@@ -64,6 +64,7 @@ enum test_status run_test_prog(struct test_env *e, struct bpf_program *prog);
 	X(budget)	\
 	X(async_refill)	\
 	X(prog_types)	\
+	X(feed)		\
 	X(debug)
 
 #define DECLARE_TEST_SUITE(name)	extern const struct test_suite name##_suite;

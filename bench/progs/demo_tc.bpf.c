@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The demo's networking part: a tc program (not sleepable, so it cannot
- * populate pages) holds 16 KiB records from the heap until the reserve
- * runs dry; user space refills it and the program allocates again.  No
- * LIBARENA_SLEEPABLE here: these are the any-context entry points.
+ * The demo's networking part: a tc program (not sleepable) holds 16 KiB
+ * records from the heap, with the library's defaults: it grows the heap
+ * inline where the kernel allows (7.0+), else it takes from the reserve
+ * until that runs dry and the refill thread serves it.
  */
 #include <libarena/libarena.h>
 #include "../demo.h"

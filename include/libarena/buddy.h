@@ -11,16 +11,16 @@
  *
  * Program types: buddy_alloc/buddy_free/buddy_usable_size and buddy_trim,
  * buddy_set_reserve, buddy_check work in every program type that can use an
- * arena: they serve from the reserve of populated memory and never sleep.
- * Populating and releasing pages sleeps on this kernel, so these are for
- * sleepable programs (syscall, iter.s, uprobe.s, a bpf_wq callback...):
- * buddy_init*, buddy_destroy, buddy_reset, buddy_refill, buddy_reserve,
- * buddy_shrink, and the *_sleepable entry points, which grow inline.
- * Define LIBARENA_SLEEPABLE before including libarena.h to make
- * buddy_alloc/buddy_free in that file use them (on kernels where the arena
- * kfuncs work in any context, that switch works in any program).  Define
- * LIBARENA_ASYNC_REFILL instead to have the requests served by a bpf_wq
- * work item (program types that may use one; see buddy_kick_refill()).
+ * arena.  Alloc and free grow and shrink the heap inline where the program
+ * may populate pages (libarena_grows_inline(): Linux 7.0+), else they
+ * serve from the reserve and wake the user-space refill thread.  Populating
+ * and releasing pages sleeps before 7.0, so there these are for sleepable
+ * programs (syscall, iter.s, uprobe.s, a bpf_wq callback...): buddy_init*,
+ * buddy_destroy, buddy_reset, buddy_refill, buddy_reserve, buddy_shrink.
+ * Overrides (define before including libarena.h): LIBARENA_SLEEPABLE
+ * always grows inline (sleepable programs before 7.0);
+ * LIBARENA_ASYNC_REFILL never does and kicks a bpf_wq work item instead
+ * (program types that may use one; see buddy_kick_refill()).
  *
  * buddy_free() errors: -EFAULT (not in a populated slice of the window),
  * -EINVAL (not 16-byte aligned), -EXDEV (owned by another instance),
@@ -44,14 +44,17 @@ int buddy_reset(buddy_t *b __arg_arena);
  * The reserve (free bytes in populated chunks).  Alloc asks for a refill
  * under `low` free bytes or when a request found no block; free asks for a
  * shrink when entirely empty chunks hold more than `high` bytes.  Defaults:
- * 512 KiB and 4 MiB.  Any context: 0 or -EINVAL/-ERANGE.
+ * 512 KiB and 4 MiB, raised by the library when the reserve runs (nearly)
+ * dry before a refill; set ones stay.  Any context: 0 or -EINVAL (not
+ * initialised) / -ERANGE (low > high, or high past the window).
  */
 int buddy_set_reserve(buddy_t *b __arg_arena, __u64 low, __u64 high);
-/* Sleepable: service what alloc/free asked for; chunks moved, or -errno. */
+/* Where pages may be populated (see above): serve what alloc/free asked
+ * for; chunks moved, or -errno. */
 int buddy_refill(buddy_t *b __arg_arena);
-/* Sleepable: grow now until `bytes` are free; chunks added, or -errno. */
+/* Likewise: grow now until `bytes` are free; chunks added, or -errno. */
 int buddy_reserve(buddy_t *b __arg_arena, __u64 bytes);
-/* Sleepable: trim the caches, return empty chunks beyond the high mark. */
+/* Likewise: trim the caches, return empty chunks beyond the high mark. */
 int buddy_shrink(buddy_t *b __arg_arena);
 
 /* Walk every chunk; 0 or -EUCLEAN with the finding in b->check. */

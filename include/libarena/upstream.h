@@ -3,7 +3,7 @@
  * Coming from upstream libarena (the kernel selftests' allocator library):
  * include this, first, instead of its headers, and the names its programs
  * use are here.  Upstream grows the heap inline, which takes a sleepable
- * program on kernels before 6.19, so this selects the sleepable entry
+ * program on kernels before 7.0, so this selects the sleepable entry
  * points (LIBARENA_SLEEPABLE) unless you chose before including it.
  */
 #ifndef __LIBARENA_UPSTREAM_H

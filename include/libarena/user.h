@@ -86,13 +86,43 @@ const char *libarena__check_err_str(__u32 err);
 /*
  * Service the reserve: run the library's arena_buddy_refill program in
  * the loaded object obj, which initialises the default instance if needed
- * and grows or shrinks every instance that asked (programs that are not
- * sleepable cannot populate pages themselves).  Call it once after load
- * and then whenever convenient (a timer, a loop, after a NULL).  Returns
- * the number of chunks populated or released, or -errno.
+ * and grows or shrinks every instance that asked.  The refill thread below
+ * runs it whenever the BPF side asks; call it yourself to serve the
+ * reserve at a moment you choose.  Returns the number of chunks populated
+ * or released, or -errno.
  */
 struct bpf_object;
 int libarena__refill(struct bpf_object *obj);
 int libarena__refill_fd(int prog_fd);	/* the program's fd */
+
+/*
+ * Set the default instance's reserve watermarks (free bytes: refill under
+ * low, give empty chunks back over high; defaults 512 KiB and 4 MiB; a
+ * reserve found dry doubles low by itself, up to 32 MiB) and apply them
+ * now.  0, -ERANGE (low > high, or high past the 1 GiB window), or -errno.
+ */
+int libarena__set_reserve(struct bpf_object *obj, __u64 low, __u64 high);
+
+/*
+ * The refill thread, for kernels where programs cannot populate arena
+ * pages themselves (before Linux 7.0, every program that is not
+ * sleepable).  libarena__start_refill() serves the reserve once (so the
+ * heap is ready when it returns), then starts a thread that sleeps until
+ * the library's BPF side reports a request (a ring buffer record, sent
+ * when the reserve falls under its low watermark) and serves it at once.
+ * Harmless where programs grow inline: it is then never woken.
+ */
+struct libarena_refiller;
+struct libarena_refill_stats {
+	__u64 wakeups;		/* times the thread woke for requests */
+	__u64 requests;		/* ring buffer records read */
+	__u64 services;		/* arena_buddy_refill runs, the first included */
+	__u64 chunks;		/* chunks those populated or released */
+	__u64 errors;		/* runs that failed (printed) */
+};
+int libarena__start_refill(struct bpf_object *obj, struct libarena_refiller **out);
+void libarena__refill_stats(const struct libarena_refiller *r,
+			    struct libarena_refill_stats *out);
+void libarena__stop_refill(struct libarena_refiller *r);
 
 #endif /* __LIBARENA_USER_H */

@@ -17,6 +17,7 @@ void platform_publish(__u64 space, __u64 default_instance);
 int platform_reserve(__u64 addr, __u32 pages);
 int platform_populate(__u64 addr, __u32 pages);
 void platform_depopulate(__u64 addr, __u32 pages);
+#define platform_notify(instance)	((void)(instance))
 
 /* Host-only controls for tests: arena size, fault-free fresh start. */
 int libarena_host_set_arena_size(__u64 bytes);

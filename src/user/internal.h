@@ -15,6 +15,10 @@ struct libarena {
 	bool borrowed;				/* the loader's mapping, not ours */
 };
 
+/* The fd of the loaded library program `name` in obj, or -errno (printed). */
+struct bpf_object;
+int libarena_prog_fd(struct bpf_object *obj, const char *name);
+
 /* Print "libarena: <what>: <errno text>" and return err (negative). */
 int libarena_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

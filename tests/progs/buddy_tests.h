@@ -188,7 +188,7 @@ static __always_inline int t_init_destroy_repeat(__u64 flags)
 	for (i = 0; i < 10; i++) {
 		ASSERT_OK(buddy_init_flags(&test_b1, flags));
 		ASSERT_EQ(buddy_init_flags(&test_b1, flags), -EBUSY);
-		p = buddy_alloc_addr_sleepable(&test_b1, 100 + i);
+		p = buddy_alloc_addr_grow(&test_b1, 100 + i);
 		CHECK_OK(check_block(&test_b1, p, 100 + i));
 		ASSERT_OK(buddy_free_addr(&test_b1, p));
 		ASSERT_OK(buddy_check(&test_b1));
@@ -196,7 +196,7 @@ static __always_inline int t_init_destroy_repeat(__u64 flags)
 		ASSERT_OK(buddy_destroy(&test_b1));	/* idempotent */
 	}
 	ASSERT_EQ(buddy_init_flags(&test_b1, 1ull << 40), -EINVAL);
-	ASSERT_EQ(buddy_alloc_addr_sleepable(&test_b1, 16), 0);
+	ASSERT_EQ(buddy_alloc_addr_grow(&test_b1, 16), 0);
 	return 0;
 }
 
@@ -209,9 +209,9 @@ static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 	base = libarena_space.populated_chunks;
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	for (i = 0; i < 4; i++)
-		ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
+		ASSERT_NE(buddy_alloc_addr_grow(&test_b1, BUDDY_MAX_SIZE), 0);
 	for (i = 0; i < 64; i++)
-		ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, 16 << (i % 12)), 0);
+		ASSERT_NE(buddy_alloc_addr_grow(&test_b1, 16 << (i % 12)), 0);
 	ASSERT_GE(test_b1.stats.chunks, 4);
 	ASSERT_EQ(libarena_space.populated_chunks, base + test_b1.stats.chunks);
 	ASSERT_OK(buddy_destroy(&test_b1));
@@ -219,7 +219,7 @@ static __always_inline int t_destroy_with_live_allocations(__u64 flags)
 	ASSERT_EQ(test_b1.stats.chunks, 0);
 	/* The instance is reusable and the window slices too. */
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, BUDDY_MAX_SIZE), 0);
+	ASSERT_NE(buddy_alloc_addr_grow(&test_b1, BUDDY_MAX_SIZE), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	ASSERT_OK(buddy_destroy(&test_b1));
 	return 0;
@@ -337,7 +337,7 @@ static __always_inline int alloc_all_free_all(buddy_t *b)
 	__u32 i;
 
 	for (i = opaque(0); i < 256 && can_loop; i++) {
-		p = buddy_alloc_addr_sleepable(b, 16 << (i % 10));
+		p = buddy_alloc_addr_grow(b, 16 << (i % 10));
 		ASSERT_NE(p, 0);
 		*arena_elem(test_ptrs, i) = p;
 	}
@@ -427,7 +427,7 @@ static __always_inline int t_foreign_free_rejected(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init(&test_b2));
-	p = buddy_alloc_addr_sleepable(&test_b1, 128);
+	p = buddy_alloc_addr_grow(&test_b1, 128);
 	ASSERT_NE(p, 0);
 	ASSERT_EQ(buddy_free_addr(&test_b2, p), -EXDEV);
 	ASSERT_EQ(arena_free_addr(p), -EXDEV);
@@ -640,8 +640,8 @@ static __always_inline int t_instances_independent(__u64 flags)
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
 	ASSERT_OK(buddy_init_flags(&test_b2, BUDDY_NO_PCPU_CACHE));
 	for (i = opaque(0); i < 50 && can_loop; i++) {
-		p1 = buddy_alloc_addr_sleepable(&test_b1, 64);
-		p2 = buddy_alloc_addr_sleepable(&test_b2, 64);
+		p1 = buddy_alloc_addr_grow(&test_b1, 64);
+		p2 = buddy_alloc_addr_grow(&test_b2, 64);
 		p3 = arena_malloc_addr(64);
 		ASSERT_NE(p1 && p2 && p3, 0);
 		ASSERT_NE(chunk_of(p1), chunk_of(p2));
@@ -666,7 +666,7 @@ static __always_inline int t_instances_independent(__u64 flags)
 static __always_inline int check_detects_slab_counts(void)
 {
 	ASSERT_EQ(slab_lean_order(0), class_slab_order(0));
-	ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, 16), 0);
+	ASSERT_NE(buddy_alloc_addr_grow(&test_b1, 16), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	test_b1.nr_slabs[0]++;
 	ASSERT_EQ(buddy_check(&test_b1), -EUCLEAN);
@@ -689,8 +689,8 @@ static __always_inline int t_check_detects_corruption(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	p = buddy_alloc_addr_sleepable(&test_b1, 256);
-	ASSERT_NE(buddy_alloc_addr_sleepable(&test_b1, 64), 0);
+	p = buddy_alloc_addr_grow(&test_b1, 256);
+	ASSERT_NE(buddy_alloc_addr_grow(&test_b1, 64), 0);
 	ASSERT_OK(buddy_check(&test_b1));
 	chunk = chunk_of(p);
 	item = item_of(p);

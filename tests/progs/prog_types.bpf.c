@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The program-type matrix: one program per BPF program type, all doing the
- * same work through the any-context entry points (no LIBARENA_SLEEPABLE:
- * nothing here may grow the heap, as in a real tracing or networking
- * program).  The driver (tests/prog_types.c) loads one program at a time,
+ * same work with the library's defaults (no LIBARENA_SLEEPABLE), as a
+ * real tracing or networking program would: where the kernel lets every
+ * program populate arena pages (7.0+) they grow the heap inline, the
+ * default instance's first use included; elsewhere they serve from the
+ * reserve and the library asks user space for more.  The driver (tests/prog_types.c) loads one program at a time,
  * makes it run by that type's means (test run, attach and trigger, an
  * iterator read...) and walks it through the phases of enum pt_phase by
  * setting pt_state.phase; the program acknowledges each in pt_state.ack and
@@ -17,6 +19,7 @@
 #define TEST_SRC	TEST_SRC_PROG_TYPES
 
 struct pt_state __arena pt_state;
+struct buddy __arena pt_own;
 
 /* Every stamp has these high bits, so a zeroed block never passes. */
 #define PT_STAMP	0xa11c000000000000ull
@@ -92,17 +95,63 @@ static __always_inline __u64 big_stamp(__u64 i)
 	return PT_STAMP | 0xb16000 | i;
 }
 
+/* An own instance, created, used and destroyed in this program. */
+static __always_inline int pt_own_instance(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	void __arena *p;
+
+	st->own_init = buddy_init(&pt_own);
+	ASSERT_EQ(st->own_init, 0);
+	p = buddy_alloc(&pt_own, 64);
+	ASSERT_NE(arena_addr(p), 0);
+	ASSERT_EQ(buddy_free(&pt_own, p), 0);
+	ASSERT_EQ(buddy_destroy(&pt_own), 0);
+	return 0;
+}
+
+/*
+ * The default instance's first use.  Growing inline, it is initialised
+ * here, in this program's context, and so is an own instance; otherwise
+ * the allocation fails and the library has woken user space for it.
+ */
+static __always_inline int pt_init(void)
+{
+	struct pt_state __arena *st = &pt_state;
+	__u64 addr;
+
+	st->grows = libarena_grows_inline();
+	ASSERT_EQ(READ_ONCE(buddy.state), BUDDY_UNINIT);
+	addr = arena_malloc_addr(64);
+	if (!libarena_grows_inline()) {
+		ASSERT_EQ(addr, 0);
+		ASSERT_EQ(READ_ONCE(buddy.notify_pending), 1);
+		WRITE_ONCE(st->ack, PT_INIT);
+		return 0;
+	}
+	ASSERT_NE(addr, 0);
+	ASSERT_EQ(READ_ONCE(buddy.state), BUDDY_READY);
+	ASSERT_EQ(arena_free_addr(addr), 0);
+	ASSERT_GE(buddy_trim(&buddy), 0);	/* what free all compares with */
+	if (pt_own_instance())
+		return 1;
+	WRITE_ONCE(st->ack, PT_INIT);
+	return 0;
+}
+
 /* Hold big blocks until allocation fails: the reserve is dry, which must
- * be counted and must ask sleepable code for a refill. */
+ * be counted and must wake user space for a refill.  Growing inline,
+ * every block fits instead, in chunks populated here. */
 static __always_inline int pt_exhaust(void)
 {
 	struct pt_state __arena *st = &pt_state;
 	__u64 addr;
 	__u32 i;
 
+	st->populated_before = READ_ONCE(buddy.stats.chunks_populated);
 	st->dry_before = READ_ONCE(buddy.stats.reserve_dry);
 	st->failed_before = READ_ONCE(buddy.stats.failed_allocs);
-	for (i = opaque(0); i < PT_MAX_HOLD && can_loop; i++) {
+	for (i = opaque(0); i < PT_MAX_HOLD - 1 && can_loop; i++) {	/* one left for later */
 		addr = arena_malloc_addr(PT_BIG);
 		if (!addr) {
 			st->dry_nulls++;
@@ -116,11 +165,20 @@ static __always_inline int pt_exhaust(void)
 	st->dry_after = READ_ONCE(buddy.stats.reserve_dry);
 	st->failed_after = READ_ONCE(buddy.stats.failed_allocs);
 	st->refill_wanted = READ_ONCE(buddy.refill_wanted);
+	st->populated_after = READ_ONCE(buddy.stats.chunks_populated);
+	if (libarena_grows_inline()) {
+		ASSERT_EQ(st->dry_nulls, 0);
+		ASSERT_EQ(st->held, PT_MAX_HOLD - 1);
+		ASSERT_GE(st->populated_after, st->populated_before + 1);
+		WRITE_ONCE(st->ack, PT_EXHAUST);
+		return 0;
+	}
 	ASSERT_GE(st->held, 1);
 	ASSERT_EQ(st->dry_nulls, 1);	/* 0: PT_MAX_HOLD blocks all fit */
 	ASSERT_GE(st->dry_after, st->dry_before + 1);
 	ASSERT_GE(st->failed_after, st->failed_before + 1);
 	ASSERT_NE(st->refill_wanted, 0);
+	ASSERT_EQ(READ_ONCE(buddy.notify_pending), 1);	/* user space woken */
 	WRITE_ONCE(st->ack, PT_EXHAUST);
 	return 0;
 }
@@ -173,6 +231,8 @@ static __always_inline int pt_free_all(void)
 static __noinline int pt_work(__u32 phase)
 {
 	switch (phase) {
+	case PT_INIT:
+		return pt_init();
 	case PT_MIXED:
 		return pt_mixed();
 	case PT_EXHAUST:

@@ -12,13 +12,15 @@
 #define PT_BATCH	4		/* blocks live at once in a round */
 #define PT_MAX_SIZE	4096		/* mixed sizes: 16 B .. 4 KiB */
 #define PT_BIG		(64u << 10)	/* what exhausts the reserve */
-#define PT_MAX_HOLD	64		/* 4 MiB of big blocks: past any reserve */
+#define PT_MAX_HOLD	64		/* 4 MiB of big blocks: past the default reserve */
 
 /* What the driver asks for, in this order; the program acknowledges each. */
 enum pt_phase {
 	PT_IDLE,
+	PT_INIT,	/* first use of the default instance, an own instance */
 	PT_MIXED,	/* PT_RUNS invocations of PT_ROUNDS mixed rounds */
-	PT_EXHAUST,	/* hold big blocks until the reserve runs dry */
+	PT_EXHAUST,	/* hold big blocks until the reserve runs dry, or
+			 * grow past it where the program grows inline */
 	PT_REFILLED,	/* after arena_buddy_refill: one more must fit */
 	PT_FREE_ALL,	/* free what is held, trim, compare bytes in use */
 };
@@ -28,6 +30,11 @@ struct pt_state {
 	__u32 ack;		/* the last phase the program finished */
 	__u32 busy;		/* one invocation works at a time */
 	__u32 tgid;		/* event programs count only the driver's events */
+	__u32 grows;		/* libarena_grows_inline() in the program */
+	__u32 pad;
+	__s64 own_init;		/* buddy_init() of an own instance, in context */
+	__u64 populated_before;	/* buddy.stats.chunks_populated before exhaust */
+	__u64 populated_after;
 	__u64 invocations;	/* times the program ran, working or not */
 	__u64 runs;		/* invocations that did mixed rounds */
 	__u64 rounds;

@@ -243,7 +243,7 @@ static __always_inline int t_hostile_freelist_cycle(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(buddy_init_flags(&test_b1, flags));
-	chunk = chunk_of(buddy_alloc_addr_sleepable(&test_b1, 64));
+	chunk = chunk_of(buddy_alloc_addr_grow(&test_b1, 64));
 	ASSERT_NE(chunk, 0);
 	order = __builtin_ctz(chunk_hdr(chunk)->free_mask) & ORDER_SLOT_MASK;
 	head = *arena_elem(chunk_hdr(chunk)->free_head, order);

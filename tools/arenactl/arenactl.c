@@ -163,6 +163,7 @@ struct stats_view {
 	unsigned long long deferred, rejected[BUDDY_NR_REJECTS];
 	unsigned long long reserve_free, reserve_low, reserve_high, dry;
 	unsigned long long refill_requests, reserve_refills, shrinks, kicks;
+	unsigned long long notifies, raises;
 	unsigned long long slab_bytes, slabs_created, slabs_released;
 	const struct class_stats *classes;	/* NR_CLASSES */
 };
@@ -191,6 +192,7 @@ static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
 		.reserve_high = st->reserve_high, .dry = b->reserve_dry,
 		.refill_requests = b->refill_requests, .reserve_refills = b->refills,
 		.shrinks = b->shrinks, .kicks = b->refill_kicks,
+		.notifies = b->refill_notifies, .raises = b->reserve_raises,
 		.slab_bytes = b->slab_bytes, .slabs_created = b->slabs_created,
 		.slabs_released = b->slabs_released, .classes = st->totals.classes,
 	};
@@ -250,10 +252,11 @@ static void print_stats_text(__u64 addr, const struct stats_view *v)
 	       "(%llu from the depot), %llu flushes, %llu deferred frees\n",
 	       v->nr_pcpu, v->cached_bytes, v->hits, v->refills, v->depot_hits, v->flushes,
 	       v->deferred);
-	printf("  reserve     %llu bytes free (low %llu, high %llu), %llu allocations found it dry, "
-	       "%llu refill requests, %llu refills, %llu shrinks, %llu bpf_wq kicks%s%s\n",
-	       v->reserve_free, v->reserve_low, v->reserve_high, v->dry, v->refill_requests,
-	       v->reserve_refills, v->shrinks, v->kicks,
+	printf("  reserve     %llu bytes free (low %llu, high %llu; raised %llu times), "
+	       "%llu allocations found it dry, %llu refill requests, %llu refills, %llu shrinks, "
+	       "%llu wake-ups of the refill thread, %llu bpf_wq kicks%s%s\n",
+	       v->reserve_free, v->reserve_low, v->reserve_high, v->raises, v->dry,
+	       v->refill_requests, v->reserve_refills, v->shrinks, v->notifies, v->kicks,
 	       v->refill_wanted ? "; refill wanted (run libarena__refill)" : "",
 	       v->shrink_wanted ? "; shrink wanted" : "");
 	printf("  rejected    ");
@@ -283,10 +286,11 @@ static void print_stats_json(int i, __u64 addr, const struct stats_view *v)
 	print_rejected(v, 1);
 	printf("}, \"reserve\": {\"free_bytes\": %llu, \"low\": %llu, \"high\": %llu, "
 	       "\"dry\": %llu, \"refill_requests\": %llu, \"refills\": %llu, "
-	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"refill_wanted\": %u, "
-	       "\"shrink_wanted\": %u}, \"classes\": [",
+	       "\"shrinks\": %llu, \"wq_kicks\": %llu, \"notifies\": %llu, \"raises\": %llu, "
+	       "\"refill_wanted\": %u, \"shrink_wanted\": %u}, \"classes\": [",
 	       v->reserve_free, v->reserve_low, v->reserve_high, v->dry, v->refill_requests,
-	       v->reserve_refills, v->shrinks, v->kicks, v->refill_wanted, v->shrink_wanted);
+	       v->reserve_refills, v->shrinks, v->kicks, v->notifies, v->raises,
+	       v->refill_wanted, v->shrink_wanted);
 	print_classes(v, 1);
 	printf("]}");
 }

@@ -13,6 +13,7 @@
 #endif
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 
 #define __arena __attribute__((address_space(1)))
 #ifndef __arg_arena	/* libbpf >= 1.4 defines it too */
@@ -101,6 +102,42 @@ extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
 /* Any arena address reads safely: an unpopulated page reads as zero, so a
  * chunk's owner check fails there. */
 #define fast_path_readable(chunk)	((void)(chunk), true)
+
+/*
+ * May this program populate arena pages, that is grow the heap inline?
+ * From Linux 7.0 bpf_arena_alloc_pages() and bpf_arena_free_pages() work
+ * in every program type (the arena takes an rqspinlock and defers the
+ * freeing of pages to irq_work, a list of spans and a worker); before,
+ * they sleep, and the verifier refuses a non-sleepable program that can
+ * reach them.  The kernel's BTF tells: struct bpf_arena has free_spans
+ * exactly where the kfuncs are any-context, a backport included; the
+ * version covers a later rename of the field.  Each operand is a constant
+ * at load (a CO-RE relocation, .kconfig and .rodata), so the verifier
+ * drops the branch not taken and never looks at the global function
+ * behind it.  The test must sit in the caller's own inlined code: a global
+ * function that calls a sleepable kfunc is refused in a non-sleepable
+ * program even behind a false constant.  Nothing in a program says
+ * whether it is sleepable, so before 7.0 sleepable programs take the
+ * asynchronous refill too unless their file defines LIBARENA_SLEEPABLE.
+ * User space may turn inline growth off before load:
+ * skel->rodata->libarena_no_inline_growth = 1.
+ */
+struct bpf_arena___any_context {
+	struct llist_head free_spans;
+} __attribute__((preserve_access_index));
+
+#define LIBARENA_ANY_CONTEXT_PAGES	KERNEL_VERSION(7, 0, 0)
+extern unsigned int LINUX_KERNEL_VERSION __kconfig;
+extern const volatile __u32 libarena_no_inline_growth;	/* in space.bpf.c */
+
+static __always_inline bool libarena_grows_inline(void)
+{
+	if (libarena_no_inline_growth)
+		return false;
+	return bpf_core_field_exists(struct bpf_arena___any_context,
+				     free_spans) ||
+	       LINUX_KERNEL_VERSION >= LIBARENA_ANY_CONTEXT_PAGES;
+}
 
 /*
  * A per-CPU busy flag guarding data only its own CPU touches (the per-CPU

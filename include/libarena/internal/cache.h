@@ -93,20 +93,25 @@ static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
 }
 
 /*
- * The slow paths the inline fast paths fall back to: by default the
- * any-context ones, which only raise refill/shrink requests;
- * LIBARENA_SLEEPABLE: the ones that grow and shrink the instance inline;
- * LIBARENA_ASYNC_REFILL: the any-context ones plus a kick of the
- * instance's bpf_wq work item when a request is raised (program types
- * that may use a bpf_wq only, see src/wq.bpf.c).
+ * The slow paths the inline fast paths fall back to.  By default: the
+ * growing ones (refill inline, retry; give surplus chunks back) where this
+ * program may populate pages (libarena_grows_inline(): a load-time
+ * constant), else the any-context ones, which raise refill/shrink requests
+ * that the library's own notification gets served (src/entry.bpf.c).
+ * Overrides, defined before including libarena.h:
+ *  - LIBARENA_SLEEPABLE: always grow inline (sleepable programs on kernels
+ *    before 7.0, where the library cannot tell them apart);
+ *  - LIBARENA_ASYNC_REFILL: never grow inline; kick the instance's bpf_wq
+ *    work item when a request is raised (program types that may use a
+ *    bpf_wq only, see <libarena/refill_wq.h>).
  */
 #if defined(LIBARENA_SLEEPABLE)
-#define __buddy_alloc_slow	buddy_alloc_addr_sleepable
-#define __buddy_free_slow	buddy_free_addr_sleepable
+#define __buddy_alloc_slow	buddy_alloc_addr_grow
+#define __buddy_free_slow	buddy_free_addr_grow
 #elif defined(LIBARENA_ASYNC_REFILL)
 #include "../refill_wq.h"
 
-static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 size)
+static __always_inline __u64 __buddy_alloc_slow(struct buddy __arena *b, __u64 size)
 {
 	__u64 addr = buddy_alloc_addr(b, size);
 
@@ -115,7 +120,7 @@ static __always_inline __u64 __buddy_alloc_kick(struct buddy __arena *b, __u64 s
 	return addr;
 }
 
-static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr)
+static __always_inline int __buddy_free_slow(struct buddy __arena *b, __u64 addr)
 {
 	int err = buddy_free_addr(b, addr);
 
@@ -123,11 +128,21 @@ static __always_inline int __buddy_free_kick(struct buddy __arena *b, __u64 addr
 		buddy_kick_refill(b);
 	return err;
 }
-#define __buddy_alloc_slow	__buddy_alloc_kick
-#define __buddy_free_slow	__buddy_free_kick
 #else
-#define __buddy_alloc_slow	buddy_alloc_addr
-#define __buddy_free_slow	buddy_free_addr
+/* The test is here, in the caller's code, for the verifier to prune. */
+static __always_inline __u64 __buddy_alloc_slow(struct buddy __arena *b, __u64 size)
+{
+	if (libarena_grows_inline())
+		return buddy_alloc_addr_grow(b, size);
+	return buddy_alloc_addr(b, size);
+}
+
+static __always_inline int __buddy_free_slow(struct buddy __arena *b, __u64 addr)
+{
+	if (libarena_grows_inline())
+		return buddy_free_addr_grow(b, addr);
+	return buddy_free_addr(b, addr);
+}
 #endif
 
 static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 size)

@@ -34,12 +34,20 @@ struct dbg_quarantine {
 };
 
 __u64 __dbg_alloc(struct buddy __arena *b __arg_arena, __u64 size);
-/* Sleepable callers: refills the reserve and retries when it runs dry. */
-__u64 __dbg_alloc_sleepable(struct buddy __arena *b __arg_arena, __u64 size);
-#ifdef LIBARENA_SLEEPABLE
-#define __dbg_alloc_slow	__dbg_alloc_sleepable
-#else
+/* Growing callers (see __buddy_alloc_slow): refills and retries when dry. */
+__u64 __dbg_alloc_grow(struct buddy __arena *b __arg_arena, __u64 size);
+/* As __buddy_alloc_slow (<libarena/internal/cache.h>) chooses. */
+#if defined(LIBARENA_SLEEPABLE)
+#define __dbg_alloc_slow	__dbg_alloc_grow
+#elif defined(LIBARENA_ASYNC_REFILL)
 #define __dbg_alloc_slow	__dbg_alloc
+#else
+static __always_inline __u64 __dbg_alloc_slow(struct buddy __arena *b, __u64 size)
+{
+	if (libarena_grows_inline())
+		return __dbg_alloc_grow(b, size);
+	return __dbg_alloc(b, size);
+}
 #endif
 int __dbg_free(struct buddy __arena *b __arg_arena, __u64 addr);
 __u64 __dbg_usable_size(struct buddy __arena *b __arg_arena, __u64 addr);

@@ -16,8 +16,10 @@ typedef struct buddy __arena buddy_t;
 __u64 buddy_alloc_addr(buddy_t *b __arg_arena, __u64 size);
 int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr);
 __u64 buddy_usable_size_addr(buddy_t *b __arg_arena, __u64 addr);
-/* Sleepable only: refill the reserve and retry / return surplus chunks. */
-__u64 buddy_alloc_addr_sleepable(buddy_t *b __arg_arena, __u64 size);
-int buddy_free_addr_sleepable(buddy_t *b __arg_arena, __u64 addr);
+/* Where the caller may populate pages (libarena_grows_inline(), or a
+ * sleepable program): refill the reserve and retry / return surplus
+ * chunks. */
+__u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size);
+int buddy_free_addr_grow(buddy_t *b __arg_arena, __u64 addr);
 
 #endif /* __LIBARENA_ENTRY_H */

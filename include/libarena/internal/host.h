@@ -34,6 +34,9 @@ __u32 libarena_cpu(void);	/* src/host/platform.c */
 /* An unpopulated page faults here: the fast path asks the space map. */
 #define fast_path_readable(chunk)	space_is_populated(chunk)
 
+/* Growing the heap is an mmap here: any caller may. */
+#define libarena_grows_inline()	true
+
 /* Host threads migrate and run truly in parallel: the busy flag is taken
  * with compare-and-swap, and there is no preemption to switch off. */
 static inline bool libarena_guard_enter(__u32 *busy)

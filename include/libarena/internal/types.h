@@ -30,12 +30,14 @@
  *          see src/lock.h), a reserve and its statistics.  Several
  *          instances share one arena and one window.
  *
- * reserve  Free bytes in the instance's chunks.  Allocation and free never
- *          populate or release pages (those kfuncs sleep): they serve from
- *          the reserve and raise `refill_wanted` when it falls under the low
- *          watermark or runs dry, `shrink_wanted` when entirely empty
- *          chunks hold more than the high one.  Sleepable code services
- *          both (buddy_refill).
+ * reserve  Free bytes in the instance's chunks.  Allocation and free serve
+ *          from the reserve and raise `refill_wanted` when it falls under
+ *          the low watermark or runs dry, `shrink_wanted` when entirely
+ *          empty chunks hold more than the high one.  buddy_refill()
+ *          services both: inline where the program may populate pages
+ *          (7.0+), else in the user-space refill thread that the library
+ *          wakes (`notify_pending`).  The low watermark rises when the
+ *          reserve runs (nearly) dry first.
  *
  * class    Sizes up to 4 KiB in classes 12.5% apart (16 B apart up to
  *          128 B); a class that is a power of two from 64 B up is a buddy
@@ -179,6 +181,12 @@ struct arena_alloc_reserve_args {
 	__u64 nr_pages;
 };
 
+/* The argument of arena_set_reserve: the default instance's watermarks. */
+struct arena_set_reserve_args {
+	__u64 low;
+	__u64 high;
+};
+
 /* Why buddy_free() rejected a pointer; indexes buddy_stats.rejected[]. */
 enum buddy_reject {
 	BUDDY_REJECT_OUTSIDE,		/* -EFAULT: not in a populated slice */
@@ -205,7 +213,7 @@ enum buddy_reject {
 #define SMALL_MAX_ORDER		(12 - BUDDY_MIN_SHIFT)	/* 4 KiB */
 #define LARGE_MIN_ORDER		(SMALL_MAX_ORDER + 1)
 
-#define BUDDY_STATS_VERSION	3
+#define BUDDY_STATS_VERSION	4
 
 /* Allocations of one size class and the bytes they asked for: what they
  * were handed is allocs times the class size. */
@@ -243,6 +251,8 @@ struct buddy_stats {
 	__u64 refills;		/* services that grew the instance */
 	__u64 shrinks;		/* services that returned chunks */
 	__u64 refill_kicks;	/* refill work items queued (bpf_wq) */
+	__u64 refill_notifies;	/* user-space refill thread woken */
+	__u64 reserve_raises;	/* low watermark raised after running dry */
 	__u64 slabs_created;	/* blocks carved into objects of a class */
 	__u64 slabs_released;	/* emptied slabs given back to the buddy */
 	__u64 slab_bytes;	/* of bytes_in_use: in slabs now (lock held) */
@@ -401,10 +411,10 @@ struct buddy {
 	__u32 nr_empty;		/* entirely free chunks on the list */
 	__u32 refill_wanted;	/* set by alloc, cleared by buddy_refill() */
 	__u32 shrink_wanted;	/* set by free, cleared by buddy_refill() */
-	__u32 pad;
+	__u32 notify_pending;	/* user space was woken for a request */
 	__u64 deferred;		/* frees waiting for the lock, linked at byte 0 */
 	__u32 wq_pending;	/* a refill work item is queued (wq.bpf.c) */
-	__u32 pad2;
+	__u32 reserve_fixed;	/* watermarks set by the user: not adapted */
 	__u64 hint[ORDER_SLOTS];	/* a chunk that had a free block of this
 					 * order or more, 0 = none known */
 	__u64 reserve_low;	/* free bytes: under this, ask for a refill */
