@@ -14,9 +14,7 @@
 #endif
 
 #include "libarena.h"
-#ifdef LIBARENA_DEBUG
 #include "asan.h"
-#endif
 
 /* A zero the verifier cannot see through, for loop starts (opaque()). */
 #define zero	((__u32)opaque(0))

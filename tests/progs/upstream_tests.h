@@ -10,6 +10,7 @@
 
 #include "test_common.h"
 #include <libarena/upstream.h>
+#include <libarena/asan.h>	/* as upstream's tests, in every build */
 
 #undef TEST_SRC
 #define TEST_SRC	TEST_SRC_UPSTREAM
