@@ -205,16 +205,19 @@ static int show_burst(struct demo *skel)
 {
 	struct demo_result *d = &skel->arena->demo;
 	int err = run(skel->progs.demo_burst, "demo_burst");
+	struct buddy_totals t;
 
 	if (err)
 		return err;
+	buddy_read_totals(&skel->arena->buddy, &t);	/* the burst is live */
 	printf("  %-36s %llu live blocks of 16 B..4 KiB in %.1f us (%.1f ns each)\n",
 	       "burst:", (unsigned long long)d->burst_blocks, d->burst_ns / 1e3,
 	       (double)d->burst_ns / d->burst_blocks);
-	printf("  %-36s %.2f MiB asked, %.2f MiB handed out (%.0f%% rounding), %llu chunks of 1 MiB\n",
-	       "memory at the peak:", mib(d->burst_requested), mib(d->burst_usable),
-	       100.0 * (d->burst_usable - d->burst_requested) / d->burst_requested,
-	       (unsigned long long)d->burst_chunks);
+	printf("  %-36s %.2f MiB asked, %.2f MiB handed out (%.0f%% rounding to the classes),\n"
+	       "  %-36s %.2f MiB in use (with the slabs' free room), %llu chunks of 1 MiB\n",
+	       "memory at the peak:", mib(d->burst_requested), mib(t.live_bytes),
+	       100.0 * (t.live_bytes - d->burst_requested) / d->burst_requested, "",
+	       mib(d->burst_in_use), (unsigned long long)d->burst_chunks);
 	show_with_arenactl(skel);
 	return 0;
 }

@@ -17,7 +17,7 @@ struct demo_result {
 	__u64 uncached_pairs_ns;
 	__u64 burst_blocks;	/* blocks live at the burst's peak */
 	__u64 burst_requested;	/* bytes asked for */
-	__u64 burst_usable;	/* bytes handed out (power-of-two classes) */
+	__u64 burst_in_use;	/* bytes the buddy handed out: blocks, whole slabs */
 	__u64 burst_chunks;	/* chunks owned at the peak */
 	__u64 burst_ns;		/* allocating the burst */
 	__u64 free_ns;		/* freeing it */

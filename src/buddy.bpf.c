@@ -225,6 +225,14 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 	return 0;
 }
 
+/* A user's free of class cls taken (lock held): counted. */
+static __always_inline void count_free_locked(buddy_t *b, __u32 cls)
+{
+	b->stats.frees++;
+	if (cls < NR_CLASSES)
+		arena_elem(b->stats.classes, cls)->frees++;
+}
+
 /* A user's free: validate fully, then release.  0 or -errno (counted). */
 static __always_inline int free_locked(buddy_t *b, __u64 addr)
 {
@@ -242,8 +250,10 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 	slab = slab_of(addr);
 	if (slab) {
 		err = slab_check_free(b, slab, addr);
-		if (!err)
+		if (!err) {
+			count_free_locked(b, slab_hdr(slab)->cls);
 			release_locked(b, addr);
+		}
 		return err;
 	}
 	/* Off an item boundary no block starts: inside one, or a slab
@@ -253,6 +263,7 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	}
+	count_free_locked(b, order_class(item_order(chunk, item)));
 	buddy_release(b, addr);
 	return 0;
 }
@@ -399,8 +410,6 @@ __noinline int buddy_free_block(buddy_t *b __arg_arena, __u64 addr)
 	if (err)
 		return err;
 	err = free_locked(b, addr);
-	if (!err)
-		b->stats.frees++;
 	drain_deferred_locked(b);
 	buddy_unlock(b);
 	return err;

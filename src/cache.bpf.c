@@ -247,20 +247,22 @@ static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 
 					    __u64 addr)
 {
 	__u32 cap = *arena_elem(b->class_cap, cls);
+	struct pcpu_class __arena *c;
 	__u64 head;
-	bool pushed;
 
 	if (!pcpu_enter(pc))
 		return -EAGAIN;
 	head = pop_list(pc, cls, cap / 2, 0);
-	pushed = pcpu_push(pc, cls, addr, cap);
-	if (pushed)
+	c = pcpu_push(pc, cls, addr, cap);
+	if (c) {
 		custody_tag(b, addr);
+		c->frees++;
+	}
 	if (head)
 		pc->stats.flushes++;
 	pcpu_exit(pc);
 	park_list(b, pc, cls, head);
-	return pushed ? 0 : -EAGAIN;
+	return c ? 0 : -EAGAIN;
 }
 
 /* Everything one CPU's cache holds, as one list (inside the guard). */
@@ -333,8 +335,8 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
+	struct pcpu_class __arena *c;
 	__u32 cap;
-	bool pushed;
 
 	if (!pc || cls >= PCPU_NR_CLASSES)
 		return -EAGAIN;
@@ -343,17 +345,16 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
 	}
-	pushed = pcpu_push(pc, cls, addr, cap);
-	if (pushed) {
+	c = pcpu_push(pc, cls, addr, cap);
+	if (c) {
 		custody_tag(b, addr);
-		pc->stats.free_hits++;
+		c->frees++;
 	}
 	pcpu_exit(pc);
-	if (pushed)
+	if (c)
 		return 0;
-	if (cache_flush_push(b, pc, cls, addr))
+	if (cache_flush_push(b, pc, cls, addr))	/* counts the free */
 		return -EAGAIN;
-	atomic_add(&pc->stats.free_hits, 1);
 	atomic_add(&pc->stats.free_misses, 1);
 	return 0;
 }

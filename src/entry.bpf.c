@@ -129,6 +129,18 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 	return buddy_fail_alloc(b);
 }
 
+/* A valid free queued for the next lock holder, counted as
+ * count_free_locked() does.  Out of line: the class lookup would otherwise
+ * take stack slots in every free entry point's frame. */
+static __noinline void count_deferred_free(buddy_t *b, __u64 addr)
+{
+	__u32 cls = block_class(addr);
+
+	atomic_add(&b->stats.frees, 1);
+	if (cls < NR_CLASSES)
+		atomic_add(&arena_elem(b->stats.classes, cls)->frees, 1);
+}
+
 /*
  * A free the inline fast path did not take.  Checks that need no lock come
  * first; the buddy validates the rest under its lock.
@@ -160,7 +172,7 @@ static __always_inline int free_addr(buddy_t *b, __u64 addr)
 	/* Never spin or fail a valid free: queue it for later. */
 	if (!allocated || !defer_free(b, addr))
 		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
-	atomic_add(&b->stats.frees, 1);
+	count_deferred_free(b, addr);
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  * SEC("syscall") programs that let user space drive the library with
  * bpf_prog_test_run_opts(): the return value is the result.  They are
  * sleepable, so they are where user space grows and shrinks instances
- * (libarena_refill() runs arena_buddy_refill).
+ * (libarena__refill() runs arena_buddy_refill).
  *
  * The library defines no license section: the linker rejects objects whose
  * licenses differ, so the application's object provides it (it must be
@@ -66,6 +66,33 @@ int arena_buddy_destroy(void *ctx)
 }
 
 /*
+ * Give the calling CPU's cached blocks of every registered instance back
+ * (libarena__trim() runs it on each CPU in turn): how many, or the first
+ * -errno.
+ */
+SEC("syscall")
+int arena_buddy_trim(void *ctx)
+{
+	struct arena_space __arena *s = &libarena_space;
+	int trimmed = 0, n;
+	buddy_t *b;
+	__u32 i;
+
+	for (i = opaque(0); i < LIBARENA_MAX_INSTANCES && can_loop; i++) {
+		b = arena_ptr(*arena_elem(s->instances, i));
+		if (!b)
+			break;
+		if (b->flags & BUDDY_NO_PCPU_CACHE)
+			continue;
+		n = buddy_trim(b);
+		if (n < 0 && n != -EINVAL)	/* -EINVAL: destroyed */
+			return n;
+		trimmed += n > 0 ? n : 0;
+	}
+	return trimmed;
+}
+
+/*
  * Initialise the default instance if needed, arm every instance's refill
  * work item (LIBARENA_ASYNC_REFILL), then service every registered
  * instance that asked for a refill or a shrink (what the user-space
@@ -76,12 +103,14 @@ SEC("syscall")
 int arena_buddy_refill(void *ctx)
 {
 	struct arena_space __arena *s = &libarena_space;
-	int err = buddy_default_ready(), moved = 0, n;
+	__u64 before = READ_ONCE(buddy.stats.chunks);	/* 0 until initialised */
+	int err = buddy_default_ready(), moved, n;
 	buddy_t *b;
 	__u32 i;
 
 	if (err)
 		return err;
+	moved = READ_ONCE(buddy.stats.chunks) - before;	/* the first fill */
 	for (i = opaque(0); i < LIBARENA_MAX_INSTANCES && can_loop; i++) {
 		b = arena_ptr(*arena_elem(s->instances, i));
 		if (!b)

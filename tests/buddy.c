@@ -18,6 +18,7 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <libarena/stats.h>
+#include <libarena/user.h>
 #include "kernel.h"
 #include "suite.h"
 #include "stress_types.h"
@@ -82,19 +83,13 @@ static enum test_status buddy_run_prog(struct test_env *e, struct bpf_program *p
 	return TEST_OK;
 }
 
-/* One round of a job: run its program (job->arg); -errno or the retval. */
-static int prog_step(struct cpu_job *job)
-{
-	return test_run_result(job->arg);
-}
-
 /* Two programs at once, each from a thread pinned to its own CPU. */
 static enum test_status run_jobs(struct cpu_job *jobs, struct buddy_tests *skel)
 {
 	int i;
 
 	for (i = 0; i < 2; i++)
-		jobs[i].step = prog_step;
+		jobs[i].step = test_prog_step;
 	run_cpu_jobs(jobs);
 	for (i = 0; i < 2; i++) {
 		const char *name = bpf_program__name(jobs[i].arg);
@@ -394,11 +389,13 @@ static enum test_status arenactl_stats(struct arenactl_env *e)
 	buddy_read_totals(b, &t);
 	if (rc || json_u64(e->out, "allocs") != 100 || t.allocs != 100 ||
 	    json_u64(e->out, "bytes_requested") != 6400 ||
+	    json_u64(e->out, "live_bytes") != 6400 || t.live_bytes != 6400 ||
 	    json_u64(e->out, "bytes_in_use") != b->stats.bytes_in_use ||
 	    json_u64(e->out, "chunks") != b->stats.chunks ||
 	    json_u64(e->out, "cached_bytes") != t.cached_bytes) {
-		test_why("arenactl stats (exit %d): expected 100 allocs, 6400 bytes asked, %llu in use, "
-			 "%llu chunks, %llu cached; got:\n%s", rc,
+		test_why("arenactl stats (exit %d): expected 100 allocs, 6400 bytes asked and live "
+			 "(totals say %llu), %llu in use, "
+			 "%llu chunks, %llu cached; got:\n%s", rc, (unsigned long long)t.live_bytes,
 			 (unsigned long long)b->stats.bytes_in_use,
 			 (unsigned long long)b->stats.chunks,
 			 (unsigned long long)t.cached_bytes, e->out);
@@ -563,6 +560,56 @@ static enum test_status test_stress(struct test_env *e, const void *arg)
 				   e->stress_seconds);
 }
 
+/* Bytes in one CPU's cache of b, read through the arena mapping. */
+static __u64 cpu_cached_bytes(const struct buddy *b, int cpu)
+{
+	const struct pcpu_cache *pc = (const void *)(unsigned long)b->pcpu[cpu];
+	struct buddy_totals t = { 0 };
+
+	if (pc)
+		buddy_add_pcpu(pc, &t);
+	return t.cached_bytes;
+}
+
+/* libarena__trim(): what two CPUs' caches hold goes back to the buddy,
+ * although neither CPU allocates again (buddy_trim() alone would only
+ * ask the other one to). */
+static enum test_status test_trim_every_cpu(struct test_env *e, const void *arg)
+{
+	struct buddy_tests *skel = e->skel;
+	const struct buddy *b = &skel->arena->buddy;
+	struct bpf_program *fill = skel->progs.cache_here;
+	__u64 left;
+	int cpu, n;
+
+	if (run_step(skel, skel->progs.stress_begin_cache) ||
+	    run_on_two_cpus(fill, fill, 1, 0, skel))
+		return TEST_FAIL;
+	for (cpu = 0; cpu < 2; cpu++)
+		if (!cpu_cached_bytes(b, cpu)) {
+			test_why("expected blocks cached on CPU %d after cache_here, got none", cpu);
+			return TEST_FAIL;
+		}
+	n = libarena__trim(skel->obj);
+	if (n <= 0) {
+		test_why("libarena__trim: expected > 0 given back, got %d", n);
+		return TEST_FAIL;
+	}
+	for (cpu = 0; cpu < 2; cpu++)
+		if (cpu_cached_bytes(b, cpu)) {
+			test_why("CPU %d: expected 0 bytes cached after libarena__trim, got %llu",
+				 cpu, (unsigned long long)cpu_cached_bytes(b, cpu));
+			return TEST_FAIL;
+		}
+	left = b->stats.bytes_in_use - b->stats.cache_meta_bytes;
+	if (left) {
+		test_why("expected every block back in the buddy, %llu bytes are not",
+			 (unsigned long long)left);
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
 static const struct test_case buddy_cases[] = {
 	{ "kernel/reset_via_syscall_program", test_reset_program },
 	{ "kernel/alloc_reserve_program", test_alloc_reserve_program },
@@ -570,6 +617,7 @@ static const struct test_case buddy_cases[] = {
 	{ "kernel/cache_two_cpu_stress", test_stress, TEST_TWO_CPUS, "stress_begin_cache" },
 	{ "kernel/cache_producer_consumer", test_producer_consumer, TEST_TWO_CPUS },
 	{ "kernel/cache_trim_while_allocating", test_trim_while_allocating, TEST_TWO_CPUS },
+	{ "kernel/trim_every_cpu", test_trim_every_cpu, TEST_TWO_CPUS },
 	{ "kernel/arenactl_stats_exact", test_arenactl_stats },
 	{ "kernel/arenactl_check_finds_corruption", test_arenactl_check },
 	{ "kernel/arenactl_reads_no_new_pages", test_arenactl_reads_only },

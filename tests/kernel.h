@@ -44,6 +44,12 @@ static inline int test_run_result(struct bpf_program *prog)
 	return err ?: ret;
 }
 
+/* A cpu_job's step (runner.h) that runs the program in job->arg once. */
+static inline int test_prog_step(struct cpu_job *job)
+{
+	return test_run_result(job->arg);
+}
+
 /* The verifier's instruction count of a loaded program, 0 if unknown. */
 static inline __u32 test_verified_insns(struct bpf_program *prog)
 {

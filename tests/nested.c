@@ -4,7 +4,8 @@
  * interrupted there by a perf_event (cpu-clock, hardirq) program that
  * allocates and frees too.  Passes if no block was handed out twice, none
  * was lost, the heap walk agrees, and the interrupts really landed inside
- * the library (collisions counted, or the test tested nothing).
+ * the library (collisions counted, or the test tested nothing).  The
+ * users' arena lock the same way, taken from two CPUs besides.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,6 +88,7 @@ static enum test_status test_nested(struct test_env *e, const void *arg)
 	memset(&skel->arena->nested_irq_side, 0, sizeof(struct nested_side));
 	skel->arena->nested_ctl.cpu = NESTED_CPU;
 	skel->arena->nested_ctl.flags = flags;
+	skel->arena->nested_ctl.mode = NESTED_MODE_ALLOC;
 	err = test_run_result(skel->progs.nested_setup);
 	if (err) {
 		test_why("nested_setup: %d", err);
@@ -114,12 +116,89 @@ static enum test_status test_nested(struct test_env *e, const void *arg)
 	return nested_verdict(skel, drained);
 }
 
+static enum test_status nested_lock_verdict(struct nested *skel, struct cpu_job *jobs)
+{
+	struct nested_lock_state *ls = &skel->arena->nested_lock;
+	__u64 ops = ls->outer_ops[0] + ls->outer_ops[1] + ls->irq_ops;
+	int i;
+
+	test_why("outer: %llu increments on CPU 0, %llu on CPU 1, %llu timeouts; irq: %llu "
+		 "increments in %llu interrupts, %llu found the lock held by their CPU (-EDEADLK), "
+		 "%llu timed out",
+		 (unsigned long long)ls->outer_ops[0], (unsigned long long)ls->outer_ops[1],
+		 (unsigned long long)ls->outer_timeouts, (unsigned long long)ls->irq_ops,
+		 (unsigned long long)ls->irq_runs, (unsigned long long)ls->irq_deadlocks,
+		 (unsigned long long)ls->irq_timeouts);
+	for (i = 0; i < 2; i++)
+		if (jobs[i].ret) {
+			test_why("lock_outer on CPU %d: expected 0, got %d", jobs[i].cpu, jobs[i].ret);
+			return TEST_FAIL;
+		}
+	if (ls->counter != ops) {
+		test_why("counter: expected %llu (every increment under the lock), got %llu",
+			 (unsigned long long)ops, (unsigned long long)ls->counter);
+		return TEST_FAIL;
+	}
+	if (ls->lock.word || ls->lock.deadlocks != ls->irq_deadlocks ||
+	    ls->lock.timeouts != ls->outer_timeouts + ls->irq_timeouts) {
+		test_why("lock: expected free, %llu deadlocks, %llu timeouts; got word %u, %u, %u",
+			 (unsigned long long)ls->irq_deadlocks,
+			 (unsigned long long)(ls->outer_timeouts + ls->irq_timeouts), ls->lock.word,
+			 ls->lock.deadlocks, ls->lock.timeouts);
+		return TEST_FAIL;
+	}
+	if (!ls->irq_deadlocks || !ls->irq_ops || !ls->outer_ops[0] || !ls->outer_ops[1]) {
+		test_why("expected increments on both CPUs and interrupts that found the lock "
+			 "held and free: nothing was tested");
+		return TEST_FAIL;
+	}
+	return TEST_OK;
+}
+
+/* The users' arena lock: lock_outer from CPUs 0 and 1 at once, interrupted
+ * on CPU 0 by the perf_event program taking the same lock. */
+static enum test_status test_nested_lock(struct test_env *e, const void *arg)
+{
+	struct nested *skel = e->skel;
+	double deadline = test_now() + NESTED_SECONDS;
+	struct cpu_job jobs[2] = {
+		{ .step = test_prog_step, .arg = skel->progs.lock_outer, .cpu = 0,
+		  .rounds = 1 << 30, .deadline = deadline },
+		{ .step = test_prog_step, .arg = skel->progs.lock_outer, .cpu = 1,
+		  .rounds = 1 << 30, .deadline = deadline },
+	};
+	struct bpf_link *link;
+	int fd;
+
+	memset(&skel->arena->nested_lock, 0, sizeof(struct nested_lock_state));
+	skel->arena->nested_ctl.cpu = NESTED_CPU;
+	skel->arena->nested_ctl.mode = NESTED_MODE_LOCK;
+	fd = test_cpu_clock_event(NESTED_CPU, NESTED_FREQ);
+	if (fd < 0) {
+		test_why("perf_event_open(cpu-clock): %s", strerror(-fd));
+		return TEST_FAIL;
+	}
+	link = bpf_program__attach_perf_event(skel->progs.nested_irq, fd);
+	if (!link) {
+		test_why("attach perf_event: %s", strerror(errno));
+		close(fd);
+		return TEST_FAIL;
+	}
+	skel->arena->nested_ctl.armed = 1;
+	run_cpu_jobs(jobs);
+	skel->arena->nested_ctl.armed = 0;
+	bpf_link__destroy(link);
+	close(fd);
+	return nested_lock_verdict(skel, jobs);
+}
+
 TEST_SKELETON(nested)
 
 static const struct test_case nested_cases[] = {
 	{ "kernel/nested_perf_event_cache", test_nested, TEST_ON_CPU0, &(const __u64){ 0 } },
 	{ "kernel/nested_perf_event_uncached", test_nested, TEST_ON_CPU0,
 	  &(const __u64){ BUDDY_NO_PCPU_CACHE } },
+	{ "kernel/nested_perf_event_user_lock", test_nested_lock, TEST_TWO_CPUS },
 };
 
 const struct test_suite nested_suite = {

@@ -415,6 +415,7 @@ static enum test_status pt_first_use(struct pt_env *e, const struct pt_type *t)
 {
 	const struct pt_state *st = &e->skel->arena->pt_state;
 	bool grows = test_kernel_at_least(7, 0);
+	int err, moved;
 
 	if (pt_phase(e, t, PT_INIT))
 		return TEST_FAIL;
@@ -423,7 +424,16 @@ static enum test_status pt_first_use(struct pt_env *e, const struct pt_type *t)
 			 grows ? "yes" : "no", test_kernel_release(), st->grows ? "yes" : "no");
 		return TEST_FAIL;
 	}
-	return grows ? TEST_OK : pt_library_prog(e->skel->progs.arena_buddy_refill);
+	if (grows)
+		return TEST_OK;
+	/* The refill initialises the instance: its first fill counts. */
+	err = test_run_prog(e->skel->progs.arena_buddy_refill, &moved);
+	if (err || moved <= 0) {
+		test_why("arena_buddy_refill on the uninitialised instance: expected > 0 chunks, "
+			 "got %d (err %s)", moved, strerror(-err));
+		return TEST_FAIL;
+	}
+	return TEST_OK;
 }
 
 /* The run part, once loaded and attached. */

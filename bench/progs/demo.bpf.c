@@ -63,7 +63,7 @@ int demo_burst(void *ctx)
 	n = i;
 	demo.burst_blocks = n;
 	demo.burst_requested = requested;
-	demo.burst_usable = buddy.stats.bytes_in_use;
+	demo.burst_in_use = buddy.stats.bytes_in_use;
 	demo.burst_chunks = buddy.stats.chunks;
 	return n == DEMO_BURST ? 0 : -1;
 }

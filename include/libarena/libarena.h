@@ -13,5 +13,6 @@
 #include "internal/types.h"
 #include "buddy.h"
 #include "malloc.h"
+#include "lock.h"
 
 #endif /* __LIBARENA_H */

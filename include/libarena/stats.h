@@ -33,10 +33,12 @@ struct buddy_totals {
 	__u64 frees;
 	__u64 bytes_requested;	/* ever asked for, cache hits included */
 	__u64 alloc_hits;	/* of allocs: served by the per-CPU caches */
+	__u64 free_hits;	/* of frees: taken by the per-CPU caches */
+	__u64 live_bytes;	/* handed to callers and not freed (class sizes) */
 	__u64 cached_bytes;	/* held by the per-CPU caches right now */
 	__u32 nr_pcpu;		/* CPUs with a cache */
 	struct pcpu_stats pcpu;	/* summed over CPUs */
-	struct class_stats classes[NR_CLASSES];	/* allocs and bytes_requested by class */
+	struct class_stats classes[NR_CLASSES];	/* allocs, bytes_requested, frees by class */
 };
 
 /* Add a CPU's cache counters to t. */
@@ -52,8 +54,10 @@ static inline void buddy_add_pcpu(const struct pcpu_cache *pc, struct buddy_tota
 	for (cls = 0; cls < PCPU_NR_CLASSES; cls++) {
 		t->cached_bytes += pc->cls[cls].count * class_size(cls);
 		t->alloc_hits += pc->cls[cls].allocs;
+		t->free_hits += pc->cls[cls].frees;
 		t->classes[cls].allocs += pc->cls[cls].allocs;
 		t->classes[cls].requested += pc->cls[cls].requested;
+		t->classes[cls].frees += pc->cls[cls].frees;
 	}
 }
 
@@ -73,8 +77,13 @@ static inline void buddy_read_totals(const struct buddy *b, struct buddy_totals 
 	for (cls = 0; cls < NR_CLASSES; cls++) {
 		t->allocs += t->classes[cls].allocs;
 		t->bytes_requested += t->classes[cls].requested;
+		t->frees += t->classes[cls].frees;
+		/* Read while others allocate, a class's frees may be counted
+		 * before its allocs: no wrap below zero. */
+		if (t->classes[cls].allocs > t->classes[cls].frees)
+			t->live_bytes += (t->classes[cls].allocs - t->classes[cls].frees) *
+					 class_size(cls);
 	}
-	t->frees = b->stats.frees + t->pcpu.free_hits;
 }
 
 #endif /* __LIBARENA_STATS_H */

@@ -43,6 +43,10 @@ int libarena__space(struct libarena *la, struct arena_space *out);
  * returns how many.  The default instance (arena_malloc) comes first. */
 int libarena__instances(struct libarena *la, __u64 *addrs, int max);
 
+/* The instance argument of the calls below: an address from
+ * libarena__instances(), or this for the default one (arena_malloc's). */
+#define LIBARENA_DEFAULT_INSTANCE	0
+
 struct libarena_stats {
 	struct buddy_stats buddy;	/* consistent copy (seqcount) */
 	struct buddy_totals totals;	/* cache hits included, summed over CPUs */
@@ -50,7 +54,7 @@ struct libarena_stats {
 	__u64 flags;
 	__u64 reserve_low;		/* watermarks, free bytes */
 	__u64 reserve_high;
-	__u32 refill_wanted;		/* 1: under low, 2: a request found no block */
+	__u32 refill_wanted;		/* 1: under low (now), 2: a request found no block */
 	__u32 shrink_wanted;
 };
 
@@ -94,6 +98,14 @@ const char *libarena__check_err_str(__u32 err);
 struct bpf_object;
 int libarena__refill(struct bpf_object *obj);
 int libarena__refill_fd(int prog_fd);	/* the program's fd */
+
+/*
+ * Give every CPU's cached blocks back to their instances (arena_trim() in
+ * a program reaches only its own CPU at once): runs the library's
+ * arena_buddy_trim on each online CPU in turn, from a thread of its own.
+ * Returns the number of batches and blocks given back, or -errno.
+ */
+int libarena__trim(struct bpf_object *obj);
 
 /*
  * Set the default instance's reserve watermarks (free bytes: refill under

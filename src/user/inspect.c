@@ -80,10 +80,14 @@ static bool readable(struct libarena *la, __u64 addr, __u64 bytes)
 	       space_has_chunk(space_of(la), chunk_of(addr));
 }
 
+/* The instance at addr; LIBARENA_DEFAULT_INSTANCE (0) is the default one. */
 static struct buddy *instance_at(struct libarena *la, __u64 addr)
 {
-	struct buddy *b = (struct buddy *)(unsigned long)addr;
+	struct buddy *b;
 
+	if (addr == LIBARENA_DEFAULT_INSTANCE)
+		addr = la->info.default_instance;
+	b = (struct buddy *)(unsigned long)addr;
 	if (!addr || !readable(la, addr, sizeof(*b)) || b->magic != BUDDY_MAGIC)
 		return NULL;
 	return b;
@@ -156,6 +160,9 @@ static int stats_read(struct libarena *la, void *arg)
 	st->reserve_high = b->reserve_high;
 	st->refill_wanted = b->refill_wanted;
 	st->shrink_wanted = b->shrink_wanted;
+	/* "Under the low watermark" is stale once frees brought it back. */
+	if (st->refill_wanted == 1 && buddy_stats_free_bytes(&st->buddy) >= st->reserve_low)
+		st->refill_wanted = 0;
 	buddy_read_totals(b, &st->totals);
 	return 0;
 }

@@ -1,24 +1,35 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Servicing the reserve from user space.  Alloc and free never populate
- * pages (that sleeps); they ask for a refill instead, and something
- * sleepable must answer.  Here that is the library's SEC("syscall")
- * program arena_buddy_refill, linked into the application's object.
+ * Driving the library from user space through its SEC("syscall")
+ * programs, linked into the application's object: serving the reserve
+ * (arena_buddy_refill), setting its watermarks (arena_set_reserve) and
+ * trimming every CPU's cache (arena_buddy_trim, run on each CPU).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "internal.h"
 
-int libarena__refill_fd(int prog_fd)
+/* Run one of the library's SEC("syscall") programs without arguments:
+ * its result, or -errno (said, with what it was doing). */
+static int run_prog(int prog_fd, const char *name, const char *doing)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		return libarena_err(-errno, "running arena_buddy_refill");
+		return libarena_err(-errno, "running %s", name);
 	if ((int)opts.retval < 0)
-		return libarena_err((int)opts.retval, "refilling the reserve");
+		return libarena_err((int)opts.retval, "%s", doing);
 	return (int)opts.retval;
+}
+
+int libarena__refill_fd(int prog_fd)
+{
+	return run_prog(prog_fd, "arena_buddy_refill", "refilling the reserve");
 }
 
 int libarena_prog_fd(struct bpf_object *obj, const char *name)
@@ -57,4 +68,44 @@ int libarena__set_reserve(struct bpf_object *obj, __u64 low, __u64 high)
 	if ((int)opts.retval < 0)
 		return libarena_err((int)opts.retval, "setting the reserve");
 	return 0;
+}
+
+struct trim_job {
+	int prog_fd;
+	int trimmed;		/* or the first -errno */
+};
+
+/* On each online CPU in turn (syscall programs run on the caller's). */
+static void *trim_each_cpu(void *arg)
+{
+	struct trim_job *job = arg;
+	long cpu, nr = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t set;
+	int n;
+
+	for (cpu = 0; cpu < nr && job->trimmed >= 0; cpu++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			continue;	/* offline */
+		n = run_prog(job->prog_fd, "arena_buddy_trim", "trimming the caches");
+		job->trimmed = n < 0 ? n : job->trimmed + n;
+	}
+	return NULL;
+}
+
+int libarena__trim(struct bpf_object *obj)
+{
+	struct trim_job job = { .prog_fd = libarena_prog_fd(obj, "arena_buddy_trim") };
+	pthread_t thread;
+	int err;
+
+	if (job.prog_fd < 0)
+		return job.prog_fd;
+	/* A thread of its own, so that the caller's affinity stays as it was. */
+	err = pthread_create(&thread, NULL, trim_each_cpu, &job);
+	if (err)
+		return libarena_err(-err, "starting the trim thread");
+	pthread_join(thread, NULL);
+	return job.trimmed;
 }

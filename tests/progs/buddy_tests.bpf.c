@@ -76,6 +76,30 @@ int fill_default(void *ctx)
 	return n;
 }
 
+/* 64 blocks of 64 B allocated, then freed: they stay in this CPU's cache
+ * (kernel/trim_every_cpu).  Linked through their first words. */
+SEC("syscall")
+int cache_here(void *ctx)
+{
+	__u64 head = 0, p;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		p = arena_malloc_addr(64);
+		if (!p)
+			return -ENOMEM;
+		*(__u64 __arena *)arena_ptr(p) = head;
+		head = p;
+	}
+	for (i = 0; i < 64 && head; i++) {
+		p = head;
+		head = *(__u64 __arena *)arena_ptr(p);
+		if (arena_free_addr(p))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* Bodies the runner drives from threads on several CPUs (stress_tests.h). */
 #define DEFINE_DRIVEN(name, flags)			\
 	SEC("syscall") int name(void *ctx)		\

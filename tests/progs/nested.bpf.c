@@ -6,7 +6,8 @@
  * live blocks stamped with its own tag and a sequence number; a block
  * handed out twice is caught when its first owner finds someone else's
  * stamp in it.  Not LIBARENA_SLEEPABLE: both sides use the any-context
- * entry points, as a tracing program would.
+ * entry points, as a tracing program would.  The same pair, in
+ * NESTED_MODE_LOCK, takes the users' arena lock instead, from two CPUs.
  */
 #include <libarena/libarena.h>
 #include "nested_types.h"
@@ -63,6 +64,59 @@ int nested_outer(void *ctx)
 	return i == NESTED_OUTER_STEPS ? 0 : -1;
 }
 
+struct nested_lock_state __arena nested_lock;
+
+/* One increment under the lock: 0, or what arena_lock() returned. */
+static __always_inline int locked_increment(void)
+{
+	struct nested_lock_state __arena *ls = &nested_lock;
+	__u64 v;
+	__u32 i;
+	int err;
+
+	err = arena_lock(&ls->lock);
+	if (err)
+		return err;
+	v = READ_ONCE(ls->counter);
+	for (i = opaque(0); i < NESTED_LOCK_WINDOW && can_loop; i++)
+		barrier_var(i);
+	WRITE_ONCE(ls->counter, v + 1);
+	return arena_unlock(&ls->lock);
+}
+
+SEC("syscall")
+int lock_outer(void *ctx)
+{
+	struct nested_lock_state __arena *ls = &nested_lock;
+	__u32 cpu = bpf_get_smp_processor_id() % NESTED_LOCK_CPUS, i;
+	int err;
+
+	for (i = opaque(0); i < NESTED_LOCK_STEPS && can_loop; i++) {
+		err = locked_increment();
+		if (err == -ETIMEDOUT)
+			__sync_fetch_and_add(&ls->outer_timeouts, 1);
+		else if (err)
+			return err;
+		else
+			(*arena_elem(ls->outer_ops, cpu))++;
+	}
+	return 0;
+}
+
+static __always_inline void lock_irq(void)
+{
+	struct nested_lock_state __arena *ls = &nested_lock;
+	int err = locked_increment();
+
+	ls->irq_runs++;
+	if (!err)
+		ls->irq_ops++;
+	else if (err == -EDEADLK)
+		ls->irq_deadlocks++;
+	else if (err == -ETIMEDOUT)
+		ls->irq_timeouts++;
+}
+
 SEC("perf_event")
 int nested_irq(void *ctx)
 {
@@ -71,6 +125,10 @@ int nested_irq(void *ctx)
 
 	if (bpf_get_smp_processor_id() != nested_ctl.cpu || !nested_ctl.armed)
 		return 0;
+	if (nested_ctl.mode == NESTED_MODE_LOCK) {
+		lock_irq();
+		return 0;
+	}
 	for (i = opaque(0); i < NESTED_IRQ_STEPS && can_loop; i++)
 		ring_step(s, 2);
 	s->runs++;

@@ -3,6 +3,8 @@
 #ifndef __LIBARENA_NESTED_TYPES_H
 #define __LIBARENA_NESTED_TYPES_H
 
+#include <libarena/lock.h>
+
 #define NESTED_RING		32
 #define NESTED_OUTER_STEPS	50000
 #define NESTED_IRQ_STEPS	64
@@ -22,6 +24,29 @@ struct nested_ctl {
 	__u32 cpu;		/* where both sides run */
 	__u32 armed;		/* the irq side works only while set */
 	__u64 flags;		/* buddy_init_flags() of the instance */
+	__u32 mode;		/* enum nested_mode */
+};
+
+enum nested_mode {
+	NESTED_MODE_ALLOC,	/* both sides allocate and free */
+	NESTED_MODE_LOCK,	/* both sides take the users' arena lock */
+};
+
+#define NESTED_LOCK_CPUS	2
+#define NESTED_LOCK_STEPS	5000
+#define NESTED_LOCK_WINDOW	64	/* spins between a read and its write */
+
+/* A counter that only the lock keeps exact: each side reads it, spins,
+ * writes it + 1; a second holder in that window loses an update. */
+struct nested_lock_state {
+	struct arena_lock lock;
+	__u64 counter;
+	__u64 outer_ops[NESTED_LOCK_CPUS];	/* per CPU: exact without the lock */
+	__u64 outer_timeouts;
+	__u64 irq_ops;
+	__u64 irq_deadlocks;	/* the interrupt found its CPU holding the lock */
+	__u64 irq_timeouts;	/* held by the other CPU for 10 ms */
+	__u64 irq_runs;
 };
 
 #endif /* __LIBARENA_NESTED_TYPES_H */

@@ -74,6 +74,31 @@ static __always_inline int pt_round(void)
 	return 0;
 }
 
+/* The typed calls: zeroed nodes, no field zeroing in the program. */
+struct pt_node {
+	struct pt_node __arena *next;
+	__u64 key;
+	__u32 count;
+	__u16 cpu;
+	__u8 kind;
+};
+
+static __always_inline int pt_typed(void)
+{
+	struct pt_node __arena *n = arena_new(struct pt_node);
+	struct pt_node __arena *v = arena_new_array(struct pt_node, 8);
+
+	ASSERT_NOT_NULL(n);
+	ASSERT_NOT_NULL(v);
+	ASSERT_EQ(arena_addr(n->next) | n->key | n->count | n->cpu | n->kind, 0);
+	ASSERT_EQ(arena_addr(v[7].next) | v[7].key | v[7].count, 0);
+	n->next = v;
+	ASSERT_EQ(arena_addr(n->next), arena_addr(v));
+	arena_delete(v);
+	arena_delete(n);
+	return 0;
+}
+
 static __always_inline int pt_mixed(void)
 {
 	struct pt_state __arena *st = &pt_state;
@@ -81,6 +106,8 @@ static __always_inline int pt_mixed(void)
 
 	if (!st->runs)
 		st->base_in_use = in_use_net();
+	if (pt_typed())
+		return 1;
 	for (r = opaque(0); r < PT_ROUNDS && can_loop; r++)
 		if (pt_round())
 			return 1;

@@ -156,7 +156,7 @@ struct stats_view {
 	const char *state;
 	int cached;		/* per-CPU caches on */
 	unsigned int version, nr_pcpu, refill_wanted, shrink_wanted;
-	unsigned long long in_use, peak, requested, chunks, populated, returned;
+	unsigned long long live, in_use, peak, requested, chunks, populated, returned;
 	unsigned long long allocs, frees, failed, bad_sizes;
 	unsigned long long locks, timeouts, deadlocks;
 	unsigned long long cached_bytes, cache_meta, hits, refills, depot_hits, flushes;
@@ -177,7 +177,7 @@ static void gather_stats(const struct libarena_stats *st, struct stats_view *v)
 		.state = state_name(st->state), .cached = !(st->flags & BUDDY_NO_PCPU_CACHE),
 		.version = b->version, .nr_pcpu = st->totals.nr_pcpu,
 		.refill_wanted = st->refill_wanted, .shrink_wanted = st->shrink_wanted,
-		.in_use = b->bytes_in_use, .peak = b->peak_bytes,
+		.live = st->totals.live_bytes, .in_use = b->bytes_in_use, .peak = b->peak_bytes,
 		.requested = st->totals.bytes_requested, .chunks = b->chunks,
 		.populated = b->chunks_populated, .returned = b->chunks_returned,
 		.allocs = st->totals.allocs, .frees = st->totals.frees,
@@ -238,9 +238,9 @@ static void print_stats_text(__u64 addr, const struct stats_view *v)
 {
 	printf("instance %#llx: %s, %s\n", (unsigned long long)addr, v->state,
 	       v->cached ? "per-CPU caches" : "uncached (no per-CPU caches)");
-	printf("  memory      %llu bytes in use (peak %llu), %llu asked for ever, "
-	       "%llu chunks (%llu populated, %llu returned)\n",
-	       v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned);
+	printf("  memory      %llu bytes live (held by callers), %llu in use (peak %llu), "
+	       "%llu asked for ever, %llu chunks (%llu populated, %llu returned)\n",
+	       v->live, v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned);
 	printf("  operations  %llu allocs, %llu frees, %llu failed allocs (%llu bad sizes)\n",
 	       v->allocs, v->frees, v->failed, v->bad_sizes);
 	printf("  slabs       %llu bytes in %llu slabs (%llu created, %llu released)\n",
@@ -257,7 +257,7 @@ static void print_stats_text(__u64 addr, const struct stats_view *v)
 	       "%llu wake-ups of the refill thread, %llu bpf_wq kicks%s%s\n",
 	       v->reserve_free, v->reserve_low, v->reserve_high, v->raises, v->dry,
 	       v->refill_requests, v->reserve_refills, v->shrinks, v->notifies, v->kicks,
-	       v->refill_wanted ? "; refill wanted (run libarena__refill)" : "",
+	       v->refill_wanted ? "; refill wanted (served by libarena__start_refill's thread)" : "",
 	       v->shrink_wanted ? "; shrink wanted" : "");
 	printf("  rejected    ");
 	print_rejected(v, 0);
@@ -270,10 +270,11 @@ static void print_stats_json(int i, __u64 addr, const struct stats_view *v)
 	json_instance(i, addr);
 	printf("\"state\": \"%s\", \"cache\": %s, \"stats_version\": %u, ", v->state,
 	       v->cached ? "true" : "false", v->version);
-	printf("\"bytes_in_use\": %llu, \"peak_bytes\": %llu, \"bytes_requested\": %llu, "
+	printf("\"live_bytes\": %llu, \"bytes_in_use\": %llu, \"peak_bytes\": %llu, "
+	       "\"bytes_requested\": %llu, "
 	       "\"chunks\": %llu, \"chunks_populated\": %llu, \"chunks_returned\": %llu, "
 	       "\"allocs\": %llu, \"frees\": %llu, \"failed_allocs\": %llu, \"bad_sizes\": %llu, ",
-	       v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned,
+	       v->live, v->in_use, v->peak, v->requested, v->chunks, v->populated, v->returned,
 	       v->allocs, v->frees, v->failed, v->bad_sizes);
 	printf("\"slab_bytes\": %llu, \"slabs_created\": %llu, \"slabs_released\": %llu, ",
 	       v->slab_bytes, v->slabs_created, v->slabs_released);

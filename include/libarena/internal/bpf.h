@@ -69,6 +69,7 @@ static __always_inline __u64 arena_offset(__u64 addr, __u64 off)
 }
 
 /* vmlinux.h carries no errno macros; these are the Linux values. */
+#define EPERM		1
 #define ENOENT		2
 #define E2BIG		7
 #define EAGAIN		11

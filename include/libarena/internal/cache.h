@@ -74,17 +74,18 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 }
 
 /* Push unless the stack holds cap blocks already.  Inside the guard. */
-static __always_inline bool pcpu_push(pcpu_cache_t *pc, __u32 cls, __u64 addr,
-				      __u32 cap)
+/* addr onto class cls's stack: the class, or NULL if it is full. */
+static __always_inline struct pcpu_class __arena *pcpu_push(pcpu_cache_t *pc, __u32 cls,
+							    __u64 addr, __u32 cap)
 {
 	struct pcpu_class __arena *c = arena_elem(pc->cls, cls);	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
 	if (n >= cap || n >= PCPU_SLOTS)
-		return false;
+		return NULL;
 	*arena_elem(c->slots, n) = addr;
 	c->count = n + 1;
-	return true;
+	return c;
 }
 
 static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
@@ -175,8 +176,8 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 chunk = chunk_of(addr), tag = addr ^ b->cache_key;
+	struct pcpu_class __arena *c;
 	__u32 cls;
-	bool pushed;
 
 	/* The checks of the slow path that a cache push must not skip. */
 	if (!pc || (addr & (GRANULE_SIZE - 1)) || !fast_path_readable(chunk) ||
@@ -185,15 +186,15 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	cls = block_class(addr);
 	if (cls >= NR_SMALL_CLASSES || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
 		return __buddy_free_slow(b, addr);	/* large, cached already, busy */
-	pushed = pcpu_push(pc, cls, addr, *arena_elem(b->class_cap, cls));
-	if (pushed) {
+	c = pcpu_push(pc, cls, addr, *arena_elem(b->class_cap, cls));
+	if (c) {
 		/* Recomputed: kept, tag would be one more value live across
 		 * pcpu_enter()'s kfunc call, a stack slot in the caller. */
 		*pcpu_tag(addr) = addr ^ b->cache_key;
-		pc->stats.free_hits++;
+		c->frees++;
 	}
 	pcpu_exit(pc);
-	return pushed ? 0 : __buddy_free_slow(b, addr);
+	return c ? 0 : __buddy_free_slow(b, addr);
 }
 
 #endif /* __LIBARENA_CACHE_H */

@@ -213,13 +213,15 @@ enum buddy_reject {
 #define SMALL_MAX_ORDER		(12 - BUDDY_MIN_SHIFT)	/* 4 KiB */
 #define LARGE_MIN_ORDER		(SMALL_MAX_ORDER + 1)
 
-#define BUDDY_STATS_VERSION	4
+#define BUDDY_STATS_VERSION	5
 
-/* Allocations of one size class and the bytes they asked for: what they
- * were handed is allocs times the class size. */
+/* Allocations of one size class, the bytes they asked for and the frees
+ * of the class: what callers were handed is allocs times the class size,
+ * what they still hold (allocs - frees) times it. */
 struct class_stats {
 	__u64 allocs;
 	__u64 requested;
+	__u64 frees;
 };
 
 /*
@@ -363,13 +365,13 @@ struct pcpu_class {
 	__u32 pad;
 	__u64 allocs;		/* served by this CPU's cache, ever */
 	__u64 requested;	/* bytes those asked for */
+	__u64 frees;		/* frees of the class this cache took, ever */
 	__u64 slots[PCPU_SLOTS];
 };
 
 struct pcpu_stats {
-	__u64 free_hits;	/* frees taken by the cache */
 	__u64 alloc_misses;	/* of pcpu_class.allocs: after a refill */
-	__u64 free_misses;	/* of free_hits: after a flush */
+	__u64 free_misses;	/* of pcpu_class.frees: after a flush */
 	__u64 refills;		/* batches moved in */
 	__u64 depot_hits;	/* of which from the depot, without the lock */
 	__u64 flushes;		/* batches moved out */

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The users' arena lock (<libarena/lock.h>): the platform's lock word, the
+ * one the instances use, with its failures counted in the lock.  Out of
+ * line so that the spin's state is not in the caller's frame.
+ */
+#include <libarena/lock.h>
+#include "platform.h"
+
+__noinline int arena_lock(struct arena_lock __arena *l __arg_arena)
+{
+	int err = platform_lock(&l->word);
+
+	if (err == -EDEADLK)
+		atomic_add(&l->deadlocks, 1);
+	else if (err)
+		atomic_add(&l->timeouts, 1);
+	return err;
+}
+
+__noinline int arena_trylock(struct arena_lock __arena *l __arg_arena)
+{
+	__u32 cur = READ_ONCE(l->word);
+
+	if (platform_lock_held_here(&l->word)) {
+		atomic_add(&l->deadlocks, 1);
+		return -EDEADLK;
+	}
+	if (cur || cmpxchg(&l->word, 0, libarena_cpu() + 1) != 0) {
+		atomic_add(&l->busy, 1);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+__noinline int arena_unlock(struct arena_lock __arena *l __arg_arena)
+{
+	if (!platform_lock_held_here(&l->word))
+		return -EPERM;
+	platform_unlock(&l->word);
+	return 0;
+}
