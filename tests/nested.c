@@ -25,6 +25,25 @@
 #define NESTED_CPU	0	/* where TEST_ON_CPU0 keeps the runner */
 #define NESTED_FREQ	20000	/* samples per second asked for */
 
+/* The perf_event program on NESTED_CPU's cpu-clock: its link (destroying
+ * it closes the event too), or NULL with the reason said. */
+static struct bpf_link *attach_irq(struct nested *skel)
+{
+	struct bpf_link *link;
+	int fd = test_cpu_clock_event(NESTED_CPU, NESTED_FREQ);
+
+	if (fd < 0) {
+		test_why("perf_event_open(cpu-clock): %s", strerror(-fd));
+		return NULL;
+	}
+	link = bpf_program__attach_perf_event(skel->progs.nested_irq, fd);
+	if (!link) {
+		test_why("attach perf_event: %s", strerror(errno));
+		close(fd);
+	}
+	return link;
+}
+
 /* Run the outer loop for NESTED_SECONDS with the interrupt armed. */
 static int nested_hammer(struct nested *skel, struct bpf_link *link)
 {
@@ -82,7 +101,7 @@ static enum test_status test_nested(struct test_env *e, const void *arg)
 	struct nested *skel = e->skel;
 	__u64 flags = *(const __u64 *)arg;
 	struct bpf_link *link;
-	int fd, err, drained;
+	int err, drained;
 
 	memset(&skel->arena->nested_outer_side, 0, sizeof(struct nested_side));
 	memset(&skel->arena->nested_irq_side, 0, sizeof(struct nested_side));
@@ -94,20 +113,11 @@ static enum test_status test_nested(struct test_env *e, const void *arg)
 		test_why("nested_setup: %d", err);
 		return TEST_FAIL;
 	}
-	fd = test_cpu_clock_event(NESTED_CPU, NESTED_FREQ);
-	if (fd < 0) {
-		test_why("perf_event_open(cpu-clock): %s", strerror(-fd));
+	link = attach_irq(skel);
+	if (!link)
 		return TEST_FAIL;
-	}
-	link = bpf_program__attach_perf_event(skel->progs.nested_irq, fd);
-	if (!link) {
-		test_why("attach perf_event: %s", strerror(errno));
-		close(fd);
-		return TEST_FAIL;
-	}
 	err = nested_hammer(skel, link);
 	bpf_link__destroy(link);
-	close(fd);
 	if (err) {
 		test_why("nested_outer: %d", err);
 		return TEST_FAIL;
@@ -168,27 +178,17 @@ static enum test_status test_nested_lock(struct test_env *e, const void *arg)
 		  .rounds = 1 << 30, .deadline = deadline },
 	};
 	struct bpf_link *link;
-	int fd;
 
 	memset(&skel->arena->nested_lock, 0, sizeof(struct nested_lock_state));
 	skel->arena->nested_ctl.cpu = NESTED_CPU;
 	skel->arena->nested_ctl.mode = NESTED_MODE_LOCK;
-	fd = test_cpu_clock_event(NESTED_CPU, NESTED_FREQ);
-	if (fd < 0) {
-		test_why("perf_event_open(cpu-clock): %s", strerror(-fd));
+	link = attach_irq(skel);
+	if (!link)
 		return TEST_FAIL;
-	}
-	link = bpf_program__attach_perf_event(skel->progs.nested_irq, fd);
-	if (!link) {
-		test_why("attach perf_event: %s", strerror(errno));
-		close(fd);
-		return TEST_FAIL;
-	}
 	skel->arena->nested_ctl.armed = 1;
 	run_cpu_jobs(jobs);
 	skel->arena->nested_ctl.armed = 0;
 	bpf_link__destroy(link);
-	close(fd);
 	return nested_lock_verdict(skel, jobs);
 }
 
