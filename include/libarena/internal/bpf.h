@@ -88,14 +88,10 @@ static __always_inline __u64 arena_offset(__u64 addr, __u64 off)
 #define EALREADY	114
 #define EUCLEAN		117
 
-/*
- * Hide a value from the verifier's range tracking.  A can_loop loop that
- * carries a known constant (a counter starting at 0) is walked iteration by
- * iteration; a value loaded from the arena is unknown, so the verifier can
- * prune at the loop head instead.
- */
+/* The zero behind opaque() (<libarena/helpers.h>): an arena word the
+ * verifier cannot know. */
 extern volatile __u64 __arena libarena_opaque_zero;	/* in space.bpf.c */
-#define opaque(x)	((typeof(x))((x) + libarena_opaque_zero))
+#define libarena_opaque(x)	((typeof(x))((x) + libarena_opaque_zero))
 
 /* The CPU this code runs on; BPF programs cannot migrate while running. */
 #define libarena_cpu()		bpf_get_smp_processor_id()

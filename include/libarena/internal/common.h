@@ -39,21 +39,7 @@
  */
 #define LIBARENA_ARENA_ADDR	0x100000000000ull	/* 16 TiB */
 
-/* Arena pointers travel through global functions as 64-bit addresses. */
-#define arena_ptr(addr)		((void __arena *)(__u64)(addr))
-#define arena_addr(ptr)		((__u64)(ptr))
-
-/*
- * &base[i] for an array in the arena, i not a constant.  Kernels without
- * upstream ac61bffe91d4 (6.16 to 6.19, 7.0 before 7.0.10) allow arena
- * pointer arithmetic only with the pointer as the destination (ptr +=
- * scalar); for base[i] clang may emit scalar += ptr instead, which they
- * reject: "R2 pointer arithmetic on arena prohibited".  arena_offset()
- * (bpf.h, host.h) pins the order.  Every variable index into arena memory
- * in the library goes through here.
- */
-#define arena_elem(base, i)						\
-	((typeof(&(base)[0]))arena_ptr(arena_offset(arena_addr(&(base)[0]), \
-		(__u64)(i) * sizeof((base)[0]))))
+/* The helpers programs use too (arena_elem(), opaque()...): public. */
+#include "../helpers.h"
 
 #endif /* __LIBARENA_COMMON_H */

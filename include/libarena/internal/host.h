@@ -26,7 +26,7 @@
 #define __noinline __attribute__((noinline))
 #endif
 
-#define opaque(x)	(x)
+#define libarena_opaque(x)	(x)
 #define arena_offset(addr, off)	((addr) + (off))
 
 __u32 libarena_cpu(void);	/* src/host/platform.c */
