@@ -20,17 +20,13 @@ __noinline int arena_lock(struct arena_lock __arena *l __arg_arena)
 
 __noinline int arena_trylock(struct arena_lock __arena *l __arg_arena)
 {
-	__u32 cur = READ_ONCE(l->word);
+	int err = platform_trylock(&l->word);
 
-	if (platform_lock_held_here(&l->word)) {
+	if (err == -EDEADLK)
 		atomic_add(&l->deadlocks, 1);
-		return -EDEADLK;
-	}
-	if (cur || cmpxchg(&l->word, 0, libarena_cpu() + 1) != 0) {
+	else if (err)
 		atomic_add(&l->busy, 1);
-		return -EBUSY;
-	}
-	return 0;
+	return err;
 }
 
 __noinline int arena_unlock(struct arena_lock __arena *l __arg_arena)

@@ -12,6 +12,7 @@
  *                                      a lock word in the arena; bounded:
  *                                      0, -EDEADLK (this CPU/thread holds
  *                                      it already) or -ETIMEDOUT
+ *   platform_trylock(word)             one try: 0, -EDEADLK or -EBUSY
  *   platform_lock_held_here(word)      does this CPU/thread hold it?
  *   platform_notify(instance)          wake whoever serves refill requests
  *

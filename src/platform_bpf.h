@@ -45,6 +45,18 @@ static __always_inline int platform_lock(__u32 __arena *word)
 	return -ETIMEDOUT;
 }
 
+/* One try, no wait: 0, -EDEADLK (this CPU holds it) or -EBUSY. */
+static __always_inline int platform_trylock(__u32 __arena *word)
+{
+	__u32 me = libarena_cpu() + 1, cur = READ_ONCE(*word);
+
+	if (cur == me)
+		return -EDEADLK;
+	if (cur || cmpxchg(word, 0, me) != 0)
+		return -EBUSY;
+	return 0;
+}
+
 /* clang 19 has no BPF store-release: an exchange orders the critical
  * section's stores before the release on every architecture. */
 static __always_inline void platform_unlock(__u32 __arena *word)

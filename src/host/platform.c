@@ -75,6 +75,18 @@ int platform_lock(__u32 *word)
 	}
 }
 
+int platform_trylock(__u32 *word)
+{
+	__u32 self = thread_id(), owner = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+	if (owner == self)
+		return -EDEADLK;
+	if (owner || !__atomic_compare_exchange_n(word, &owner, self, false,
+						  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return -EBUSY;
+	return 0;
+}
+
 void platform_unlock(__u32 *word)
 {
 	__atomic_store_n(word, 0, __ATOMIC_RELEASE);

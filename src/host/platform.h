@@ -9,6 +9,7 @@
 
 /* The lock word holds the holder's thread id (host threads migrate). */
 int platform_lock(__u32 *word);
+int platform_trylock(__u32 *word);
 void platform_unlock(__u32 *word);
 bool platform_lock_held_here(__u32 *word);
 void platform_window(__u64 *start, __u64 *end);

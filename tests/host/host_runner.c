@@ -49,6 +49,25 @@ static int t_lock_reentry_fails_fast(__u64 flags)
 	return 0;
 }
 
+/* The users' arena lock: taken, refused on the holder's own thread
+ * (counted), released; unlock by a non-holder changes nothing. */
+static int t_user_lock(__u64 flags)
+{
+	static struct arena_lock l;
+
+	l = (struct arena_lock){ 0 };
+	ASSERT_OK(arena_trylock(&l));
+	ASSERT_EQ(arena_trylock(&l), -EDEADLK);
+	ASSERT_EQ(arena_lock(&l), -EDEADLK);
+	ASSERT_OK(arena_unlock(&l));
+	ASSERT_EQ(arena_unlock(&l), -EPERM);
+	ASSERT_OK(arena_lock(&l));
+	ASSERT_OK(arena_unlock(&l));
+	ASSERT_EQ(l.word, 0);
+	ASSERT_EQ(l.deadlocks, 2);
+	return 0;
+}
+
 static void *hold_lock(void *arg)
 {
 	__u32 *l = arg;
@@ -260,6 +279,7 @@ static const struct host_test tests[] = {
 	  BUDDY_NO_PCPU_CACHE },
 	{ "uncached_lock_timeout_reported", t_lock_timeout_reported,
 	  BUDDY_NO_PCPU_CACHE },
+	{ "user_lock", t_user_lock, 0 },
 };
 
 /* Throw the whole heap away: a fresh arena of `size` bytes. */
