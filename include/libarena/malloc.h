@@ -81,12 +81,8 @@ static __always_inline __u64 arena_aligned_alloc_addr(__u64 align, __u64 size)
  */
 static __always_inline __u64 arena_zalloc_addr(__u64 bytes, __u64 align)
 {
-	__u64 addr;
+	__u64 addr = arena_aligned_alloc_addr(align, bytes);
 
-	if (align > GRANULE_SIZE)
-		addr = arena_aligned_alloc_addr(align, bytes);
-	else
-		addr = arena_malloc_addr(bytes);
 	if (addr && arena_memzero(addr, bytes)) {
 		arena_free_addr(addr);
 		return 0;

@@ -73,8 +73,8 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 	return class_pop(arena_elem(pc->cls, cls));	/* cls < PCPU_NR_CLASSES */
 }
 
-/* Push unless the stack holds cap blocks already.  Inside the guard. */
-/* addr onto class cls's stack: the class, or NULL if it is full. */
+/* addr onto class cls's stack unless it holds cap blocks already: the
+ * class, or NULL.  Inside the guard. */
 static __always_inline struct pcpu_class __arena *pcpu_push(pcpu_cache_t *pc, __u32 cls,
 							    __u64 addr, __u32 cap)
 {
