@@ -23,12 +23,13 @@
  * (program types that may use one; see buddy_kick_refill()).
  *
  * buddy_free() errors: -EFAULT (not in a populated slice of the window),
- * -EINVAL (not 16-byte aligned), -EXDEV (owned by another instance),
- * -EADDRNOTAVAIL (inside a block or its chunk's metadata, not at a block
- * start), -EALREADY (not allocated: double free), -EDEADLK/-ETIMEDOUT (the
- * lock could not be taken; the block stays allocated; with caches on the
- * free is queued instead and 0 returned).  Each is counted in
- * buddy_stats.rejected[].
+ * -EINVAL (not 16-byte aligned, or the instance not initialised), -EXDEV
+ * (owned by another instance), -EADDRNOTAVAIL (inside a block or its
+ * chunk's metadata, not at a block start), -EALREADY (not allocated:
+ * double free), -EDEADLK/-ETIMEDOUT (the lock could not be taken; the
+ * block stays allocated; with caches on the free is queued instead and 0
+ * returned).  Each is counted in buddy_stats.rejected[], except the
+ * uninitialised instance's -EINVAL.
  */
 #ifndef __LIBARENA_BUDDY_H
 #define __LIBARENA_BUDDY_H

@@ -12,6 +12,8 @@
  *                         global functions (which may not return one)
  *   READ_ONCE(x), WRITE_ONCE(x, v)
  *                         one load or store, never merged with others
+ *   arena_use()           in a program that only dereferences arena
+ *                         pointers it found elsewhere (a map value)
  */
 #ifndef __LIBARENA_HELPERS_H
 #define __LIBARENA_HELPERS_H
@@ -42,5 +44,18 @@
  * can prune at the loop head instead.
  */
 #define opaque(x)	libarena_opaque(x)
+
+/*
+ * The verifier lets a program touch arena memory only if the program uses
+ * the arena map.  One that calls no libarena function and names no arena
+ * global, but follows a pointer it read from a map (a per-task context in
+ * task storage), is refused with "addr_space_cast insn can only be used in
+ * a program that has an associated arena".  This names the map.
+ */
+#ifdef __BPF__
+#define arena_use()	asm volatile("" :: "r"(&arena))
+#else
+#define arena_use()	do { } while (0)
+#endif
 
 #endif /* __LIBARENA_HELPERS_H */

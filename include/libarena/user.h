@@ -71,7 +71,8 @@ struct libarena_chunk {
 	__u64 slab_object_bytes;		/* bytes of their live objects */
 };
 
-/* The instance's chunks (up to max, in list order); returns how many. */
+/* The instance's chunks (up to max, in list order); returns how many it
+ * has, which may exceed max. */
 int libarena__chunks(struct libarena *la, __u64 instance,
 		     struct libarena_chunk *out, int max);
 
@@ -103,7 +104,7 @@ int libarena__refill_fd(int prog_fd);	/* the program's fd */
  * Give every CPU's cached blocks back to their instances (arena_trim() in
  * a program reaches only its own CPU at once): runs the library's
  * arena_buddy_trim on each online CPU in turn, from a thread of its own.
- * Returns the number of batches and blocks given back, or -errno.
+ * Returns the number of blocks given back, or -errno.
  */
 int libarena__trim(struct bpf_object *obj);
 

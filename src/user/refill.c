@@ -111,10 +111,11 @@ int libarena__start_refill(struct bpf_object *obj, struct libarena_refiller **ou
 
 	if (!r)
 		return libarena_err(-ENOMEM, "allocating the refill thread's state");
-	r->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->epoll_fd = r->stop_fd = -1;
 	err = refiller_find(r, obj);
-	if (!err && (r->epoll_fd < 0 || r->stop_fd < 0 ||
+	/* errno read right after the call that failed */
+	if (!err && ((r->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+		     (r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 		     epoll_add(r->epoll_fd, ring_buffer__epoll_fd(r->rb)) ||
 		     epoll_add(r->epoll_fd, r->stop_fd)))
 		err = libarena_err(-errno, "setting up the refill thread's epoll");
@@ -122,8 +123,9 @@ int libarena__start_refill(struct bpf_object *obj, struct libarena_refiller **ou
 		refiller_free(r);
 		return err;
 	}
-	/* The heap is ready when this returns: the default instance
-	 * initialised, the reserve filled. */
+	/* The heap is ready when this returns (the default instance
+	 * initialised, the reserve filled) unless this service failed: said
+	 * and counted in errors, and the thread serves the next request. */
 	refiller_serve(r);
 	err = -pthread_create(&r->thread, NULL, refiller_main, r);
 	if (err) {

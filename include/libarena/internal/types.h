@@ -345,11 +345,11 @@ struct slab_hdr {
  * Per-CPU caches: a stack per class.  The small classes (16 B .. 4 KiB)
  * have an inline fast path; the large ones (8 KiB .. 512 KiB) are served
  * by the slow path, still without the lock.  Budget per CPU, in bytes:
- * half of it split evenly over the small classes, half over the large
- * ones; a large class whose share is less than a block still keeps one if
- * the block is at most a quarter of the budget.  At the default (2 MiB)
- * that is 8 KiB x 18 .. 64 KiB x 2, one each of 128 .. 512 KiB: at most
- * 2.6 MiB cached per CPU.
+ * half of it split evenly over the small classes (one whose share is
+ * under two blocks is not cached), half over the large ones; a large class
+ * whose share is less than a block still keeps one if the block is at most
+ * a quarter of the budget.  At the default (2 MiB) that is 8 KiB x 18 ..
+ * 64 KiB x 2, one each of 128 .. 512 KiB: at most 2.2 MiB cached per CPU.
  */
 #define PCPU_NR_CLASSES		NR_CLASSES
 #define PCPU_MAX_SIZE		SMALL_MAX_SIZE
