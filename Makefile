@@ -55,6 +55,8 @@ FUZZ		:= $(BUILD)/fuzz_ops
 FUZZ_SECONDS	?= 60
 STRESS_SECONDS	?= 60
 BENCH		:= $(BUILD)/bench/bench
+INSN_COUNT	:= $(BUILD)/insn_count.so
+COUNT_RUNNER	:= $(BUILD)/count_runner
 
 VERSION		:= 0.1.0
 SO_MAJOR	:= 0
@@ -77,7 +79,7 @@ KERNELS		?=
 .SECONDARY:
 
 all: $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) $(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(RUNNER) \
-	$(HOST_RUNNER) $(DEMO) $(BENCH) $(FUZZ)
+	$(HOST_RUNNER) $(DEMO) $(BENCH) $(FUZZ) $(INSN_COUNT) $(COUNT_RUNNER)
 
 setup:
 	@scripts/setup
@@ -148,6 +150,17 @@ $(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(AREN
 		$(LIBARENA_A) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests -Itests -Itests/progs -DTESTS_DIR='"$(CURDIR)/tests"' \
 		-DARENACTL='"$(CURDIR)/$(ARENACTL)"' $(RUNNER_SRCS) $(LIBARENA_A) $(USER_LDLIBS) -o $@
+
+# The qemu plugin that counts the guest's instructions (kernel-vm
+# --count-insns), and the runner of the instruction budgets, which counts
+# the benchmark's programs.
+$(INSN_COUNT): tools/insn-count/insn_count.c
+	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror $< -o $@
+
+$(COUNT_RUNNER): tests/count/count.c tests/count/count_budgets.h tools/insn-count/insn_count.h \
+		$(BUILD)/bench/bench.skel.h $(TEST_HDRS) | $(TOOLCHAIN)
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench -Itests -DTESTS_DIR='"$(CURDIR)/tests"' $< \
+		$(USER_LDLIBS) -o $@
 
 # The plain objects carry libFuzzer's coverage hooks (fuzzer-no-link) so
 # that fuzz_ops links them too; in the runners the hooks do nothing.
@@ -221,9 +234,9 @@ bench: $(BENCH)
 	@$(KERNEL_VM) $(BENCH)
 
 test: $(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) \
-		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL)
+		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(INSN_COUNT) $(COUNT_RUNNER)
 	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) "$(KERNEL_VM) $(RUNNER)" \
-		"$(KERNEL_VM) tests/install_test"
+		"$(KERNEL_VM) --count-insns $(COUNT_RUNNER)" "$(KERNEL_VM) tests/install_test"
 
 # The in-kernel suite on every kernel of the matrix, then a table.
 test-kernels: $(RUNNER) $(LIBARENA_BPF)

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Executed x86 instructions per alloc+free pair (the benchmark's loop,
+ * its few instructions of loop control included), default build, 1 CPU,
+ * counted by tests/count/count.c under qemu.  Each budget is the count
+ * measured plus less than 5%: a change that costs more fails make test.
+ */
+#ifndef __LIBARENA_COUNT_BUDGETS_H
+#define __LIBARENA_COUNT_BUDGETS_H
+
+/* The counter itself: a 6-instruction loop must read 6 per iteration. */
+#define COUNT_CALIBRATION_SLACK		0.06
+
+/*
+ * Measured at 716caa6 on 7.0.13 (every run gives the same integers):
+ * cached 16 B 232, 256 B and 4 KiB 241 (0 locked); cached 64 KiB 701 (2
+ * locked); uncached 16 B 1734, 4 KiB 1168.5 (4 locked).
+ */
+#define COUNT_CACHED_PAIR		250	/* 16 B .. 4 KiB, no lock */
+#define COUNT_CACHED_LARGE_PAIR		735	/* 64 KiB */
+#define COUNT_CACHED_LARGE_LOCKED	2
+#define COUNT_UNCACHED_SMALL_PAIR	1820	/* 16 B: a slab object */
+#define COUNT_UNCACHED_PAGE_PAIR	1225	/* 4 KiB: a buddy block */
+#define COUNT_UNCACHED_LOCKED		4	/* one lock round trip per operation */
+
+#endif /* __LIBARENA_COUNT_BUDGETS_H */

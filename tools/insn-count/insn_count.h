@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The guest's side of insn_count.so (see insn_count.c): executed
+ * instructions, and locked ones, between two points of a pinned thread,
+ * counted by qemu.  scripts/kernel-vm --count-insns loads the plugin and
+ * names its file in LIBARENA_INSN_COUNT.
+ *
+ *   insn_count_per_op(run, arg, n, &per_op)
+ *
+ * runs run(arg, n) and run(arg, 2n), each between two marks, and gives the
+ * difference divided by n: what one more operation costs, the run's fixed
+ * cost (the system call, the test run's setup) cancelled out.  The least
+ * of a few tries is kept: an interrupt only ever adds.  Define _GNU_SOURCE
+ * before any include (sched_getcpu()).
+ */
+#ifndef __LIBARENA_INSN_COUNT_H
+#define __LIBARENA_INSN_COUNT_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define INSN_COUNT_ENV		"LIBARENA_INSN_COUNT"
+#define INSN_COUNT_LINE		64	/* bytes per vCPU in the plugin's file */
+#define INSN_COUNT_TRIES	3
+
+struct insn_count {
+	double insns;
+	double locked;
+};
+
+/* The plugin's file, or -ENOENT when not run under the plugin. */
+static inline int insn_count_open(void)
+{
+	const char *path = getenv(INSN_COUNT_ENV);
+	int fd;
+
+	if (!path || !*path)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* This vCPU's counts so far: the marker, then the line the plugin wrote
+ * for it before the marker ran.  The thread must not migrate. */
+static inline int insn_count_mark(int fd, unsigned long long *insns, unsigned long long *locked)
+{
+	char line[INSN_COUNT_LINE + 1];
+	int cpu;
+
+	asm volatile("xchg %%r15, %%r15" ::: "memory");
+	cpu = sched_getcpu();
+	if (cpu < 0 || pread(fd, line, INSN_COUNT_LINE, (off_t)cpu * INSN_COUNT_LINE) != INSN_COUNT_LINE)
+		return -EIO;
+	line[INSN_COUNT_LINE] = 0;
+	return sscanf(line, "%llu %llu", insns, locked) == 2 ? 0 : -EIO;
+}
+
+/* Instructions of one run(arg, n), bracketed. */
+static inline int insn_count_run(int fd, int (*run)(void *arg, unsigned long long n), void *arg,
+				 unsigned long long n, unsigned long long *insns,
+				 unsigned long long *locked)
+{
+	unsigned long long i0, l0;
+	int err;
+
+	err = insn_count_mark(fd, &i0, &l0);
+	if (err)
+		return err;
+	err = run(arg, n);
+	if (err)
+		return err;
+	err = insn_count_mark(fd, insns, locked);
+	*insns -= i0;
+	*locked -= l0;
+	return err;
+}
+
+/* One more operation's instructions and locked instructions: the least
+ * count of run(n) and of run(2n) over a few tries, subtracted. */
+static inline int insn_count_per_op(int fd, int (*run)(void *arg, unsigned long long n), void *arg,
+				    unsigned long long n, struct insn_count *per_op)
+{
+	unsigned long long i, l, i1 = ~0ull, l1 = ~0ull, i2 = ~0ull, l2 = ~0ull;
+	int t, err;
+
+	for (t = 0; t < INSN_COUNT_TRIES; t++) {
+		err = insn_count_run(fd, run, arg, n, &i, &l);
+		if (err)
+			return err;
+		i1 = i < i1 ? i : i1;
+		l1 = l < l1 ? l : l1;
+		err = insn_count_run(fd, run, arg, 2 * n, &i, &l);
+		if (err)
+			return err;
+		i2 = i < i2 ? i : i2;
+		l2 = l < l2 ? l : l2;
+	}
+	if (i2 <= i1)
+		return -ERANGE;
+	per_op->insns = (double)(i2 - i1) / n;
+	per_op->locked = l2 > l1 ? (double)(l2 - l1) / n : 0;
+	return 0;
+}
+
+#endif /* __LIBARENA_INSN_COUNT_H */
