@@ -21,6 +21,11 @@
  * (allocated on CPU 0, freed on CPU 1); free-all (16384 live blocks, then
  * free them all: memory held and given back); realloc growth (16 B doubled
  * to 512 KiB).  A cell that does not apply is in the JSON with its reason.
+ *
+ * Under scripts/kernel-vm --count-insns (make bench and make run do where
+ * the VM runs them), qemu counts the x86 instructions each pair and
+ * realloc executes, and the locked ones: exact where the emulated CPU's
+ * nanoseconds are not.  They print beside the ns and go into the JSON.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +43,7 @@
 #include <bpf/libbpf.h>
 #include <libarena/user.h>
 #include "bench.h"
+#include "../tools/insn-count/insn_count.h"
 #include "../tests/progs/budget_types.h"	/* the verifier budgets make test checks */
 #include "bench.skel.h"
 
@@ -79,6 +85,8 @@ struct cell {
 	double min, max;
 	double mops;
 	double locks_per_op;
+	int counted;		/* instructions counted by qemu */
+	double insns, locked;	/* executed per operation, 1 CPU */
 };
 
 struct job {
@@ -92,8 +100,14 @@ struct job {
 };
 
 static struct bench *skel;
+static int count_fd = -1;	/* the counting plugin's file, or -errno */
 static FILE *json;
 static int json_first = 1;
+
+struct count_run {
+	struct bpf_program *prog;
+	struct bench_args args;
+};
 
 static int run_prog(struct bpf_program *prog, struct bench_args *args)
 {
@@ -184,6 +198,37 @@ static int measure(struct bpf_program *prog, enum alloc a, __u64 size, __u64 ite
 	return 0;
 }
 
+static int count_run_prog(void *arg, unsigned long long n)
+{
+	struct count_run *run = arg;
+
+	run->args.iters = n;
+	return run_prog(run->prog, &run->args);
+}
+
+/* Instructions per operation of prog on this (pinned) thread's CPU, where
+ * qemu counts: n iterations against 2n, ops_per_iter operations each.  A
+ * cell that cannot be counted keeps its ns alone. */
+static void count_cell(struct cell *c, struct bpf_program *prog, enum alloc a, __u64 size,
+		       __u64 n, double ops_per_iter)
+{
+	struct count_run run = { .prog = prog,
+		.args = { .size = size, .uncached = a == UNCACHED } };
+	struct insn_count per;
+	int err;
+
+	if (count_fd < 0)
+		return;
+	err = insn_count_per_op(count_fd, count_run_prog, &run, n, &per);
+	if (err) {
+		fprintf(stderr, "bench: counting %s: %s\n", bpf_program__name(prog), strerror(-err));
+		return;
+	}
+	c->counted = 1;
+	c->insns = per.insns / ops_per_iter;
+	c->locked = per.locked / ops_per_iter;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -230,6 +275,8 @@ static void json_cell(const char *workload, const char *allocator, __u64 size, i
 		fprintf(json, ", \"ns_per_op\": %.2f, \"ns_min\": %.2f, \"ns_max\": %.2f, "
 			"\"mops\": %.3f, \"locks_per_op\": %.5f",
 			c->ns_per_op, c->min, c->max, c->mops, c->locks_per_op);
+	if (c->valid && c->counted)
+		fprintf(json, ", \"insns_per_op\": %.1f, \"locked_per_op\": %.2f", c->insns, c->locked);
 	fprintf(json, "%s}", extra ? extra : "");
 }
 
@@ -320,6 +367,35 @@ static void print_ns(const struct cell *c)
 		printf(" %9s", "-");
 }
 
+/* "instructions/locked" per operation, or "-". */
+static void print_count(const struct cell *c)
+{
+	char buf[32];
+
+	if (c->valid && c->counted)
+		snprintf(buf, sizeof(buf), "%.0f/%.0f", c->insns, c->locked);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	printf(" %10s", buf);
+}
+
+static void print_pairs_counts(struct cell cells[NR_ALLOCS][2][NR_SIZES])
+{
+	int a, s;
+
+	printf("Fixed-size alloc+free pairs, x86 instructions/locked ones executed per pair\n"
+	       "(counted by qemu, 1 CPU; the loop's own few instructions included)\n\n");
+	printf("    size |     cached        irq  exclusive   uncached    obj_new      pages\n");
+	printf("  -------+------------------------------------------------------------------\n");
+	for (s = 0; s < nr_sizes; s++) {
+		printf("  %6llu |", (unsigned long long)sizes[s]);
+		for (a = 0; a < NR_ALLOCS; a++)
+			print_count(&cells[a][0][s]);
+		printf("\n");
+	}
+	printf("\n");
+}
+
 /* Fixed-size pairs: every allocator x size x CPU count. */
 static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_SIZES])
 {
@@ -343,6 +419,8 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 				err = run_cell(pairs_prog(a), a, sizes[s], iters, n, o, c);
 				if (err)
 					return cell_failed(what, err, a);
+				if (n == 1)
+					count_cell(c, pairs_prog(a), a, sizes[s], a == PAGES ? 50 : 500, 1);
 			}
 		}
 	}
@@ -363,6 +441,8 @@ static int bench_pairs(const struct opts *o, struct cell cells[NR_ALLOCS][2][NR_
 		printf("\n");
 	}
 	printf("\n");
+	if (count_fd >= 0)
+		print_pairs_counts(cells);
 	return 0;
 }
 
@@ -616,6 +696,8 @@ static int bench_realloc(const struct opts *o, struct cell *c)
 		fprintf(stderr, "bench: realloc growth failed\n");
 		return -1;
 	}
+	/* An iteration: malloc, 15 reallocs, free. */
+	count_cell(c, skel->progs.bench_realloc, CACHED, 0, 20, 15);
 	progress_done();
 	return 0;
 }
@@ -713,7 +795,11 @@ static void print_tables(const struct opts *o, const struct results *r)
 		       fa[a].pow2 / 1048576, footprint(&fa[a]) / fa[a].requested,
 		       fa[a].populated / 1048576, fa[a].populated / fa[a].requested,
 		       fa[a].populated_after / 1048576);
-	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc\n\n", fmt_ns(&r->re));
+	printf("  realloc growth (16 B doubled to 512 KiB): %.1f ns per realloc", fmt_ns(&r->re));
+	if (r->re.counted)
+		printf(", %.0f instructions (%.2f locked; its chain's malloc and free included)",
+		       r->re.insns, r->re.locked);
+	printf("\n\n");
 	print_memory(o, r);
 	printf("Verifier cost (verified_insns of a program calling only that, any-context build):\n     ");
 	print_insns("buddy_alloc_addr", r->alloc_insns, BUDGET_ENTRY_INSNS);
@@ -892,6 +978,28 @@ static int write_pairs_dat(const struct opts *o, const struct results *r)
 	return 0;
 }
 
+/* Instructions per pair on one CPU, where qemu counted them. */
+static int write_insns_dat(const struct opts *o, const struct results *r)
+{
+	FILE *f = open_out(o, "insns.dat");
+	int a, s;
+
+	if (!f)
+		return -1;
+	fprintf(f, "# size cached irq exclusive uncached obj_new pages (x86 instructions per pair)\n");
+	for (s = 0; s < nr_sizes; s++) {
+		fprintf(f, "%llu", (unsigned long long)sizes[s]);
+		for (a = 0; a < NR_ALLOCS; a++)
+			if (r->pairs[a][0][s].counted)
+				fprintf(f, " %.1f", r->pairs[a][0][s].insns);
+			else
+				fprintf(f, " NaN");
+		fprintf(f, "\n");
+	}
+	fclose(f);
+	return 0;
+}
+
 static void scaling_row(FILE *f, const char *what, const struct cell *one, const struct cell *two)
 {
 	fprintf(f, "\"%s\" %.3f %.3f\n", what, one->mops, two->mops);
@@ -984,6 +1092,15 @@ static int write_plots_gp(const struct opts *o)
 		"plot 'fixed.dat' using 2:xtic(1) title 'size classes (blocks, slabs, metadata)', "
 		"'' using 3 title 'power-of-two classes'\n",
 		o->out_dir, (unsigned long long)mem_counts[0]);
+	if (count_fd >= 0)
+		fprintf(f,
+			"set output 'instructions.png'\n"
+			"set title 'x86 instructions per alloc+free pair, counted by qemu, 1 CPU "
+			"(lower is better)'\n"
+			"set style data linespoints\nunset yrange\nset logscale xy 2\n"
+			"set xlabel 'block size (bytes)'\nset ylabel 'instructions per pair'\n"
+			"set xtics auto\n"
+			"plot for [i=2:7] 'insns.dat' using 1:i lw 2 title columnhead(i)\n");
 	fclose(f);
 	return 0;
 }
@@ -993,18 +1110,18 @@ static void write_plots(const struct opts *o, const struct results *r)
 {
 	char cmd[1024];
 
-	if (write_pairs_dat(o, r) || write_scaling_dat(o, r) || write_memory_dat(o, r) ||
-	    write_fixed_dat(o, r) || write_plots_gp(o))
+	if (write_pairs_dat(o, r) || write_insns_dat(o, r) || write_scaling_dat(o, r) ||
+	    write_memory_dat(o, r) || write_fixed_dat(o, r) || write_plots_gp(o))
 		return;
 	/* columnhead() needs the header line without '#'. */
 	snprintf(cmd, sizeof(cmd),
-		 "sed -i '1s/^# //' '%s/pairs.dat' && gnuplot '%s/plots.gp' 2>/dev/null",
-		 o->out_dir, o->out_dir);
+		 "sed -i '1s/^# //' '%s/pairs.dat' '%s/insns.dat' && gnuplot '%s/plots.gp' 2>/dev/null",
+		 o->out_dir, o->out_dir, o->out_dir);
 	if (system(cmd))
 		printf("Plots: gnuplot failed or is missing; data in %s/*.dat\n", o->out_dir);
 	else
-		printf("Plots: %s/throughput.png, scaling.png, memory.png, fixed.png\n",
-		       o->out_dir);
+		printf("Plots: %s/throughput.png, scaling.png, memory.png, fixed.png%s\n",
+		       o->out_dir, count_fd >= 0 ? ", instructions.png" : "");
 }
 
 /* 0, or the exit status of a usage error. */
@@ -1068,11 +1185,19 @@ static int bench_setup(const struct opts *o, char *path, size_t size)
 		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
+	/* The counts are read on the thread's own CPU: keep it on one. */
+	count_fd = insn_count_open();
+	if (count_fd >= 0 && pin(0)) {
+		close(count_fd);
+		count_fd = -EINVAL;
+	}
 	uname(&u);
-	fprintf(json, "{\n  \"kernel\": \"%s\",\n  \"repeats\": %d,\n  \"pairs_per_run\": %llu,\n  \"cells\": [",
-		u.release, o->repeats, (unsigned long long)o->iters);
-	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF\n\n",
-	       o->quick ? " (quick)" : "", u.release, o->repeats);
+	fprintf(json, "{\n  \"kernel\": \"%s\",\n  \"repeats\": %d,\n  \"pairs_per_run\": %llu,\n"
+		"  \"instructions_counted\": %s,\n  \"cells\": [",
+		u.release, o->repeats, (unsigned long long)o->iters, count_fd >= 0 ? "true" : "false");
+	printf("libarena benchmark%s: kernel %s, %d runs per cell, timed inside BPF%s\n\n",
+	       o->quick ? " (quick)" : "", u.release, o->repeats,
+	       count_fd >= 0 ? "; instructions counted by qemu" : "");
 	return 0;
 }
 

@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * A qemu TCG plugin that counts the guest's executed instructions, and the
- * locked ones, per vCPU, and publishes a vCPU's running counts each time it
- * executes the marker `xchg %r15,%r15` (4d 87 ff), which no compiler emits.
+ * locked ones, per vCPU.  The guest drives it with markers no compiler
+ * emits:
+ *   xchg %r14,%r14 (4d 87 f6)  start counting
+ *   xchg %r13,%r13 (4d 87 ed)  stop counting
+ *   xchg %r15,%r15 (4d 87 ff)  publish this vCPU's counts so far
  *
  *   qemu-system-x86_64 ... -plugin insn_count.so,out=FILE
  *
  * FILE holds one 64-byte line per vCPU, at offset 64 x vCPU index:
  * "<instructions> <locked>\n", both counted up to, not including, that
- * vCPU's last marker.  A guest sharing FILE (scripts/kernel-vm's virtiofs,
- * no cache) reads its own line right after a marker: two markers bracket
- * what they count.  Counts are per translation block, taken when it is
- * entered: one that an interrupt leaves early counts its tail too (noise
- * of about 0.1% here).
+ * vCPU's last publishing marker.  A guest sharing FILE (scripts/kernel-vm's
+ * virtiofs, no cache) reads its own line right after a marker: two markers
+ * bracket what they count.  Counts are per translation block, taken when
+ * it is entered: one that an interrupt leaves early counts its tail too
+ * (noise of about 0.1% here).
+ *
+ * Counting costs a call per block executed, which slows the guest enough
+ * to time out locks in timed multi-CPU runs: it is off until started.
+ * Starting or stopping retranslates every block (qemu_plugin_reset()),
+ * and takes effect a moment later; the guest waits for it (insn_count.h).
  *
  * Debian ships no qemu-plugin.h: the few declarations used are written out
  * below, for the plugin API of qemu 7.2 (version 1).
@@ -43,6 +51,8 @@ struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_outs(const char *string);
+typedef void (*qemu_plugin_simple_cb_t)(qemu_plugin_id_t id);
+void qemu_plugin_reset(qemu_plugin_id_t id, qemu_plugin_simple_cb_t cb);
 
 #define EXPORT	__attribute__((visibility("default")))
 EXPORT int qemu_plugin_version = 1;
@@ -56,6 +66,10 @@ static struct {
 	uint64_t insns, locked;
 } counts[MAX_VCPUS] __attribute__((aligned(64)));
 static int out_fd = -1;
+static qemu_plugin_id_t plugin_id;
+static int counting;		/* blocks translated now are counted */
+static int wanted;		/* what the switch under way sets */
+static int switching;		/* a reset under way */
 
 /* A callback's user data: instruction and locked counts, packed, so that
  * translating a block allocates nothing. */
@@ -83,9 +97,14 @@ static bool insn_locked(const uint8_t *b, size_t len)
 	return i + 1 < len && (b[i] == 0x86 || b[i] == 0x87) && (b[i + 1] >> 6) != 3;
 }
 
-static bool insn_is_marker(const uint8_t *b, size_t len)
+enum marker { NOT_MARKER, MARK_PUBLISH, MARK_START, MARK_STOP };
+
+static enum marker insn_marker(const uint8_t *b, size_t len)
 {
-	return len == 3 && b[0] == 0x4d && b[1] == 0x87 && b[2] == 0xff;
+	if (len != 3 || b[0] != 0x4d || b[1] != 0x87)
+		return NOT_MARKER;
+	return b[2] == 0xff ? MARK_PUBLISH : b[2] == 0xf6 ? MARK_START :
+	       b[2] == 0xed ? MARK_STOP : NOT_MARKER;
 }
 
 static void tb_exec(unsigned int vcpu, void *packed)
@@ -96,9 +115,9 @@ static void tb_exec(unsigned int vcpu, void *packed)
 	}
 }
 
-/* The block was counted whole on entry: leave out the marker and what
- * follows it (packed). */
-static void marker_exec(unsigned int vcpu, void *packed)
+/* The block was counted whole on entry (if counting): leave out the
+ * marker and what follows it (packed). */
+static void publish_exec(unsigned int vcpu, void *packed)
 {
 	char line[LINE];
 
@@ -114,8 +133,29 @@ static void marker_exec(unsigned int vcpu, void *packed)
 		qemu_plugin_outs("insn_count: cannot write the counts\n");
 }
 
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+
+/* Every block flushed, none translated since: the new mode holds for all. */
+static void switched(qemu_plugin_id_t id)
+{
+	__atomic_store_n(&counting, wanted, __ATOMIC_RELAXED);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+	__atomic_store_n(&switching, 0, __ATOMIC_RELEASE);
+}
+
+/* One switch at a time; the guest repeats its marker until it holds. */
+static void switch_exec(unsigned int vcpu, void *on)
+{
+	if (__atomic_load_n(&counting, __ATOMIC_RELAXED) == (on != NULL) ||
+	    __atomic_exchange_n(&switching, 1, __ATOMIC_ACQUIRE))
+		return;
+	wanted = on != NULL;
+	qemu_plugin_reset(plugin_id, switched);
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
+	bool counted = __atomic_load_n(&counting, __ATOMIC_RELAXED);
 	size_t n = qemu_plugin_tb_n_insns(tb), i;
 	uint32_t locked = 0, locked_before = 0;
 	struct qemu_plugin_insn *insn;
@@ -128,14 +168,27 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		len = qemu_plugin_insn_size(insn);
 		locked += insn_locked(b, len);
 	}
-	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, PACK(n, locked));
+	if (counted)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS,
+						     PACK(n, locked));
 	for (i = 0; i < n; i++) {
 		insn = qemu_plugin_tb_get_insn(tb, i);
 		b = qemu_plugin_insn_data(insn);
 		len = qemu_plugin_insn_size(insn);
-		if (insn_is_marker(b, len))
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, marker_exec, QEMU_PLUGIN_CB_NO_REGS,
-							       PACK(n - i, locked - locked_before));
+		switch (insn_marker(b, len)) {
+		case MARK_PUBLISH:
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, publish_exec, QEMU_PLUGIN_CB_NO_REGS,
+							       counted ? PACK(n - i, locked - locked_before) :
+									 PACK(0, 0));
+			break;
+		case MARK_START:
+		case MARK_STOP:
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, switch_exec, QEMU_PLUGIN_CB_NO_REGS,
+							       (void *)(uintptr_t)(insn_marker(b, len) == MARK_START));
+			break;
+		case NOT_MARKER:
+			break;
+		}
 		locked_before += insn_locked(b, len);
 	}
 }
@@ -151,6 +204,7 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
 		qemu_plugin_outs("insn_count: give a writable out=FILE\n");
 		return -1;
 	}
+	plugin_id = id;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	return 0;
 }

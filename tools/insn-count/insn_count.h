@@ -5,9 +5,10 @@
  * counted by qemu.  scripts/kernel-vm --count-insns loads the plugin and
  * names its file in LIBARENA_INSN_COUNT.
  *
- *   insn_count_per_op(run, arg, n, &per_op)
+ *   insn_count_per_op(fd, run, arg, n, &per_op)
  *
- * runs run(arg, n) and run(arg, 2n), each between two marks, and gives the
+ * switches counting on, runs run(arg, n) and run(arg, 2n), each between
+ * two marks, switches it off (it slows the guest), and gives the
  * difference divided by n: what one more operation costs, the run's fixed
  * cost (the system call, the test run's setup) cancelled out.  The least
  * of a few tries is kept: an interrupt only ever adds.  Define _GNU_SOURCE
@@ -59,6 +60,30 @@ static inline int insn_count_mark(int fd, unsigned long long *insns, unsigned lo
 	return sscanf(line, "%llu %llu", insns, locked) == 2 ? 0 : -EIO;
 }
 
+/*
+ * Counting on or off (marker, then wait until it holds: the counts move
+ * between two marks exactly when it counts).  A switch retranslates all
+ * the guest's code; about a millisecond here.
+ */
+static inline int insn_count_switch(int fd, int on)
+{
+	unsigned long long i0, i1, l;
+	int tries, err;
+
+	for (tries = 0; tries < 100000; tries++) {
+		if (on)
+			asm volatile("xchg %%r14, %%r14" ::: "memory");
+		else
+			asm volatile("xchg %%r13, %%r13" ::: "memory");
+		err = insn_count_mark(fd, &i0, &l) ?: insn_count_mark(fd, &i1, &l);
+		if (err)
+			return err;
+		if ((i1 != i0) == !!on)
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
 /* Instructions of one run(arg, n), bracketed. */
 static inline int insn_count_run(int fd, int (*run)(void *arg, unsigned long long n), void *arg,
 				 unsigned long long n, unsigned long long *insns,
@@ -87,18 +112,20 @@ static inline int insn_count_per_op(int fd, int (*run)(void *arg, unsigned long 
 	unsigned long long i, l, i1 = ~0ull, l1 = ~0ull, i2 = ~0ull, l2 = ~0ull;
 	int t, err;
 
-	for (t = 0; t < INSN_COUNT_TRIES; t++) {
+	err = insn_count_switch(fd, 1);
+	for (t = 0; t < INSN_COUNT_TRIES && !err; t++) {
 		err = insn_count_run(fd, run, arg, n, &i, &l);
 		if (err)
-			return err;
+			break;
 		i1 = i < i1 ? i : i1;
 		l1 = l < l1 ? l : l1;
 		err = insn_count_run(fd, run, arg, 2 * n, &i, &l);
-		if (err)
-			return err;
 		i2 = i < i2 ? i : i2;
 		l2 = l < l2 ? l : l2;
 	}
+	err = insn_count_switch(fd, 0) ?: err;
+	if (err)
+		return err;
 	if (i2 <= i1)
 		return -ERANGE;
 	per_op->insns = (double)(i2 - i1) / n;
