@@ -956,44 +956,27 @@ static FILE *open_out(const struct opts *o, const char *name)
 	return fopen(path, "w");
 }
 
-/* Mops/s on one CPU, a column per allocator; NaN where it does not apply. */
-static int write_pairs_dat(const struct opts *o, const struct results *r)
+/* A column per allocator over the sizes, one CPU: Mops/s, or (insns)
+ * instructions per pair; NaN where a cell has no such value. */
+static int write_sizes_dat(const struct opts *o, const struct results *r, int insns)
 {
-	FILE *f = open_out(o, "pairs.dat");
+	FILE *f = open_out(o, insns ? "insns.dat" : "pairs.dat");
 	int a, s;
 
 	if (!f)
 		return -1;
-	fprintf(f, "# size cached irq exclusive uncached obj_new pages (Mops/s, 1 CPU)\n");
+	fprintf(f, "# size cached irq exclusive uncached obj_new pages (%s, 1 CPU)\n",
+		insns ? "x86 instructions per pair" : "Mops/s");
 	for (s = 0; s < nr_sizes; s++) {
 		fprintf(f, "%llu", (unsigned long long)sizes[s]);
-		for (a = 0; a < NR_ALLOCS; a++)
-			if (r->pairs[a][0][s].valid)
-				fprintf(f, " %.4f", r->pairs[a][0][s].mops);
+		for (a = 0; a < NR_ALLOCS; a++) {
+			const struct cell *c = &r->pairs[a][0][s];
+
+			if (insns ? c->valid && c->counted : c->valid)
+				fprintf(f, " %.4f", insns ? c->insns : c->mops);
 			else
 				fprintf(f, " NaN");
-		fprintf(f, "\n");
-	}
-	fclose(f);
-	return 0;
-}
-
-/* Instructions per pair on one CPU, where qemu counted them. */
-static int write_insns_dat(const struct opts *o, const struct results *r)
-{
-	FILE *f = open_out(o, "insns.dat");
-	int a, s;
-
-	if (!f)
-		return -1;
-	fprintf(f, "# size cached irq exclusive uncached obj_new pages (x86 instructions per pair)\n");
-	for (s = 0; s < nr_sizes; s++) {
-		fprintf(f, "%llu", (unsigned long long)sizes[s]);
-		for (a = 0; a < NR_ALLOCS; a++)
-			if (r->pairs[a][0][s].counted)
-				fprintf(f, " %.1f", r->pairs[a][0][s].insns);
-			else
-				fprintf(f, " NaN");
+		}
 		fprintf(f, "\n");
 	}
 	fclose(f);
@@ -1110,7 +1093,7 @@ static void write_plots(const struct opts *o, const struct results *r)
 {
 	char cmd[1024];
 
-	if (write_pairs_dat(o, r) || write_insns_dat(o, r) || write_scaling_dat(o, r) ||
+	if (write_sizes_dat(o, r, 0) || write_sizes_dat(o, r, 1) || write_scaling_dat(o, r) ||
 	    write_memory_dat(o, r) || write_fixed_dat(o, r) || write_plots_gp(o))
 		return;
 	/* columnhead() needs the header line without '#'. */

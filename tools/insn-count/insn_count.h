@@ -11,7 +11,7 @@
  * two marks, switches it off (it slows the guest), and gives the
  * difference divided by n: what one more operation costs, the run's fixed
  * cost (the system call, the test run's setup) cancelled out.  The least
- * of a few tries is kept: an interrupt only ever adds.  Define _GNU_SOURCE
+ * of seven tries is kept: an interrupt only ever adds.  Define _GNU_SOURCE
  * before any include (sched_getcpu()).
  */
 #ifndef __LIBARENA_INSN_COUNT_H
@@ -26,7 +26,7 @@
 
 #define INSN_COUNT_ENV		"LIBARENA_INSN_COUNT"
 #define INSN_COUNT_LINE		64	/* bytes per vCPU in the plugin's file */
-#define INSN_COUNT_TRIES	3
+#define INSN_COUNT_TRIES	7
 
 struct insn_count {
 	double insns;
