@@ -554,6 +554,9 @@ static int bench_larson(const struct opts *o, struct cell cells[NR_LARSON][NR_AL
 				       o->iters, n, o, &cells[m][allocs[i]][n - 1]);
 			if (err)
 				return cell_failed(what, err, allocs[i]);
+			if (n == 1)	/* an op: a random free and a random alloc */
+				count_cell(&cells[m][allocs[i]][0], skel->progs.bench_larson,
+					   allocs[i], larson_max[m], 500, 1);
 		}
 	}
 	progress_done();
@@ -746,10 +749,16 @@ static void print_larson(const struct cell larson[NR_ALLOCS][2], __u64 max)
 
 	printf("  larson (random 16 B..%llu KiB, %d live per CPU; free one, alloc one):\n",
 	       (unsigned long long)max >> 10, BENCH_LIVE);
-	for (i = 0; i < 2; i++)
-		printf("     %-8s %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f\n",
-		       alloc_names[allocs[i]], fmt_ns(&larson[allocs[i]][0]),
-		       fmt_ns(&larson[allocs[i]][1]), larson[allocs[i]][1].locks_per_op);
+	for (i = 0; i < 2; i++) {
+		const struct cell *one = &larson[allocs[i]][0];
+
+		printf("     %-8s %7.1f ns (1 CPU) %7.1f ns (2 CPUs, aggregate)   locks/op %.4f",
+		       alloc_names[allocs[i]], fmt_ns(one), fmt_ns(&larson[allocs[i]][1]),
+		       larson[allocs[i]][1].locks_per_op);
+		if (one->valid && one->counted)
+			printf("   %.0f/%.2f instructions/locked per op (1 CPU)", one->insns, one->locked);
+		printf("\n");
+	}
 }
 
 /* The fixed-size memory table: footprint (blocks and slabs in use, plus
