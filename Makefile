@@ -74,7 +74,7 @@ KERNEL_VM	:= scripts/kernel-vm $(if $(KERNEL),--kernel $(KERNEL),--if-needed)
 # make test-kernels: the in-kernel suite on each (default: all of scripts/kernels).
 KERNELS		?=
 
-.PHONY: all run test test-kernels bench fuzz stress install uninstall clean distclean setup FORCE
+.PHONY: all run test check-docs test-kernels bench fuzz stress install uninstall clean distclean setup FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -241,8 +241,13 @@ bench: $(BENCH) $(INSN_COUNT)
 
 test: $(RUNNER) $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) $(LIBARENA_BPF) $(LIBARENA_DEBUG_BPF) \
 		$(LIBARENA_A) $(LIBARENA_SO) $(ARENACTL) $(INSN_COUNT) $(COUNT_RUNNER)
-	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) "$(KERNEL_VM) $(RUNNER)" \
+	@tests/run_all $(HOST_RUNNER) $(HOST_DEBUG_RUNNER) tests/check_docs "$(KERNEL_VM) $(RUNNER)" \
 		"$(KERNEL_VM) --count-insns $(COUNT_RUNNER)" "$(KERNEL_VM) tests/install_test"
+
+# The numbers README.md and docs/design.md state about the code, against
+# the headers (also part of make test).
+check-docs:
+	@tests/check_docs
 
 # The in-kernel suite on every kernel of the matrix, then a table.
 test-kernels: $(RUNNER) $(LIBARENA_BPF)
