@@ -9,16 +9,18 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "internal.h"
 
-/* Run one of the library's SEC("syscall") programs without arguments:
+/* Run one of the library's SEC("syscall") programs on ctx (NULL: none):
  * its result, or -errno (said, with what it was doing). */
-static int run_prog(int prog_fd, const char *name, const char *doing)
+static int run_prog(int prog_fd, const char *name, void *ctx, __u32 ctx_size,
+		    const char *doing)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = ctx_size);
 
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return libarena_err(-errno, "running %s", name);
@@ -29,7 +31,7 @@ static int run_prog(int prog_fd, const char *name, const char *doing)
 
 int libarena__refill_fd(int prog_fd)
 {
-	return run_prog(prog_fd, "arena_buddy_refill", "refilling the reserve");
+	return run_prog(prog_fd, "arena_buddy_refill", NULL, 0, "refilling the reserve");
 }
 
 int libarena_prog_fd(struct bpf_object *obj, const char *name)
@@ -54,20 +56,16 @@ int libarena__refill(struct bpf_object *obj)
 int libarena__set_reserve(struct bpf_object *obj, __u64 low, __u64 high)
 {
 	struct arena_set_reserve_args args = { .low = low, .high = high };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	int fd = libarena_prog_fd(obj, "arena_set_reserve");
+	int fd = libarena_prog_fd(obj, "arena_set_reserve"), err;
+	char doing[160];
 
 	if (fd < 0)
 		return fd;
-	if (bpf_prog_test_run_opts(fd, &opts))
-		return libarena_err(-errno, "running arena_set_reserve");
-	if ((int)opts.retval == -ERANGE)
-		return libarena_err(-ERANGE, "reserve watermarks low %llu > high %llu, or high "
-				    "past the heap's window", (unsigned long long)low,
-				    (unsigned long long)high);
-	if ((int)opts.retval < 0)
-		return libarena_err((int)opts.retval, "setting the reserve");
-	return 0;
+	snprintf(doing, sizeof(doing), "setting the reserve's watermarks to low %llu, high %llu "
+		 "(-ERANGE: low > high, or high past the heap's window)",
+		 (unsigned long long)low, (unsigned long long)high);
+	err = run_prog(fd, "arena_set_reserve", &args, sizeof(args), doing);
+	return err < 0 ? err : 0;
 }
 
 struct trim_job {
@@ -88,7 +86,7 @@ static void *trim_each_cpu(void *arg)
 		CPU_SET(cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set))
 			continue;	/* offline */
-		n = run_prog(job->prog_fd, "arena_buddy_trim", "trimming the caches");
+		n = run_prog(job->prog_fd, "arena_buddy_trim", NULL, 0, "trimming the caches");
 		job->trimmed = n < 0 ? n : job->trimmed + n;
 	}
 	return NULL;
