@@ -157,7 +157,7 @@ $(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(AREN
 $(INSN_COUNT): tools/insn-count/insn_count.c
 	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror $< -o $@
 
-$(COUNT_RUNNER): tests/count/count.c tests/count/count_budgets.h tools/insn-count/insn_count.h \
+$(COUNT_RUNNER): tests/count/count.c tests/count/count_budgets.h bench/count_run.h tools/insn-count/insn_count.h \
 		$(BUILD)/bench/bench.skel.h $(TEST_HDRS) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench -Itests -DTESTS_DIR='"$(CURDIR)/tests"' $< \
 		$(USER_LDLIBS) -o $@
@@ -227,7 +227,7 @@ $(DEMO): bench/demo.c bench/demo.h $(BUILD)/bench/demo.skel.h $(ARENACTL) $(LIBA
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench -DARENACTL='"$(CURDIR)/$(ARENACTL)"' \
 		$< $(LIBARENA_A) $(USER_LDLIBS) -o $@
 
-$(BENCH): bench/bench.c bench/bench.h tools/insn-count/insn_count.h $(BUILD)/bench/bench.skel.h \
+$(BENCH): bench/bench.c bench/bench.h bench/count_run.h tools/insn-count/insn_count.h $(BUILD)/bench/bench.skel.h \
 		$(LIBARENA_A) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench $< $(LIBARENA_A) $(USER_LDLIBS) -o $@
 

@@ -43,6 +43,7 @@
 #include <bpf/libbpf.h>
 #include <libarena/user.h>
 #include "bench.h"
+#include "count_run.h"
 #include "../tools/insn-count/insn_count.h"
 #include "../tests/progs/budget_types.h"	/* the verifier budgets make test checks */
 #include "bench.skel.h"
@@ -103,11 +104,6 @@ static struct bench *skel;
 static int count_fd = -1;	/* the counting plugin's file, or -errno */
 static FILE *json;
 static int json_first = 1;
-
-struct count_run {
-	struct bpf_program *prog;
-	struct bench_args args;
-};
 
 static int run_prog(struct bpf_program *prog, struct bench_args *args)
 {
@@ -196,14 +192,6 @@ static int measure(struct bpf_program *prog, enum alloc a, __u64 size, __u64 ite
 	*ns_per_op = (double)(end - start) / ops;
 	*locks_per_op = (double)(instance(a)->stats.lock_acquisitions - locks0) / (2.0 * ops);
 	return 0;
-}
-
-static int count_run_prog(void *arg, unsigned long long n)
-{
-	struct count_run *run = arg;
-
-	run->args.iters = n;
-	return run_prog(run->prog, &run->args);
 }
 
 /* Instructions per operation of prog on this (pinned) thread's CPU, where

@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include "runner.h"
 #include "count_budgets.h"
-#include "../../bench/bench.h"
+#include "../../bench/count_run.h"
 #include "../../tools/insn-count/insn_count.h"
 #include "bench.skel.h"
 
@@ -27,22 +27,6 @@
 
 static struct bench *skel;
 static int count_fd = -1;
-
-struct pairs_run {
-	struct bpf_program *prog;
-	struct bench_args args;
-};
-
-static int run_pairs(void *arg, unsigned long long n)
-{
-	struct pairs_run *p = arg;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &p->args, .ctx_size_in = sizeof(p->args));
-
-	p->args.iters = n;
-	if (bpf_prog_test_run_opts(bpf_program__fd(p->prog), &opts))
-		return -errno;
-	return opts.retval;
-}
 
 /* A loop of six instructions, n times: the counter's own check. */
 static int run_calibration(void *arg, unsigned long long n)
@@ -85,9 +69,9 @@ static void check_per_op(struct test_run *r, const char *name,
 static void check_pairs(struct test_run *r, const char *name, struct bpf_program *prog,
 			__u64 size, int uncached, double budget, double locked_budget)
 {
-	struct pairs_run p = { .prog = prog, .args = { .size = size, .uncached = uncached } };
+	struct count_run run = { .prog = prog, .args = { .size = size, .uncached = uncached } };
 
-	check_per_op(r, name, run_pairs, &p, PAIRS_PER_RUN, 0, budget, locked_budget);
+	check_per_op(r, name, count_run_prog, &run, PAIRS_PER_RUN, 0, budget, locked_budget);
 }
 
 static int setup(void)
