@@ -420,7 +420,7 @@ __noinline int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
 {
 	int err;
 
-	chunk_init(chunk, arena_addr(b));
+	chunk_init(chunk, b);
 	err = buddy_lock(b);
 	if (err)
 		return err;

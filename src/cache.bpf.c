@@ -86,6 +86,7 @@ static __always_inline int give_or_defer(buddy_t *b, __u64 head)
 __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 {
 	__u32 cpu = libarena_cpu();
+	pcpu_cache_t *pc;
 	__u64 addr;
 
 	if (cpu >= LIBARENA_MAX_CPUS)
@@ -93,16 +94,21 @@ __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 	addr = buddy_take(b, PCPU_CACHE_ORDER, 1);
 	if (!addr)
 		return 0;
-	if (!arena_zero(arena_ptr(addr), order_size(PCPU_CACHE_ORDER)) ||
-	    cmpxchg(arena_elem(b->pcpu, cpu), 0, addr) != 0) {
-		/* A nested call on this CPU won the race (or we ran dry). */
-		*block_link(addr) = 0;
-		give_or_defer(b, addr);
-		return *arena_elem(b->pcpu, cpu);
+	pc = arena_ptr(addr);
+	if (arena_zero(pc, order_size(PCPU_CACHE_ORDER))) {
+		/* Every cap is 0 until a trim loads them: the caller serves
+		 * this request at once (cache_serves()). */
+		pc->trim_wanted = 1;
+		if (cmpxchg(arena_elem(b->pcpu, cpu), 0, addr) == 0) {
+			atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
+			__sync_fetch_and_add(&b->nr_pcpu, 1);
+			return addr;
+		}
 	}
-	atomic_add(&b->stats.cache_meta_bytes, order_size(PCPU_CACHE_ORDER));
-	__sync_fetch_and_add(&b->nr_pcpu, 1);
-	return addr;
+	/* A nested call on this CPU won the race (or we ran dry). */
+	*block_link(addr) = 0;
+	give_or_defer(b, addr);
+	return *arena_elem(b->pcpu, cpu);
 }
 
 /* Up to n blocks (or slab objects) of a class from the core. */
@@ -169,16 +175,14 @@ static __always_inline void tag_list(buddy_t *b, __u64 head)
 
 /* Push a list into a class stack (inside the guard); returns what did
  * not fit. */
-static __always_inline __u64 push_list(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
-				       __u64 head)
+static __always_inline __u64 push_list(pcpu_cache_t *pc, __u32 cls, __u64 head)
 {
-	__u32 cap = *arena_elem(b->class_cap, cls);
 	__u64 next;
 	__u32 i;
 
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		next = *block_link(head);
-		if (!pcpu_push(pc, cls, head, cap))
+		if (!pcpu_push(pc, cls, head))
 			break;
 		head = next;
 	}
@@ -234,7 +238,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 	if (pcpu_enter(pc)) {
 		pc->stats.refills++;
 		pc->stats.depot_hits += from_depot;
-		rest = push_list(b, pc, cls, rest);
+		rest = push_list(pc, cls, rest);
 		pcpu_exit(pc);
 	}
 	park_list(b, pc, cls, rest);
@@ -246,14 +250,13 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
 					    __u64 addr)
 {
-	__u32 cap = *arena_elem(b->class_cap, cls);
-	struct pcpu_class __arena *c;
+	struct pcpu_class __arena *c = arena_elem(pc->cls, cls);
 	__u64 head;
 
 	if (!pcpu_enter(pc))
 		return -EAGAIN;
-	head = pop_list(pc, cls, cap / 2, 0);
-	c = pcpu_push(pc, cls, addr, cap);
+	head = pop_list(pc, cls, c->cap / 2, 0);
+	c = pcpu_push(pc, cls, addr);
 	if (c) {
 		custody_tag(b, addr);
 		c->frees++;
@@ -276,6 +279,20 @@ static __always_inline __u64 pcpu_take_all(pcpu_cache_t *pc)
 	return head;
 }
 
+/*
+ * The instance's caps (the budget may have changed) into this CPU's
+ * classes, where the fast free path reads them beside the count.  Any
+ * time on this CPU: a nested push reads the old cap or the new, both
+ * valid.  Out of line: a leaf, it adds nothing to the deepest chain.
+ */
+static __noinline void pcpu_load_caps(buddy_t *b, pcpu_cache_t *pc)
+{
+	__u32 cls;
+
+	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
+		arena_elem(pc->cls, cls)->cap = *arena_elem(b->class_cap, cls);
+}
+
 /* Empty this CPU's own cache into the buddy: blocks freed, or -errno (the
  * blocks then wait on the deferred list: nothing lost). */
 __noinline int pcpu_trim(buddy_t *b __arg_arena)
@@ -283,7 +300,10 @@ __noinline int pcpu_trim(buddy_t *b __arg_arena)
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 head;
 
-	if (!pc || !pcpu_enter(pc))
+	if (!pc)
+		return 0;
+	pcpu_load_caps(b, pc);
+	if (!pcpu_enter(pc))
 		return 0;	/* a nested call: the request stays */
 	WRITE_ONCE(pc->trim_wanted, 0);
 	head = pcpu_take_all(pc);
@@ -336,16 +356,14 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	struct pcpu_class __arena *c;
-	__u32 cap;
 
 	if (!pc || cls >= PCPU_NR_CLASSES)
 		return -EAGAIN;
-	cap = *arena_elem(b->class_cap, cls);
 	if (!pcpu_enter(pc)) {
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
 	}
-	c = pcpu_push(pc, cls, addr, cap);
+	c = pcpu_push(pc, cls, addr);
 	if (c) {
 		custody_tag(b, addr);
 		c->frees++;
@@ -360,21 +378,22 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 }
 
 /*
- * Give back what this CPU's cache and the depot hold; ask every other CPU
- * to empty its own cache at its next slow path (only a cache's own CPU may
- * touch it).  Returns the blocks freed now, or -errno.  Inline in both
+ * Give back what this CPU's cache and the depot hold; ask every CPU to
+ * empty its own cache, and take the instance's caps, at its next slow path
+ * (only a cache's own CPU may touch it; ours is served here unless a
+ * nested call holds it).  Returns the blocks freed now, or -errno.  Inline in both
  * callers: a call between them would lengthen the chain under it.
  */
 static __always_inline int trim_all(buddy_t *b)
 {
-	__u32 self = libarena_cpu(), cls, cpu, i;
+	__u32 cls, cpu, i;
 	pcpu_cache_t *pc;
 	int total = 0, n;
 	__u64 head;
 
 	for (cpu = opaque(0); cpu < LIBARENA_MAX_CPUS && can_loop; cpu++) {
 		pc = pcpu_of(b, cpu);
-		if (pc && cpu != self)
+		if (pc)		/* our own too: pcpu_trim() may find it busy */
 			WRITE_ONCE(pc->trim_wanted, 1);
 	}
 	n = pcpu_trim(b);

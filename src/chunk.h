@@ -106,14 +106,15 @@ static __always_inline __u32 largest_order_at(__u32 item)
 }
 
 /* Lay out a freshly populated (zeroed) chunk: header, then free blocks. */
-static __always_inline void chunk_init(__u64 chunk, __u64 owner)
+static __always_inline void chunk_init(__u64 chunk, struct buddy __arena *owner)
 {
 	chunk_t *h = chunk_hdr(chunk);
 	__u32 item = CHUNK_META_ITEMS, order;
 	__u32 i;
 
 	h->magic = CHUNK_MAGIC;
-	h->owner = owner;
+	h->owner = arena_addr(owner);
+	h->owner_key = chunk_owner_key(owner);
 	h->next = 0;
 	h->free_bytes = CHUNK_CAPACITY;
 	h->nr_allocated = 0;

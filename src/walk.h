@@ -230,7 +230,7 @@ static __always_inline long check_chunk(buddy_t *b, struct arena_space __arena *
 
 	walk_init(&w);
 	if (!space_has_chunk(s, chunk) || h->magic != CHUNK_MAGIC ||
-	    h->owner != arena_addr(b))
+	    h->owner != arena_addr(b) || h->owner_key != chunk_owner_key(b))
 		return walk_report(rep, BUDDY_CHECK_BAD_CHUNK, chunk, 0, CHUNK_MAGIC,
 			      h->magic);
 	err = walk_blocks(rep, chunk, &w);

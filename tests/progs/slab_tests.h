@@ -189,7 +189,7 @@ static __always_inline int t_slab_class_stats(__u64 flags)
 	CHECK_OK(class_stats_size(72));		/* a slab class */
 	CHECK_OK(class_stats_size(520));
 	CHECK_OK(class_stats_size(64));		/* a buddy order */
-	CHECK_OK(class_stats_size(4096));	/* the largest inline class */
+	CHECK_OK(class_stats_size(4096));	/* the largest small class */
 	CHECK_OK(class_stats_size(20000));	/* a large class */
 	ASSERT_EQ(total_allocs(&buddy), 5 * CLASS_STATS_ROUNDS);
 	return 0;

@@ -171,10 +171,16 @@ static __always_inline bool item_allocated(__u64 chunk, __u32 item)
 	return granule_allocated(chunk, item_granule(item));
 }
 
-/* Is the block or slab object starting at addr allocated? */
+/* Is the block or slab object starting at addr allocated?  Its byte and
+ * bit straight from addr's offset in the chunk (a granule number costs
+ * more shifts on the fast free path). */
 static __always_inline bool addr_allocated(__u64 addr)
 {
-	return granule_allocated(chunk_of(addr), granule_of(addr));
+	__u8 bits = *(__u8 __arena *)arena_ptr(chunk_of(addr) + CHUNK_ALLOCBITS_OFF +
+					      ((addr & CHUNK_MASK) >> (GRANULE_SHIFT + 3)));
+
+	barrier_var(bits);	/* see granule_allocated(); also spares free_addr() a stack slot */
+	return bits & (1 << ((addr >> GRANULE_SHIFT) & 7));
 }
 
 typedef struct slab_hdr __arena slab_t;
@@ -311,21 +317,25 @@ static __always_inline __u64 block_size(__u64 addr)
 	return order_size(item_order(chunk_of(addr), item_of(addr)));
 }
 
+/* The word every chunk of b carries (struct chunk_hdr owner_key). */
+static __always_inline __u64 chunk_owner_key(struct buddy __arena *b)
+{
+	return CHUNK_MAGIC ^ b->cache_key;
+}
+
 /*
  * Is addr the start of an allocated block or slab object of instance b?
  * (Blocks held by the per-CPU caches count as allocated: see custody tags.
  * A slab's own start also passes: is_slab_block() tells it apart, on the
- * paths that could act on it.)  Unlocked
- * reads suffice: only the owner of a live block changes its bits.
+ * paths that could act on it.)  One compare stands for the chunk's magic
+ * and owner, and the allocated bit alone excludes the chunk's metadata,
+ * whose granules never carry one.  Unlocked reads suffice: only the owner
+ * of a live block changes its bits.
  */
 static __always_inline bool block_is_live(struct buddy __arena *b, __u64 addr)
 {
-	__u64 chunk = chunk_of(addr);
-	__u32 item = item_of(addr);
-
-	return chunk_hdr(chunk)->magic == CHUNK_MAGIC &&
-	       chunk_hdr(chunk)->owner == arena_addr(b) &&
-	       item >= CHUNK_META_ITEMS && addr_allocated(addr);
+	return chunk_hdr(chunk_of(addr))->owner_key == chunk_owner_key(b) &&
+	       addr_allocated(addr);
 }
 
 /* Is chunk a populated slice of the window of space s? */

@@ -57,15 +57,20 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 	return arena_ptr(*arena_elem(b->pcpu, cpu));
 }
 
-/* Top of a class stack, or 0.  Inside the guard. */
+/*
+ * Top of a class stack, or 0.  Inside the guard.  A count never passes
+ * PCPU_SLOTS (pushes stop at the class's cap, which cache_set_caps()
+ * clamps to it); the mask keeps a corrupted one inside the slots for one
+ * instruction where a test costs two.
+ */
 static __always_inline __u64 class_pop(struct pcpu_class __arena *c)
 {
 	__u32 n = c->count;
 
-	if (!n || n > PCPU_SLOTS)
+	if (!n)
 		return 0;
 	c->count = n - 1;
-	return *arena_elem(c->slots, n - 1);
+	return *arena_elem(c->slots, (n - 1) & (PCPU_SLOTS - 1));
 }
 
 static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
@@ -73,17 +78,17 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 	return class_pop(arena_elem(pc->cls, cls));	/* cls < PCPU_NR_CLASSES */
 }
 
-/* addr onto class cls's stack unless it holds cap blocks already: the
- * class, or NULL.  Inside the guard. */
+/* addr onto class cls's stack unless it is full: the class, or NULL.
+ * Inside the guard. */
 static __always_inline struct pcpu_class __arena *pcpu_push(pcpu_cache_t *pc, __u32 cls,
-							    __u64 addr, __u32 cap)
+							    __u64 addr)
 {
 	struct pcpu_class __arena *c = arena_elem(pc->cls, cls);	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
-	if (n >= cap || n >= PCPU_SLOTS)
+	if (n >= c->cap)
 		return NULL;
-	*arena_elem(c->slots, n) = addr;
+	*arena_elem(c->slots, n & (PCPU_SLOTS - 1)) = addr;	/* see class_pop() */
 	c->count = n + 1;
 	return c;
 }
@@ -153,10 +158,10 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 	__u64 addr = 0;
 	__u32 cls;
 
-	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 .. 4 KiB */
+	if (size - 1 < PCPU_MAX_SIZE) {		/* 1 B .. 512 KiB */
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc && pcpu_enter(pc)) {
-			cls = size_class(size);
+			cls = alloc_class(size);
 			c = arena_elem(pc->cls, cls);
 			addr = class_pop(c);
 			if (addr) {
@@ -184,17 +189,19 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	    !block_is_live(b, addr))
 		return __buddy_free_slow(b, addr);
 	cls = block_class(addr);
-	if (cls >= NR_SMALL_CLASSES || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
-		return __buddy_free_slow(b, addr);	/* large, cached already, busy */
-	c = pcpu_push(pc, cls, addr, *arena_elem(b->class_cap, cls));
-	if (c) {
-		/* Recomputed: kept, tag would be one more value live across
-		 * pcpu_enter()'s kfunc call, a stack slot in the caller. */
-		*pcpu_tag(addr) = addr ^ b->cache_key;
-		c->frees++;
+	if (cls >= PCPU_NR_CLASSES || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
+		return __buddy_free_slow(b, addr);	/* a slab, cached already, busy */
+	c = pcpu_push(pc, cls, addr);
+	if (!c) {
+		pcpu_exit(pc);
+		return __buddy_free_slow(b, addr);	/* full */
 	}
+	/* Recomputed: kept, tag would be one more value live across
+	 * pcpu_enter()'s kfunc call, a stack slot in the caller. */
+	*pcpu_tag(addr) = addr ^ b->cache_key;
+	c->frees++;
 	pcpu_exit(pc);
-	return c ? 0 : __buddy_free_slow(b, addr);
+	return 0;
 }
 
 #endif /* __LIBARENA_CACHE_H */

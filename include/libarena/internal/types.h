@@ -11,8 +11,9 @@
  *          index.  Slices of every allocator instance come from here.
  *
  * chunk    A populated slice, 1 MiB aligned, so a block's chunk is its
- *          address masked.  Its first 16640 bytes (1.6%) are metadata,
- *          carved as if they were allocated blocks:
+ *          address masked.  Its first 16640 bytes (1.6%) are metadata
+ *          (no block starts there, none of its granules is ever marked
+ *          allocated):
  *              [0, 8K)         4-bit order of every 64 B item
  *              [8K, 16K)       allocated bit of every 16 B granule
  *              [16K, 16K+256)  struct chunk_hdr (freelist heads, counts)
@@ -45,8 +46,8 @@
  *          blocks of 4 .. 64 KiB carved into objects of one class (struct
  *          slab_hdr, below).  Orders from 8 KiB up are classes of their own.
  *
- * cache    Per CPU, per class (16 B .. 4 KiB inline, 8 KiB .. 512 KiB in the
- *          slow path): a stack of block or object addresses
+ * cache    Per CPU, per class (16 B .. 512 KiB, all inline): a stack of
+ *          block or object addresses
  *          (struct pcpu_class) that only its own CPU touches, with plain
  *          loads and stores, inside a busy flag (see <libarena/internal/cache.h>
  *          for why nesting and preemption cannot break it).  A block in a
@@ -113,6 +114,8 @@ struct chunk_hdr {
 	__u32 free_head[ORDER_SLOTS];
 	__u32 free_mask;	/* bit k: free_head[k] is not empty */
 	__u32 nr_allocated;	/* allocated blocks */
+	__u64 owner_key;	/* CHUNK_MAGIC ^ the owner's cache_key: the fast
+				 * free path's magic and owner test in one */
 };
 
 /* Freelist links inside a free block, at byte 8. */
@@ -342,9 +345,9 @@ struct slab_hdr {
 };
 
 /*
- * Per-CPU caches: a stack per class.  The small classes (16 B .. 4 KiB)
- * have an inline fast path; the large ones (8 KiB .. 512 KiB) are served
- * by the slow path, still without the lock.  Budget per CPU, in bytes:
+ * Per-CPU caches: a stack per class, every class (16 B .. 512 KiB) served
+ * by the inline fast path; its misses go to the slow path, which moves
+ * half a cache at a time.  Budget per CPU, in bytes:
  * half of it split evenly over the small classes (one whose share is
  * under two blocks is not cached), half over the large ones; a large class
  * whose share is less than a block still keeps one if the block is at most
@@ -352,7 +355,7 @@ struct slab_hdr {
  * 64 KiB x 2, one each of 128 .. 512 KiB: at most 2.2 MiB cached per CPU.
  */
 #define PCPU_NR_CLASSES		NR_CLASSES
-#define PCPU_MAX_SIZE		SMALL_MAX_SIZE
+#define PCPU_MAX_SIZE		BUDDY_MAX_SIZE
 #define PCPU_SLOTS		64
 #define PCPU_CACHE_ORDER	(15 - BUDDY_MIN_SHIFT)	/* its block: 32 KiB */
 #define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
@@ -362,7 +365,8 @@ struct slab_hdr {
 
 struct pcpu_class {
 	__u32 count;		/* blocks in slots[0..count) */
-	__u32 pad;
+	__u32 cap;		/* slots this CPU fills: the instance's class_cap
+				 * when the cache was created or last trimmed */
 	__u64 allocs;		/* served by this CPU's cache, ever */
 	__u64 requested;	/* bytes those asked for */
 	__u64 frees;		/* frees of the class this cache took, ever */
@@ -387,7 +391,7 @@ struct pcpu_stats {
 /* Only its own CPU touches a cache, and only while `busy` is set. */
 struct pcpu_cache {
 	__u32 busy;		/* set while this CPU works on the stacks */
-	__u32 trim_wanted;	/* another CPU asked for a trim */
+	__u32 trim_wanted;	/* a trim was asked for (caps changed, or a new cache) */
 	struct pcpu_class cls[PCPU_NR_CLASSES];
 	struct pcpu_stats stats;
 };
