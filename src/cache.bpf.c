@@ -182,7 +182,7 @@ static __always_inline __u64 push_list(pcpu_cache_t *pc, __u32 cls, __u64 head)
 
 	for (i = opaque(0); head && i < PCPU_SLOTS && can_loop; i++) {
 		next = *block_link(head);
-		if (!pcpu_push(pc, cls, head))
+		if (!class_push(pcpu_class(pc, cls), head))
 			break;
 		head = next;
 	}
@@ -250,22 +250,19 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 cls,
 					    __u64 addr)
 {
-	struct pcpu_class __arena *c = arena_elem(pc->cls, cls);
+	struct pcpu_class __arena *c = pcpu_class(pc, cls);
+	bool pushed;
 	__u64 head;
 
 	if (!pcpu_enter(pc))
 		return -EAGAIN;
 	head = pop_list(pc, cls, c->cap / 2, 0);
-	c = pcpu_push(pc, cls, addr);
-	if (c) {
-		custody_tag(b, addr);
-		c->frees++;
-	}
+	pushed = class_push_free(b, c, addr);
 	if (head)
 		pc->stats.flushes++;
 	pcpu_exit(pc);
 	park_list(b, pc, cls, head);
-	return c ? 0 : -EAGAIN;
+	return pushed ? 0 : -EAGAIN;
 }
 
 /* Everything one CPU's cache holds, as one list (inside the guard). */
@@ -290,7 +287,7 @@ static __noinline void pcpu_load_caps(buddy_t *b, pcpu_cache_t *pc)
 	__u32 cls;
 
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
-		arena_elem(pc->cls, cls)->cap = *arena_elem(b->class_cap, cls);
+		pcpu_class(pc, cls)->cap = *arena_elem(b->class_cap, cls);
 }
 
 /* Empty this CPU's own cache into the buddy: blocks freed, or -errno (the
@@ -355,7 +352,7 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
-	struct pcpu_class __arena *c;
+	bool pushed;
 
 	if (!pc || cls >= PCPU_NR_CLASSES)
 		return -EAGAIN;
@@ -363,13 +360,9 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 		atomic_add(&pc->stats.busy, 1);
 		return -EAGAIN;
 	}
-	c = pcpu_push(pc, cls, addr);
-	if (c) {
-		custody_tag(b, addr);
-		c->frees++;
-	}
+	pushed = class_push_free(b, pcpu_class(pc, cls), addr);
 	pcpu_exit(pc);
-	if (c)
+	if (pushed)
 		return 0;
 	if (cache_flush_push(b, pc, cls, addr))	/* counts the free */
 		return -EAGAIN;

@@ -235,6 +235,25 @@ static int t_slab_geometry(__u64 flags)
 	return 0;
 }
 
+/* The branch-free class formulas against their definition, for every
+ * size: the smallest class that holds it. */
+static int t_size_classes(__u64 flags)
+{
+	__u64 size;
+	__u32 cls;
+
+	for (size = 1; size <= BUDDY_MAX_SIZE; size++) {
+		cls = alloc_class(size);
+		ASSERT_LE(cls, NR_CLASSES - 1);
+		ASSERT_GE(class_size(cls), size);
+		if (cls)
+			ASSERT_LE(class_size(cls - 1), size - 1);
+	}
+	ASSERT_EQ(alloc_class(SMALL_MAX_SIZE + 1), NR_SMALL_CLASSES);
+	ASSERT_EQ(alloc_class(BUDDY_MAX_SIZE), NR_CLASSES - 1);
+	return 0;
+}
+
 /* Every input of the fuzzing corpus through the fuzz target once. */
 static int t_fuzz_corpus_replay(__u64 flags)
 {
@@ -275,6 +294,7 @@ static const struct host_test tests[] = {
 	{ "cache_producer_consumer", t_producer_consumer, 0, TEST_TWO_CPUS },
 	{ "fuzz_corpus_replay", t_fuzz_corpus_replay, 0 },
 	{ "slab_geometry", t_slab_geometry, 0 },
+	{ "size_classes", t_size_classes, 0 },
 	{ "uncached_lock_reentry_fails_fast", t_lock_reentry_fails_fast,
 	  BUDDY_NO_PCPU_CACHE },
 	{ "uncached_lock_timeout_reported", t_lock_timeout_reported,

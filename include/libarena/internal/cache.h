@@ -57,6 +57,11 @@ static __always_inline pcpu_cache_t *pcpu_of(struct buddy __arena *b, __u32 cpu)
 	return arena_ptr(*arena_elem(b->pcpu, cpu));
 }
 
+static __always_inline struct pcpu_class __arena *pcpu_class(pcpu_cache_t *pc, __u32 cls)
+{
+	return arena_elem(pc->cls, cls);	/* cls < PCPU_NR_CLASSES */
+}
+
 /*
  * Top of a class stack, or 0.  Inside the guard.  A count never passes
  * PCPU_SLOTS (pushes stop at the class's cap, which cache_set_caps()
@@ -75,27 +80,36 @@ static __always_inline __u64 class_pop(struct pcpu_class __arena *c)
 
 static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 {
-	return class_pop(arena_elem(pc->cls, cls));	/* cls < PCPU_NR_CLASSES */
+	return class_pop(pcpu_class(pc, cls));
 }
 
-/* addr onto class cls's stack unless it is full: the class, or NULL.
- * Inside the guard. */
-static __always_inline struct pcpu_class __arena *pcpu_push(pcpu_cache_t *pc, __u32 cls,
-							    __u64 addr)
+/* addr onto a class stack unless it is full.  Inside the guard. */
+static __always_inline bool class_push(struct pcpu_class __arena *c, __u64 addr)
 {
-	struct pcpu_class __arena *c = arena_elem(pc->cls, cls);	/* cls < PCPU_NR_CLASSES */
 	__u32 n = c->count;
 
 	if (n >= c->cap)
-		return NULL;
+		return false;
 	*arena_elem(c->slots, n & (PCPU_SLOTS - 1)) = addr;	/* see class_pop() */
 	c->count = n + 1;
-	return c;
+	return true;
 }
 
 static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
 {
 	return arena_ptr(addr + PCPU_TAG_OFF);
+}
+
+/* A free onto class c's stack: pushed, tagged (in custody) and counted;
+ * false if the stack is full.  Inside the guard. */
+static __always_inline bool class_push_free(struct buddy __arena *b,
+					    struct pcpu_class __arena *c, __u64 addr)
+{
+	if (!class_push(c, addr))
+		return false;
+	*pcpu_tag(addr) = addr ^ b->cache_key;
+	c->frees++;
+	return true;
 }
 
 /*
@@ -162,7 +176,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 		pc = pcpu_of(b, libarena_cpu());
 		if (pc && pcpu_enter(pc)) {
 			cls = alloc_class(size);
-			c = arena_elem(pc->cls, cls);
+			c = pcpu_class(pc, cls);
 			addr = class_pop(c);
 			if (addr) {
 				*pcpu_tag(addr) = 0;
@@ -177,29 +191,33 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 	return __buddy_alloc_slow(b, size);
 }
 
+/* The class a free may push addr onto, or PCPU_NR_CLASSES: the checks of
+ * the slow path that a push must not skip (the alignment aside). */
+static __always_inline __u32 free_class(struct buddy __arena *b, __u64 addr)
+{
+	if (!block_is_live(b, addr) || *pcpu_tag(addr) == (addr ^ b->cache_key))
+		return PCPU_NR_CLASSES;	/* not ours, not live, cached already */
+	return block_class(addr);	/* PCPU_NR_CLASSES for a slab itself */
+}
+
+/*
+ * The checks run inside the guard: only b, addr and pc live across its
+ * kfunc call (more would be stack slots in the caller's frame), and they
+ * are plain loads, so the section stays short.
+ */
 static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
-	__u64 chunk = chunk_of(addr), tag = addr ^ b->cache_key;
-	struct pcpu_class __arena *c;
 	__u32 cls;
 
-	/* The checks of the slow path that a cache push must not skip. */
-	if (!pc || (addr & (GRANULE_SIZE - 1)) || !fast_path_readable(chunk) ||
-	    !block_is_live(b, addr))
+	if (!pc || (addr & (GRANULE_SIZE - 1)) || !fast_path_readable(chunk_of(addr)) ||
+	    !pcpu_enter(pc))
 		return __buddy_free_slow(b, addr);
-	cls = block_class(addr);
-	if (cls >= PCPU_NR_CLASSES || *pcpu_tag(addr) == tag || !pcpu_enter(pc))
-		return __buddy_free_slow(b, addr);	/* a slab, cached already, busy */
-	c = pcpu_push(pc, cls, addr);
-	if (!c) {
+	cls = free_class(b, addr);
+	if (cls >= PCPU_NR_CLASSES || !class_push_free(b, pcpu_class(pc, cls), addr)) {
 		pcpu_exit(pc);
-		return __buddy_free_slow(b, addr);	/* full */
+		return __buddy_free_slow(b, addr);	/* refused, or full */
 	}
-	/* Recomputed: kept, tag would be one more value live across
-	 * pcpu_enter()'s kfunc call, a stack slot in the caller. */
-	*pcpu_tag(addr) = addr ^ b->cache_key;
-	c->frees++;
 	pcpu_exit(pc);
 	return 0;
 }
