@@ -7,26 +7,26 @@
 #include <libarena/lock.h>
 #include "platform.h"
 
-__noinline int arena_lock(struct arena_lock __arena *l __arg_arena)
+/* A failure counted in the lock: a deadlock, or the call's other one
+ * (a timeout, or a trylock that found the lock held). */
+static __always_inline int lock_counted(struct arena_lock __arena *l, int err,
+					__u32 __arena *other)
 {
-	int err = platform_lock(&l->word);
-
 	if (err == -EDEADLK)
 		atomic_add(&l->deadlocks, 1);
 	else if (err)
-		atomic_add(&l->timeouts, 1);
+		atomic_add(other, 1);
 	return err;
+}
+
+__noinline int arena_lock(struct arena_lock __arena *l __arg_arena)
+{
+	return lock_counted(l, platform_lock(&l->word), &l->timeouts);
 }
 
 __noinline int arena_trylock(struct arena_lock __arena *l __arg_arena)
 {
-	int err = platform_trylock(&l->word);
-
-	if (err == -EDEADLK)
-		atomic_add(&l->deadlocks, 1);
-	else if (err)
-		atomic_add(&l->busy, 1);
-	return err;
+	return lock_counted(l, platform_trylock(&l->word), &l->busy);
 }
 
 __noinline int arena_unlock(struct arena_lock __arena *l __arg_arena)

@@ -225,14 +225,6 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 	return 0;
 }
 
-/* A user's free of class cls taken (lock held): counted. */
-static __always_inline void count_free_locked(buddy_t *b, __u32 cls)
-{
-	b->stats.frees++;
-	if (cls < NR_CLASSES)
-		arena_elem(b->stats.classes, cls)->frees++;
-}
-
 /* A user's free: validate fully, then release.  0 or -errno (counted). */
 static __always_inline int free_locked(buddy_t *b, __u64 addr)
 {
@@ -251,7 +243,7 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 	if (slab) {
 		err = slab_check_free(b, slab, addr);
 		if (!err) {
-			count_free_locked(b, slab_hdr(slab)->cls);
+			count_free(b, slab_hdr(slab)->cls, true);
 			release_locked(b, addr);
 		}
 		return err;
@@ -263,7 +255,7 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	}
-	count_free_locked(b, order_class(item_order(chunk, item)));
+	count_free(b, order_class(item_order(chunk, item)), true);
 	buddy_release(b, addr);
 	return 0;
 }

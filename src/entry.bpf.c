@@ -129,16 +129,12 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 	return buddy_fail_alloc(b);
 }
 
-/* A valid free queued for the next lock holder, counted as
- * count_free_locked() does.  Out of line: the class lookup would otherwise
- * take stack slots in every free entry point's frame. */
+/* A valid free queued for the next lock holder, counted now.  Out of
+ * line: the class lookup would otherwise take stack slots in every free
+ * entry point's frame. */
 static __noinline void count_deferred_free(buddy_t *b, __u64 addr)
 {
-	__u32 cls = block_class(addr);
-
-	atomic_add(&b->stats.frees, 1);
-	if (cls < NR_CLASSES)
-		atomic_add(&arena_elem(b->stats.classes, cls)->frees, 1);
+	count_free(b, block_class(addr), false);
 }
 
 /*

@@ -94,6 +94,24 @@ static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int e
 	return err;
 }
 
+/* One more in a statistic: plain under the instance's lock, else atomic. */
+static __always_inline void stat_inc(__u64 __arena *word, bool locked)
+{
+	if (locked)
+		(*word)++;
+	else
+		atomic_add(word, 1);
+}
+
+/* A user's free of class cls that the buddy took (locked), or queued for
+ * the next lock holder (not): every such free is counted here. */
+static __always_inline void count_free(buddy_t *b, __u32 cls, bool locked)
+{
+	stat_inc(&b->stats.frees, locked);
+	if (cls < NR_CLASSES)
+		stat_inc(&arena_elem(b->stats.classes, cls)->frees, locked);
+}
+
 /*
  * Blocks in the library's custody (per-CPU caches, depot, deferred frees,
  * in both modes) are allocated as far as the buddy knows and carry a tag at byte 8, so
