@@ -335,7 +335,7 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 			count_alloc_miss(pc);
 		return addr;
 	}
-	addr = pcpu_pop(pc, cls);	/* large classes, or a nested refill */
+	addr = pcpu_pop(pc, cls);	/* a nested refill, or a caller without the inline path */
 	if (addr)
 		*pcpu_tag(addr) = 0;
 	pcpu_exit(pc);

@@ -112,21 +112,6 @@ static __always_inline void count_free(buddy_t *b, __u32 cls, bool locked)
 		stat_inc(&arena_elem(b->stats.classes, cls)->frees, locked);
 }
 
-/*
- * Blocks in the library's custody (per-CPU caches, depot, deferred frees,
- * in both modes) are allocated as far as the buddy knows and carry a tag at byte 8, so
- * that freeing one again is recognised as a double free.
- */
-static __always_inline void custody_tag(buddy_t *b, __u64 addr)
-{
-	*pcpu_tag(addr) = addr ^ b->cache_key;
-}
-
-static __always_inline bool custody_tagged(buddy_t *b, __u64 addr)
-{
-	return *pcpu_tag(addr) == (addr ^ b->cache_key);
-}
-
 /* Lists of blocks (batches, deferred frees) link through byte 0. */
 static __always_inline __u64 __arena *block_link(__u64 addr)
 {

@@ -100,6 +100,21 @@ static __always_inline __u64 __arena *pcpu_tag(__u64 addr)
 	return arena_ptr(addr + PCPU_TAG_OFF);
 }
 
+/*
+ * Blocks in the library's custody (per-CPU caches, depot, deferred frees,
+ * in both modes) are allocated as far as the buddy knows and carry a tag
+ * at byte 8, so that freeing one again is recognised as a double free.
+ */
+static __always_inline void custody_tag(struct buddy __arena *b, __u64 addr)
+{
+	*pcpu_tag(addr) = addr ^ b->cache_key;
+}
+
+static __always_inline bool custody_tagged(struct buddy __arena *b, __u64 addr)
+{
+	return *pcpu_tag(addr) == (addr ^ b->cache_key);
+}
+
 /* A free onto class c's stack: pushed, tagged (in custody) and counted;
  * false if the stack is full.  Inside the guard. */
 static __always_inline bool class_push_free(struct buddy __arena *b,
@@ -107,7 +122,7 @@ static __always_inline bool class_push_free(struct buddy __arena *b,
 {
 	if (!class_push(c, addr))
 		return false;
-	*pcpu_tag(addr) = addr ^ b->cache_key;
+	custody_tag(b, addr);
 	c->frees++;
 	return true;
 }
@@ -195,7 +210,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
  * the slow path that a push must not skip (the alignment aside). */
 static __always_inline __u32 free_class(struct buddy __arena *b, __u64 addr)
 {
-	if (!block_is_live(b, addr) || *pcpu_tag(addr) == (addr ^ b->cache_key))
+	if (!block_is_live(b, addr) || custody_tagged(b, addr))
 		return PCPU_NR_CLASSES;	/* not ours, not live, cached already */
 	return block_class(addr);	/* PCPU_NR_CLASSES for a slab itself */
 }
