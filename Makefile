@@ -158,6 +158,7 @@ $(INSN_COUNT): tools/insn-count/insn_count.c
 	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror $< -o $@
 
 $(COUNT_RUNNER): tests/count/count.c tests/count/count_budgets.h bench/count_run.h tools/insn-count/insn_count.h \
+		tools/insn-count/insn_profile.h \
 		$(BUILD)/bench/bench.skel.h $(TEST_HDRS) | $(TOOLCHAIN)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench -Itests -DTESTS_DIR='"$(CURDIR)/tests"' $< \
 		$(USER_LDLIBS) -o $@

@@ -4,7 +4,9 @@
  * alloc+free pair, counted by qemu (tools/insn-count) on the benchmark's
  * own programs, against the budgets in count_budgets.h.  Run under
  * scripts/kernel-vm --count-insns (make test does); the counts are exact
- * and repeatable, unlike the emulated CPU's nanoseconds.
+ * and repeatable, unlike the emulated CPU's nanoseconds.  Under
+ * scripts/kernel-vm --profile-insns each test also prints where its
+ * instructions went, by function and by block (insn_profile.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include "count_budgets.h"
 #include "../../bench/count_run.h"
 #include "../../tools/insn-count/insn_count.h"
+#include "../../tools/insn-count/insn_profile.h"
 #include "bench.skel.h"
 
 /* Runs of n and 2n operations, the difference counted: short, so that
@@ -25,8 +28,12 @@
 /* An interrupt's locked instructions, spread over the pairs of a run. */
 #define LOCKED_NOISE	0.05
 
+/* Functions, and twice as many blocks, a profile shows. */
+#define PROFILE_TOP	100
+
 static struct bench *skel;
 static int count_fd = -1;
+static int profiling;
 
 /* A loop of six instructions, n times: the counter's own check. */
 static int run_calibration(void *arg, unsigned long long n)
@@ -64,6 +71,9 @@ static void check_per_op(struct test_run *r, const char *name,
 		test_why("expected <= %.0f locked instructions, got %.2f", locked_budget, c.locked);
 	test_result(r, name, c.insns >= least && c.insns <= budget &&
 		    c.locked <= locked_budget + LOCKED_NOISE ? TEST_OK : TEST_FAIL);
+	/* Every try ran n, then 2n operations. */
+	if (profiling && insn_profile_print(stdout, 3.0 * n * INSN_COUNT_TRIES, PROFILE_TOP))
+		printf("    no profile to read\n");
 }
 
 static void check_pairs(struct test_run *r, const char *name, struct bpf_program *prog,
@@ -82,6 +92,7 @@ static int setup(void)
 	count_fd = insn_count_open();
 	if (count_fd < 0)
 		return count_fd;
+	profiling = insn_profile_enable();
 	err = test_pin_cpu(0);
 	if (err)
 		return err;

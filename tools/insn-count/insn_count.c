@@ -7,7 +7,7 @@
  *   xchg %r13,%r13 (4d 87 ed)  stop counting
  *   xchg %r15,%r15 (4d 87 ff)  publish this vCPU's counts so far
  *
- *   qemu-system-x86_64 ... -plugin insn_count.so,out=FILE
+ *   qemu-system-x86_64 ... -plugin insn_count.so,out=FILE[,profile=PFILE]
  *
  * FILE holds one 64-byte line per vCPU, at offset 64 x vCPU index:
  * "<instructions> <locked>\n", both counted up to, not including, that
@@ -22,13 +22,21 @@
  * Starting or stopping retranslates every block (qemu_plugin_reset()),
  * and takes effect a moment later; the guest waits for it (insn_count.h).
  *
+ * With profile=PFILE it also counts each block executed while counting,
+ * by its guest address, and writes them to PFILE when counting stops:
+ * one line per block run, "<address> <instructions> <locked> <runs>" in
+ * hex and decimal, the previous contents replaced.  The guest maps the
+ * addresses to its kernel's and JIT's symbols (insn_profile.h).
+ *
  * Debian ships no qemu-plugin.h: the few declarations used are written out
  * below, for the plugin API of qemu 7.2 (version 1).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,6 +55,7 @@ void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
 					    enum qemu_plugin_cb_flags flags, void *userdata);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
@@ -133,11 +142,89 @@ static void publish_exec(unsigned int vcpu, void *packed)
 		qemu_plugin_outs("insn_count: cannot write the counts\n");
 }
 
+/*
+ * The profile: a record per block (address and length: qemu may translate
+ * the same address into blocks of different lengths), found again when
+ * the block is translated again, so that its runs add up.
+ */
+struct block_rec {
+	uint64_t vaddr;
+	uint32_t n, locked;
+	uint64_t runs;
+	struct block_rec *next;
+};
+
+#define PROFILE_BUCKETS	(1u << 16)
+
+static struct block_rec *profile[PROFILE_BUCKETS];
+static pthread_mutex_t profile_lock = PTHREAD_MUTEX_INITIALIZER;
+static int profile_fd = -1;
+
+/* Translation runs on several vCPU threads at once: looked up locked. */
+static struct block_rec *block_rec_of(uint64_t vaddr, uint32_t n, uint32_t locked)
+{
+	struct block_rec **head = &profile[(vaddr ^ vaddr >> 16) & (PROFILE_BUCKETS - 1)], *r;
+
+	pthread_mutex_lock(&profile_lock);
+	for (r = *head; r; r = r->next)
+		if (r->vaddr == vaddr && r->n == n)
+			break;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (r) {
+			r->vaddr = vaddr;
+			r->n = n;
+			r->locked = locked;
+			r->next = *head;
+			*head = r;
+		}
+	}
+	pthread_mutex_unlock(&profile_lock);
+	return r;
+}
+
+static void tb_exec_profiled(unsigned int vcpu, void *rec)
+{
+	struct block_rec *r = rec;
+
+	tb_exec(vcpu, PACK(r->n, r->locked));
+	__atomic_fetch_add(&r->runs, 1, __ATOMIC_RELAXED);
+}
+
+/* The blocks run since counting started, to PFILE; their runs restart
+ * from 0.  No vCPU runs meanwhile (a reset's callback). */
+static void profile_write(void)
+{
+	char line[64];
+	struct block_rec *r;
+	uint32_t i;
+	int len;
+
+	if (profile_fd < 0 || ftruncate(profile_fd, 0) || lseek(profile_fd, 0, SEEK_SET))
+		return;
+	for (i = 0; i < PROFILE_BUCKETS; i++) {
+		for (r = profile[i]; r; r = r->next) {
+			if (!r->runs)
+				continue;
+			len = snprintf(line, sizeof(line), "%llx %u %u %llu\n",
+				       (unsigned long long)r->vaddr, r->n, r->locked,
+				       (unsigned long long)r->runs);
+			r->runs = 0;
+			if (write(profile_fd, line, len) != len) {
+				qemu_plugin_outs("insn_count: cannot write the profile\n");
+				return;
+			}
+		}
+	}
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 
 /* Every block flushed, none translated since: the new mode holds for all. */
 static void switched(qemu_plugin_id_t id)
 {
+	if (!wanted)
+		profile_write();
 	__atomic_store_n(&counting, wanted, __ATOMIC_RELAXED);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	__atomic_store_n(&switching, 0, __ATOMIC_RELEASE);
@@ -159,6 +246,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	size_t n = qemu_plugin_tb_n_insns(tb), i;
 	uint32_t locked = 0, locked_before = 0;
 	struct qemu_plugin_insn *insn;
+	struct block_rec *rec;
 	const uint8_t *b;
 	size_t len;
 
@@ -168,7 +256,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		len = qemu_plugin_insn_size(insn);
 		locked += insn_locked(b, len);
 	}
-	if (counted)
+	rec = counted && profile_fd >= 0 ? block_rec_of(qemu_plugin_tb_vaddr(tb), n, locked) : NULL;
+	if (rec)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_profiled, QEMU_PLUGIN_CB_NO_REGS,
+						     rec);
+	else if (counted)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS,
 						     PACK(n, locked));
 	for (i = 0; i < n; i++) {
@@ -200,6 +292,8 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
 	for (i = 0; i < argc; i++)
 		if (!strncmp(argv[i], "out=", 4))
 			out_fd = open(argv[i] + 4, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		else if (!strncmp(argv[i], "profile=", 8))
+			profile_fd = open(argv[i] + 8, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out_fd < 0) {
 		qemu_plugin_outs("insn_count: give a writable out=FILE\n");
 		return -1;
