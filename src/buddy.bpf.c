@@ -50,10 +50,9 @@ static __always_inline __u32 fitting_orders(__u64 chunk, __u32 order)
  * order, else the first fit over the chunk list (which becomes the hint);
  * lock held; 0 when no chunk has a large enough block.  The hint saves
  * walking past every chunk without a large block for each large request
- * of a big heap.  Global, like the other pieces below: the verifier checks
- * it once, and each caller's frame stays small (the stack budget).
+ * of a big heap.
  */
-__noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
+static __always_inline __u64 find_chunk(buddy_t *b, __u32 order)
 {
 	__u64 __arena *hint = arena_elem(b->hint, order & ORDER_SLOT_MASK);
 	__u64 chunk = *hint;
@@ -74,20 +73,18 @@ __noinline __u64 buddy_find(buddy_t *b __arg_arena, __u32 order)
 	return chunk;
 }
 
-/* A block of `order` out of chunk, which buddy_find() chose (lock held). */
-__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order)
+/*
+ * A block of an order (lock held); 0 if none.  Global, like the other
+ * pieces below: the verifier checks it once, and each caller's frame stays
+ * small (the stack budget).  Finding and carving in one call: a call's
+ * entry and exit cost more than the hint test.
+ */
+__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u32 order)
 {
-	__u32 mask = fitting_orders(chunk, order);
+	__u64 chunk = find_chunk(b, order);
+	__u32 mask = chunk ? fitting_orders(chunk, order) : 0;
 
 	return mask ? carve_from(b, chunk, order, lowest_order(mask)) : 0;
-}
-
-/* A block of an order, for callers that hold the lock. */
-static __always_inline __u64 block_locked(buddy_t *b, __u32 order)
-{
-	__u64 chunk = buddy_find(b, order);
-
-	return chunk ? buddy_carve(b, chunk, order) : 0;
 }
 
 /* The order of cls's next slab, read where it is used: the barriers keep
@@ -103,8 +100,7 @@ static __always_inline __u32 slab_order_here(buddy_t *b, __u32 cls)
 /* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
 static __always_inline int grow_slab_locked(buddy_t *b, __u32 cls)
 {
-	__u64 chunk = buddy_find(b, slab_order_here(b, cls));
-	__u64 slab = chunk ? buddy_carve(b, chunk, slab_order_here(b, cls)) : 0;
+	__u64 slab = buddy_carve(b, slab_order_here(b, cls));
 
 	return slab ? slab_init(b, slab, cls) : -ENOMEM;
 }
@@ -124,7 +120,7 @@ static __always_inline __u64 object_locked(buddy_t *b, __u32 cls)
 static __always_inline __u64 alloc_locked(buddy_t *b, __u32 cls)
 {
 	if (class_is_block(cls))
-		return block_locked(b, class_order(cls));
+		return buddy_carve(b, class_order(cls));
 	return object_locked(b, cls);
 }
 
@@ -225,7 +221,9 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 	return 0;
 }
 
-/* A user's free: validate fully, then release.  0 or -errno (counted). */
+/* A user's free: validate fully (the only place every check is made:
+ * entry points check only what they need before the lock), then release.
+ * 0 or -errno (counted). */
 static __always_inline int free_locked(buddy_t *b, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr), slab;
@@ -242,11 +240,13 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 	slab = slab_of(addr);
 	if (slab) {
 		err = slab_check_free(b, slab, addr);
-		if (!err) {
-			count_free(b, slab_hdr(slab)->cls, true);
-			release_locked(b, addr);
-		}
-		return err;
+		if (err)
+			return err;
+		if (custody_tagged(b, addr))	/* cached or queued: freed before */
+			return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+		count_free(b, slab_hdr(slab)->cls, true);
+		release_locked(b, addr);
+		return 0;
 	}
 	/* Off an item boundary no block starts: inside one, or a slab
 	 * object of a slab gone back (its double free). */
@@ -255,6 +255,8 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	}
+	if (custody_tagged(b, addr))
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
 	count_free(b, order_class(item_order(chunk, item)), true);
 	buddy_release(b, addr);
 	return 0;
@@ -324,7 +326,7 @@ __noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 	if (buddy_lock(b))
 		return 0;
 	for (got = opaque(0); got < n && can_loop; got++) {
-		addr = block_locked(b, order);
+		addr = buddy_carve(b, order);
 		if (!addr)
 			break;
 		*block_link(addr) = head;

@@ -129,47 +129,69 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 	return buddy_fail_alloc(b);
 }
 
-/* A valid free queued for the next lock holder, counted now.  Out of
- * line: the class lookup would otherwise take stack slots in every free
- * entry point's frame. */
-static __noinline void count_deferred_free(buddy_t *b, __u64 addr)
+/*
+ * A free the lock refused (-EDEADLK: nested in its holder on this CPU;
+ * -ETIMEDOUT): queued for the next lock holder when it is a live block of
+ * the caller's, counted now.  Out of line: its checks and the class
+ * lookup would otherwise take stack slots in every free entry point's
+ * frame.
+ */
+static __noinline int free_deferred(buddy_t *b, __u64 addr, int err)
 {
+	if (!block_is_live(b, addr) || is_slab_block(addr))
+		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
+	if (custody_tagged(b, addr))
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	if (!defer_free(b, addr))
+		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
 	count_free(b, block_class(addr), false);
+	return 0;
 }
 
 /*
- * A free the inline fast path did not take.  Checks that need no lock come
- * first; the buddy validates the rest under its lock.
+ * A free onto this CPU's cache: 0 when taken (counted per CPU), -EALREADY
+ * for a block in the library's custody (a double free), 1 when the buddy
+ * is to take it.  Lock-free checks, enough to pick a stack.
+ */
+static __always_inline int free_to_cache(buddy_t *b, __u64 addr)
+{
+	bool live = block_is_live(b, addr) && !is_slab_block(addr);
+	__u32 cls;
+
+	if (live && custody_tagged(b, addr))
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	cls = live ? block_class(addr) : PCPU_NR_CLASSES;
+	if (cache_serves(b, cls) && !cache_free_slow(b, addr, cls))
+		return 0;
+	return 1;
+}
+
+/*
+ * A free the inline fast path did not take.  What can be checked before
+ * reading the chunk is checked here; the buddy validates the block under
+ * its lock, once (free_locked()).
  */
 static __always_inline int free_addr(buddy_t *b, __u64 addr)
 {
-	__u64 chunk = chunk_of(addr);
-	__u32 cls;
-	bool allocated;
 	int err;
 
 	if (!addr)
 		return 0;
 	if (!buddy_ready(b))
 		return -EINVAL;
-	if (!space_is_populated(chunk))
+	if (!space_is_populated(chunk_of(addr)))
 		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
 	if (addr & (GRANULE_SIZE - 1))
 		return buddy_reject(b, BUDDY_REJECT_MISALIGNED, -EINVAL);
-	allocated = block_is_live(b, addr) && !is_slab_block(addr);
-	if (allocated && custody_tagged(b, addr))
-		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	cls = allocated ? block_class(addr) : PCPU_NR_CLASSES;
-	if (cache_serves(b, cls) && !cache_free_slow(b, addr, cls))
-		return 0;			/* counted per CPU */
+	if (cache_on(b)) {
+		err = free_to_cache(b, addr);
+		if (err <= 0)
+			return err;
+	}
 	err = buddy_free_block(b, addr);	/* counts under its lock */
 	if (err != -EDEADLK && err != -ETIMEDOUT)
 		return err;
-	/* Never spin or fail a valid free: queue it for later. */
-	if (!allocated || !defer_free(b, addr))
-		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
-	count_deferred_free(b, addr);
-	return 0;
+	return free_deferred(b, addr, err);	/* never spin or fail a valid free */
 }
 
 __noinline int buddy_free_addr(buddy_t *b __arg_arena, __u64 addr)

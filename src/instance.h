@@ -19,9 +19,36 @@ static __always_inline bool cache_on(buddy_t *b)
 	return !(b->flags & BUDDY_NO_PCPU_CACHE);
 }
 
-/* Lock a ready instance (src/lock.bpf.c): 0, -EINVAL, -EDEADLK or
- * -ETIMEDOUT, counted. */
-int buddy_lock(buddy_t *b __arg_arena);
+int buddy_lock_slow(buddy_t *b __arg_arena);
+
+/* The lock just taken: the statistics' seqcount goes odd (updating), and
+ * the acquisition is counted.  Per CPU plainly: while this CPU holds the
+ * lock nothing else on it takes it (a nested program gets -EDEADLK). */
+static __always_inline void lock_taken(buddy_t *b)
+{
+	pcpu_cache_t *pc;
+
+	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);
+	b->stats.lock_acquisitions++;
+	pc = cache_on(b) ? pcpu_of(b, libarena_cpu()) : NULL;
+	if (pc)
+		pc->stats.lock_acquisitions++;
+}
+
+/*
+ * Lock a ready instance: 0, -EINVAL, -EDEADLK or -ETIMEDOUT, counted.  A
+ * free lock is taken here, inline (a call's entry and exit cost as much
+ * as the rest); a held one, or fault injection, goes the long way
+ * (src/lock.bpf.c).
+ */
+static __always_inline int buddy_lock(buddy_t *b)
+{
+	if (READ_ONCE(libarena_faults.lock_every) || !buddy_ready(b) ||
+	    platform_trylock(&b->lock))
+		return buddy_lock_slow(b);
+	lock_taken(b);
+	return 0;
+}
 
 static __always_inline void buddy_unlock(buddy_t *b)
 {
@@ -163,9 +190,8 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 }
 
 /* The buddy core (src/buddy.bpf.c): calls nothing above it, never sleeps.
- * buddy_find/buddy_carve/buddy_release expect the lock held. */
-__u64 buddy_find(buddy_t *b __arg_arena, __u32 order);
-__u64 buddy_carve(buddy_t *b __arg_arena, __u64 chunk, __u32 order);
+ * buddy_carve/buddy_release expect the lock held. */
+__u64 buddy_carve(buddy_t *b __arg_arena, __u32 order);
 int buddy_release(buddy_t *b __arg_arena, __u64 addr);
 __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
 __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n);

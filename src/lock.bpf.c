@@ -1,16 +1,33 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The instance lock: a word in struct buddy (platform_lock() in the
- * platform seam spins on it), plus what the library adds around it:
- * fault injection, the statistics' seqcount, and the counts of failures.
- * Out of line: every locked path calls it, and the spin's state would
- * otherwise sit in each caller's stack frame.
+ * The instance lock's long way (buddy_lock() in instance.h takes a free
+ * lock inline): fault injection, the wait (platform_lock() in the
+ * platform seam spins on the word), and the counts of failures.  Out of
+ * line: the spin's state would otherwise sit in each caller's stack
+ * frame.
  */
 #include "instance.h"
 
-__noinline int buddy_lock(buddy_t *b __arg_arena)
+/* A lock call that failed, counted. */
+static __always_inline int lock_failed(buddy_t *b, int err)
 {
 	pcpu_cache_t *pc;
+
+	atomic_add(&b->stats.lock_failures, 1);
+	if (err == -ETIMEDOUT) {
+		atomic_add(&b->stats.lock_timeouts, 1);
+		return err;
+	}
+	atomic_add(&b->stats.lock_deadlocks, 1);
+	pc = pcpu_of(b, libarena_cpu());
+	if (pc)
+		atomic_add(&pc->stats.nested, 1);
+	return err;
+}
+
+/* The lock taken the long way: fault injection on, or held already. */
+__noinline int buddy_lock_slow(buddy_t *b __arg_arena)
+{
 	int err;
 
 	if (!buddy_ready(b))
@@ -19,21 +36,8 @@ __noinline int buddy_lock(buddy_t *b __arg_arena)
 		err = -ETIMEDOUT;
 	else
 		err = platform_lock(&b->lock);
-	pc = pcpu_of(b, libarena_cpu());
-	if (err) {
-		atomic_add(&b->stats.lock_failures, 1);
-		if (err == -ETIMEDOUT) {
-			atomic_add(&b->stats.lock_timeouts, 1);
-		} else {
-			atomic_add(&b->stats.lock_deadlocks, 1);
-			if (pc)
-				atomic_add(&pc->stats.nested, 1);
-		}
-		return err;
-	}
-	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* odd: updating */
-	b->stats.lock_acquisitions++;
-	if (pc)
-		atomic_add(&pc->stats.lock_acquisitions, 1);
+	if (err)
+		return lock_failed(b, err);
+	lock_taken(b);
 	return 0;
 }
