@@ -54,6 +54,20 @@ static inline int insn_profile_enable(void)
 	return 1;
 }
 
+/* arr with room for element n (of size bytes), or NULL (arr kept). */
+static inline void *insn_room(void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t want = *cap ? 2 * *cap : 4096;
+	void *grown;
+
+	if (n < *cap)
+		return arr;
+	grown = realloc(arr, want * size);
+	if (grown)
+		*cap = want;
+	return grown;
+}
+
 static inline int insn_sym_cmp(const void *a, const void *b)
 {
 	const struct insn_sym *x = a, *y = b;
@@ -76,13 +90,10 @@ static inline struct insn_sym *insn_syms_read(size_t *nr)
 		if (sscanf(line, "%llx %c %79s", &addr, &type, name) != 3 || !addr ||
 		    (type != 't' && type != 'T'))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 65536;
-			grown = realloc(syms, cap * sizeof(*syms));
-			if (!grown)
-				break;
-			syms = grown;
-		}
+		grown = insn_room(syms, &cap, n, sizeof(*syms));
+		if (!grown)
+			break;
+		syms = grown;
 		syms[n].addr = addr;
 		snprintf(syms[n].name, sizeof(syms[n].name), "%s", name);
 		syms[n].insns = syms[n].locked = 0;
@@ -135,13 +146,10 @@ static inline struct insn_block *insn_blocks_read(const char *path, size_t *nr)
 	if (!f)
 		return NULL;
 	while (fscanf(f, "%llx %u %u %llu", &bk.addr, &bk.n, &bk.locked, &bk.runs) == 4) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 4096;
-			grown = realloc(blocks, cap * sizeof(*blocks));
-			if (!grown)
-				break;
-			blocks = grown;
-		}
+		grown = insn_room(blocks, &cap, n, sizeof(*blocks));
+		if (!grown)
+			break;
+		blocks = grown;
 		blocks[n++] = bk;
 	}
 	fclose(f);
