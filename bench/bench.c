@@ -115,21 +115,12 @@ static int run_prog(struct bpf_program *prog, struct bench_args *args)
 	return opts.retval;
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 static void *job_run(void *arg)
 {
 	struct job *job = arg;
 	int rounds = 0;
 
-	job->err = pin(job->cpu);
+	job->err = insn_count_pin(job->cpu);
 	pthread_barrier_wait(job->start);
 	if (job->err)
 		return NULL;
@@ -559,6 +550,44 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* Blocks per counted run (twice as many fit the ring). */
+#define PRODCONS_COUNTED	400
+
+/*
+ * Producer/consumer counted: n blocks allocated on CPU 0, then all freed
+ * on CPU 1, one after the other, so that no waiting is counted; each
+ * block's instructions on both CPUs added up.
+ */
+static void count_prodcons(struct cell *c, enum alloc a)
+{
+	struct bench_ring *ring = &skel->arena->bench_ring;
+	struct bench_args args = { .uncached = a == UNCACHED };
+	struct count_run produce = { .prog = skel->progs.bench_produce, .args = args };
+	struct count_run consume = { .prog = skel->progs.bench_consume, .args = args };
+	struct insn_count_step steps[] = {
+		{ .run = count_run_prog, .arg = &produce, .cpu = 0 },
+		{ .run = count_run_prog, .arg = &consume, .cpu = 1 },
+	};
+	struct insn_count per;
+	int err;
+
+	if (count_fd < 0)
+		return;
+	/* What the timed runs left in the ring, freed on the consumer's CPU. */
+	err = insn_count_pin(1) ?: count_run_prog(&consume, BENCH_RING);
+	if (!err && ring->head != ring->tail)
+		err = -EBUSY;
+	err = err ?: insn_count_steps_per_op(count_fd, steps, 2, PRODCONS_COUNTED, &per);
+	err = insn_count_pin(0) ?: err;		/* counting reads CPU 0 */
+	if (err) {
+		fprintf(stderr, "bench: counting producer/consumer: %s\n", strerror(-err));
+		return;
+	}
+	c->counted = 1;
+	c->insns = per.insns;
+	c->locked = per.locked;
+}
+
 /* Producer on CPU 0, consumer on CPU 1; wall time per block, from user
  * space (includes one bpf_prog_test_run per batch of up to 1000). */
 static int bench_prodcons(const struct opts *o, struct cell *cells)
@@ -595,6 +624,7 @@ static int bench_prodcons(const struct opts *o, struct cell *cells)
 				 (2.0 * o->pc_blocks);
 		}
 		cell_from_runs(&cells[a], ns, o->repeats, locks);
+		count_prodcons(&cells[a], a);
 	}
 	progress_done();
 	return 0;
@@ -781,9 +811,14 @@ static void print_tables(const struct opts *o, const struct results *r)
 	for (m = 0; m < NR_LARSON; m++)
 		print_larson(r->larson[m], larson_max[m]);
 	printf("  producer/consumer (alloc on CPU 0, free on CPU 1, wall time per block):\n");
-	printf("     cached   %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[CACHED]), pc[CACHED].locks_per_op);
-	printf("     uncached %7.1f ns   locks/op %.4f\n", fmt_ns(&pc[UNCACHED]),
-	       pc[UNCACHED].locks_per_op);
+	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED) {
+		printf("     %-8s %7.1f ns   locks/op %.4f", alloc_names[a], fmt_ns(&pc[a]),
+		       pc[a].locks_per_op);
+		if (pc[a].valid && pc[a].counted)
+			printf("   %.0f/%.2f instructions/locked per block (both CPUs, "
+			       "one after the other)", pc[a].insns, pc[a].locked);
+		printf("\n");
+	}
 	printf("  free-all (%d live blocks of 16 B..4 KiB, then free all and trim):\n", BENCH_FREEALL);
 	for (a = CACHED; a <= UNCACHED; a += UNCACHED - CACHED)
 		printf("     %-8s %.2f MiB asked, %.2f MiB handed out (%.2f in powers of two), "
@@ -1167,7 +1202,7 @@ static int bench_setup(const struct opts *o, char *path, size_t size)
 	}
 	/* The counts are read on the thread's own CPU: keep it on one. */
 	count_fd = insn_count_open();
-	if (count_fd >= 0 && pin(0)) {
+	if (count_fd >= 0 && insn_count_pin(0)) {
 		close(count_fd);
 		count_fd = -EINVAL;
 	}
