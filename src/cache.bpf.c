@@ -173,6 +173,17 @@ static __always_inline void tag_list(buddy_t *b, __u64 head)
 	}
 }
 
+/* An allocation of size bytes after a miss, while a nested program holds
+ * this CPU's cache: counted with atomics (no guard held). */
+static __always_inline void count_alloc_nested(pcpu_cache_t *pc, __u32 cls, __u64 size)
+{
+	struct pcpu_class __arena *c = pcpu_class(pc, cls);
+
+	atomic_add(&pc->stats.alloc_misses, 1);
+	atomic_add(&c->allocs, 1);
+	atomic_add(&c->requested, size);
+}
+
 /* Push a list into a class stack (inside the guard); returns what did
  * not fit. */
 static __always_inline __u64 push_list(pcpu_cache_t *pc, __u32 cls, __u64 head)
@@ -218,10 +229,11 @@ static __always_inline void park_list(buddy_t *b, pcpu_cache_t *pc, __u32 cls, _
 
 /*
  * An empty class: a batch from the depot (lock-free) or the buddy, taken
- * with no guard held.  Returns one block; the rest go into the stack, or
- * back out if a nested program holds the cache now.
+ * with no guard held.  Returns one block, the allocation of size bytes
+ * counted; the rest go into the stack, or back out if a nested program
+ * holds the cache now.
  */
-static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cls)
+static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cls, __u64 size)
 {
 	__u64 addr, rest, head;
 	bool from_depot;
@@ -238,8 +250,12 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 	if (pcpu_enter(pc)) {
 		pc->stats.refills++;
 		pc->stats.depot_hits += from_depot;
+		pc->stats.alloc_misses++;
+		class_count_alloc(pcpu_class(pc, cls), size);
 		rest = push_list(pc, cls, rest);
 		pcpu_exit(pc);
+	} else {
+		count_alloc_nested(pc, cls, size);
 	}
 	park_list(b, pc, cls, rest);
 	*pcpu_tag(addr) = 0;
@@ -260,6 +276,7 @@ static __always_inline int cache_flush_push(buddy_t *b, pcpu_cache_t *pc, __u32 
 	pushed = class_push_free(b, c, addr);
 	if (head)
 		pc->stats.flushes++;
+	pc->stats.free_misses += pushed;
 	pcpu_exit(pc);
 	park_list(b, pc, cls, head);
 	return pushed ? 0 : -EAGAIN;
@@ -309,19 +326,13 @@ __noinline int pcpu_trim(buddy_t *b __arg_arena)
 	return head ? give_or_defer(b, head) : 0;
 }
 
-/* Count an allocation the cache layer served after a miss, per CPU (a
- * shared counter would bounce between CPUs); atomics: no guard is held. */
-static __always_inline void count_alloc_miss(pcpu_cache_t *pc)
-{
-	atomic_add(&pc->stats.alloc_misses, 1);
-}
-
 /*
- * An allocation the fast path could not serve, or a large class (the entry
- * point made sure this CPU has a cache and the class is cached); 0 on
- * failure.  Counts its misses; the entry point counts what it serves.
+ * An allocation of size bytes that the fast path could not serve, or a
+ * large class (the entry point made sure this CPU has a cache and the
+ * class is cached); 0 on failure.  Counted here, per CPU: plainly inside
+ * the guard, atomically where a nested program holds it.
  */
-__noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
+__noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls, __u64 size)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 addr;
@@ -332,19 +343,18 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls)
 		atomic_add(&pc->stats.busy, 1);
 		addr = class_take(b, cls, 1);	/* nested: go around the cache */
 		if (addr)
-			count_alloc_miss(pc);
+			count_alloc_nested(pc, cls, size);
 		return addr;
 	}
 	addr = pcpu_pop(pc, cls);	/* a nested refill, or a caller without the inline path */
-	if (addr)
+	if (addr) {
 		*pcpu_tag(addr) = 0;
+		class_count_alloc(pcpu_class(pc, cls), size);
+	}
 	pcpu_exit(pc);
 	if (addr)
 		return addr;
-	addr = cache_refill(b, pc, cls);
-	if (addr)
-		count_alloc_miss(pc);
-	return addr;
+	return cache_refill(b, pc, cls, size);
 }
 
 /* A free the fast path did not take (as for cache_alloc_slow, the entry
@@ -364,10 +374,7 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 	pcpu_exit(pc);
 	if (pushed)
 		return 0;
-	if (cache_flush_push(b, pc, cls, addr))	/* counts the free */
-		return -EAGAIN;
-	atomic_add(&pc->stats.free_misses, 1);
-	return 0;
+	return cache_flush_push(b, pc, cls, addr) ? -EAGAIN : 0;	/* counts the free */
 }
 
 /*

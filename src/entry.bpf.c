@@ -56,8 +56,6 @@ static __always_inline bool size_valid(buddy_t *b, __u64 size)
 static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 {
 	__u32 cls = alloc_class(size);
-	struct pcpu_class __arena *c;
-	__u64 addr;
 
 	/* Dry, and too few free bytes in all: fail at once rather than queue
 	 * on the lock that the refill, already asked for, needs. */
@@ -66,13 +64,7 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 		return 0;
 	if (!cache_serves(b, cls))
 		return buddy_alloc_block(b, size);	/* counts under its lock */
-	addr = cache_alloc_slow(b, cls);
-	if (addr) {	/* this CPU's counters: no bouncing */
-		c = arena_elem(pcpu_of(b, libarena_cpu())->cls, cls);
-		atomic_add(&c->allocs, 1);
-		atomic_add(&c->requested, size);
-	}
-	return addr;
+	return cache_alloc_slow(b, cls, size);		/* counts per CPU */
 }
 
 /* Callers that cannot populate pages: whoever can is woken instead. */

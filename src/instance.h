@@ -219,7 +219,7 @@ int buddy_arm_refill(buddy_t *b __arg_arena);
 /* The per-CPU cache layer (src/cache.bpf.c), above the core.  The entry
  * points call each of these directly (not through one another), which
  * keeps every chain at most entry -> cache -> core -> lock/carve/release. */
-__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls);
+__u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls, __u64 size);
 int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls);
 int cache_init(buddy_t *b __arg_arena);
 __u64 pcpu_create(buddy_t *b __arg_arena);

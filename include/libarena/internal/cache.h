@@ -83,6 +83,14 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 	return class_pop(pcpu_class(pc, cls));
 }
 
+/* An allocation of size bytes the cache served from class c: plain
+ * counts, per CPU.  Inside the guard. */
+static __always_inline void class_count_alloc(struct pcpu_class __arena *c, __u64 size)
+{
+	c->allocs++;
+	c->requested += size;
+}
+
 /* addr onto a class stack unless it is full.  Inside the guard. */
 static __always_inline bool class_push(struct pcpu_class __arena *c, __u64 addr)
 {
@@ -195,8 +203,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 			addr = class_pop(c);
 			if (addr) {
 				*pcpu_tag(addr) = 0;
-				c->allocs++;
-				c->requested += size;
+				class_count_alloc(c, size);
 			}
 			pcpu_exit(pc);
 			if (addr)
