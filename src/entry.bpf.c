@@ -109,6 +109,8 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 	if (!size_valid(b, size))
 		return buddy_fail_alloc(b);
 	addr = alloc_counted(b, size);
+	if (addr && !READ_ONCE(b->refill_wanted))
+		return addr;	/* the common case, tested once */
 	addr = refill_and_retry(b, size, addr);
 	addr = refill_and_retry(b, size, addr);
 	addr = refill_and_retry(b, size, addr);
