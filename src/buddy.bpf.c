@@ -125,7 +125,7 @@ static __always_inline __u64 alloc_locked(buddy_t *b, __u32 cls)
 }
 
 /* A live block or slab object back (lock held, the caller checked it); a
- * slab that emptied goes back too.  Two sibling calls, not a chain: the
+ * slab that emptied goes back too, unless it was its class's last.  Two sibling calls, not a chain: the
  * stack budget. */
 static __always_inline void release_locked(buddy_t *b, __u64 addr)
 {
@@ -416,6 +416,28 @@ __noinline int buddy_free_block(buddy_t *b __arg_arena, __u64 addr)
 	drain_deferred_locked(b);
 	buddy_unlock(b);
 	return err;
+}
+
+/* Each class's empty last slab back to the buddy (slab_take_spare()):
+ * how many, or the lock's -errno. */
+__noinline int buddy_release_spares(buddy_t *b __arg_arena)
+{
+	__u64 slab;
+	__u32 cls;
+	int n = 0, err;
+
+	err = buddy_lock(b);
+	if (err)
+		return err;
+	for (cls = opaque(0); cls < NR_SMALL_CLASSES && can_loop; cls++) {
+		slab = slab_take_spare(b, cls);
+		if (slab) {
+			buddy_release(b, slab);
+			n++;
+		}
+	}
+	buddy_unlock(b);
+	return n;
 }
 
 /* Link a freshly populated chunk (laid out here, outside the lock). */

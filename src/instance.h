@@ -201,6 +201,7 @@ int buddy_free_block(buddy_t *b __arg_arena, __u64 addr);
 int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
 __u64 buddy_unlink_surplus(buddy_t *b __arg_arena);
 __u64 buddy_unlink_all(buddy_t *b __arg_arena);
+int buddy_release_spares(buddy_t *b __arg_arena);
 
 /* Slabs (src/slab.bpf.c): lock held, leaves; the core carves and
  * releases the slab blocks. */
@@ -208,6 +209,7 @@ int slab_reset(buddy_t *b __arg_arena);
 __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls);
 int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls);
 __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj);
+__u64 slab_take_spare(buddy_t *b __arg_arena, __u32 cls);
 int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr);
 
 /* Wake user space for a request (src/reserve.bpf.c): any context. */

@@ -29,7 +29,11 @@ static __always_inline int bench_run_pairs(struct bench_args *args)
 
 	if (cpu >= BENCH_MAX_CPUS)
 		return -1;
-	/* Warm up: the cache (if any) and the chunk exist before timing. */
+	/* Each cell starts from a trimmed instance, so that what earlier
+	 * cells left (cached blocks, a class's empty slab) does not shape its
+	 * free lists; then warm up: the cache (if any) and the chunk exist
+	 * before timing. */
+	buddy_trim(b);
 	buddy_free(b, buddy_alloc(b, size));
 	locks = b->stats.lock_acquisitions;
 	t0 = bpf_ktime_get_ns();

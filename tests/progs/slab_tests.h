@@ -222,9 +222,45 @@ static __always_inline int t_slab_growth(__u64 flags)
 	ASSERT_EQ(*arena_elem(buddy.slab_next, cls), lean);
 	for (i = opaque(0); i < GROWTH_OBJS && can_loop; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(slab_ptrs, i)));
+	if (flags & BUDDY_NO_PCPU_CACHE)	/* the last slab stays, empty */
+		ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 1);
 	ASSERT_GE(buddy_trim(&buddy), 0);
 	ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 0);
 	ASSERT_EQ(*arena_elem(buddy.slab_next, cls), first);
+	return 0;
+}
+
+#define SPARE_SIZE	48
+
+/* A class's last slab, emptied, stays for the class's next object (no
+ * slab laid out and given back on every pair), still checked; buddy_trim()
+ * gives it back.  Uncached: a cache would keep the object itself. */
+static __always_inline int t_slab_spare(__u64 flags)
+{
+	__u32 cls = size_class(SPARE_SIZE);
+	__u64 p, q, created;
+
+	ASSERT_OK(test_begin(flags));
+	p = arena_malloc_addr(SPARE_SIZE);
+	ASSERT_NE(p, 0);
+	created = buddy.stats.slabs_created;
+	ASSERT_OK(arena_free_addr(p));
+	ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 1);
+	ASSERT_EQ(buddy.stats.slabs_released, 0);
+	ASSERT_EQ(buddy.stats.slab_bytes, order_size(class_slab_order(cls)));
+	ASSERT_EQ(arena_free_addr(p), -EALREADY);	/* double free, kept slab */
+	q = arena_malloc_addr(SPARE_SIZE);
+	ASSERT_EQ(slab_of(q), slab_of(p));
+	ASSERT_EQ(buddy.stats.slabs_created, created);
+	ASSERT_OK(arena_free_addr(q));
+	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_EQ(buddy_trim(&buddy), 1);
+	ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 0);
+	ASSERT_EQ(buddy.stats.slab_bytes, 0);
+	ASSERT_EQ(buddy.stats.slabs_released, created);
+	ASSERT_EQ(arena_free_addr(q), -EALREADY);	/* its slab gone back */
+	ASSERT_EQ(buddy_trim(&buddy), 0);
+	ASSERT_OK(buddy_check(&buddy));
 	return 0;
 }
 
@@ -233,5 +269,8 @@ static __always_inline int t_slab_growth(__u64 flags)
 	X(slab_header_free_rejected)	\
 	X(slab_class_stats)		\
 	X(slab_growth)
+
+#define SLAB_UNCACHED_TESTS(X)		\
+	X(slab_spare)
 
 #endif /* __LIBARENA_SLAB_TESTS_H */
