@@ -230,33 +230,54 @@ __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 	return 0;
 }
 
-/* A user's free: validate fully (the only place every check is made:
+/* Not a chunk of b's: which rejection (cold). */
+static __noinline int reject_chunk(buddy_t *b, __u64 chunk)
+{
+	if (chunk_hdr(chunk)->magic != CHUNK_MAGIC)
+		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
+	return buddy_reject(b, BUDDY_REJECT_FOREIGN, -EXDEV);
+}
+
+/* A free of an object of the live slab at slab (addr past its start). */
+static __always_inline int free_object_locked(buddy_t *b, __u64 slab, __u64 addr)
+{
+	int err;
+
+	if (addr - slab < SLAB_HDR_SIZE)
+		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+	err = slab_check_free(b, slab, addr);
+	if (err)
+		return err;
+	if (custody_tagged(b, addr))	/* cached or queued: freed before */
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	count_free(b, slab_hdr(slab)->cls, true);
+	release_locked(b, addr);
+	return 0;
+}
+
+/*
+ * A user's free: validate fully (the only place every check is made:
  * entry points check only what they need before the lock), then release.
- * 0 or -errno (counted). */
+ * One compare stands for the chunk's magic and owner (owner_key), and the
+ * page's order nibble, read once, says whether addr lies in a live slab:
+ * its own start (never a user's pointer), its header, or an object.
+ * 0 or -errno (counted).
+ */
 static __always_inline int free_locked(buddy_t *b, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr), slab;
-	chunk_t *h = chunk_hdr(chunk);
-	__u32 item = item_of(addr);
-	int err;
+	__u32 item = item_of(addr), order;
 
-	if (h->magic != CHUNK_MAGIC)
-		return buddy_reject(b, BUDDY_REJECT_OUTSIDE, -EFAULT);
-	if (h->owner != arena_addr(b))
-		return buddy_reject(b, BUDDY_REJECT_FOREIGN, -EXDEV);
-	if (item < CHUNK_META_ITEMS || is_slab_block(addr))
-		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
-	slab = slab_of(addr);
-	if (slab) {
-		err = slab_check_free(b, slab, addr);
-		if (err)
-			return err;
-		if (custody_tagged(b, addr))	/* cached or queued: freed before */
-			return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-		count_free(b, slab_hdr(slab)->cls, true);
-		release_locked(b, addr);
-		return 0;
+	if (chunk_hdr(chunk)->owner_key != chunk_owner_key(b))
+		return reject_chunk(b, chunk);
+	slab = page_slab(addr, &order);
+	if (slab_magic_ok(slab, order)) {
+		if (addr == slab)
+			return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+		return free_object_locked(b, slab, addr);
 	}
+	if (item < CHUNK_META_ITEMS)
+		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 	/* Off an item boundary no block starts: inside one, or a slab
 	 * object of a slab gone back (its double free). */
 	if ((addr & (BUDDY_MIN_SIZE - 1)) || !item_allocated(chunk, item)) {
@@ -365,18 +386,16 @@ __noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
 }
 
 /*
- * A user's allocation of size bytes (valid, the caller checked), counted
- * here under the lock rather than with atomics that would bounce between
- * CPUs; 0 when no block (refill asked for).
+ * A user's allocation of size bytes of class cls (valid, the caller
+ * checked), counted here under the lock rather than with atomics that
+ * would bounce between CPUs; 0 when no block (refill asked for).
  */
-__noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size)
+__noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls)
 {
 	__u64 addr;
-	__u32 cls;
 
 	if (buddy_lock(b))
 		return 0;
-	cls = alloc_class(size);	/* not before the lock: one more spill */
 	addr = alloc_locked(b, cls);
 	if (addr) {
 		arena_elem(b->stats.classes, cls)->allocs++;

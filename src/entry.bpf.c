@@ -63,7 +63,7 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 	    buddy_stats_free_bytes(&b->stats) < size)
 		return 0;
 	if (!cache_serves(b, cls))
-		return buddy_alloc_block(b, size);	/* counts under its lock */
+		return buddy_alloc_block(b, size, cls);	/* counts under its lock */
 	return cache_alloc_slow(b, cls, size);		/* counts per CPU */
 }
 

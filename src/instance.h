@@ -195,7 +195,7 @@ __u64 buddy_carve(buddy_t *b __arg_arena, __u32 order);
 int buddy_release(buddy_t *b __arg_arena, __u64 addr);
 __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
 __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n);
-__u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size);
+__u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls);
 int buddy_give(buddy_t *b __arg_arena, __u64 head);
 int buddy_free_block(buddy_t *b __arg_arena, __u64 addr);
 int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
