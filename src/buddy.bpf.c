@@ -56,11 +56,13 @@ static __always_inline __u64 find_chunk(buddy_t *b, __u32 order)
 {
 	__u64 __arena *hint = arena_elem(b->hint, order & ORDER_SLOT_MASK);
 	__u64 chunk = *hint;
-	__u32 mask = chunk ? fitting_orders(chunk, order) : 0;
-	__u32 n;
+	__u32 mask, n;
 
 	if (READ_ONCE(b->state) != BUDDY_READY)
 		return 0;
+	if (chunk && fitting_orders(chunk, order))
+		return chunk;	/* the hint serves: no loop to set up */
+	mask = 0;
 	for (n = opaque(0); !mask && n < SPACE_MAX_SLICES && can_loop; n++) {
 		chunk = n ? chunk_hdr(chunk)->next : b->chunks;
 		if (!chunk)
@@ -182,17 +184,15 @@ static __always_inline void chunk_unlink(buddy_t *b, __u64 chunk)
 }
 
 /*
- * Return an allocated block (lock held, the caller checked it is one) to
- * its freelist, merging with free buddies.  An emptied chunk stays linked: releasing
+ * Return the allocated block of order at item of chunk (lock held, the
+ * caller checked it is one) to its freelist, merging with free buddies.  An emptied chunk stays linked: releasing
  * pages may sleep, so a surplus only raises shrink_wanted for
  * buddy_refill().
  */
-static __always_inline void release(buddy_t *b, __u64 addr)
+static __always_inline void release(buddy_t *b, __u64 chunk, __u32 item, __u32 order)
 {
-	__u64 chunk = chunk_of(addr);
 	chunk_t *h = chunk_hdr(chunk);
-	__u32 item = item_of(addr), order = item_order(chunk, item), buddy_item;
-	__u32 i;
+	__u32 buddy_item, i;
 
 	set_item_allocated(chunk, item, false);
 	h->nr_allocated--;
@@ -226,7 +226,10 @@ static __always_inline void release(buddy_t *b, __u64 addr)
  * stack budget with it. */
 __noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
 {
-	release(b, addr);
+	__u64 chunk = chunk_of(addr);
+	__u32 item = item_of(addr);
+
+	release(b, chunk, item, item_order(chunk, item));
 	return 0;
 }
 
@@ -241,18 +244,14 @@ static __noinline int reject_chunk(buddy_t *b, __u64 chunk)
 /* A free of an object of the live slab at slab (addr past its start). */
 static __always_inline int free_object_locked(buddy_t *b, __u64 slab, __u64 addr)
 {
-	int err;
+	__s64 ret;
 
 	if (addr - slab < SLAB_HDR_SIZE)
 		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
-	err = slab_check_free(b, slab, addr);
-	if (err)
-		return err;
-	if (custody_tagged(b, addr))	/* cached or queued: freed before */
-		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	count_free(b, slab_hdr(slab)->cls, true);
-	release_locked(b, addr);
-	return 0;
+	ret = slab_free_object(b, slab, addr);
+	if (ret > 0)
+		buddy_release(b, ret);	/* the slab it emptied */
+	return ret < 0 ? ret : 0;
 }
 
 /*
@@ -287,8 +286,9 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 	}
 	if (custody_tagged(b, addr))
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	count_free(b, order_class(item_order(chunk, item)), true);
-	release(b, addr);
+	order = item_order(chunk, item);
+	count_free(b, order_class(order), true);
+	release(b, chunk, item, order);
 	return 0;
 }
 

@@ -210,7 +210,7 @@ __u64 slab_get_object(buddy_t *b __arg_arena, __u32 cls);
 int slab_init(buddy_t *b __arg_arena, __u64 slab, __u32 cls);
 __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj);
 __u64 slab_take_spare(buddy_t *b __arg_arena, __u32 cls);
-int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr);
+__s64 slab_free_object(buddy_t *b __arg_arena, __u64 slab, __u64 addr);
 
 /* Wake user space for a request (src/reserve.bpf.c): any context. */
 int reserve_notify(buddy_t *b __arg_arena);

@@ -163,26 +163,59 @@ static __always_inline __u64 slab_retire(buddy_t *b, __u64 slab)
 	return slab;
 }
 
-/* A live object back to its slab.  Returns what the core must give back
- * to the buddy: the slab if that emptied it and the class has another
- * (then off its list, magic cleared), else 0. */
-__noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
+/* A live object, the slab's idx-th, back: the slab if that emptied it
+ * and the class has another (then off its list, magic cleared), else 0. */
+static __always_inline __u64 put_object(buddy_t *b, __u64 slab, __u64 obj, __u32 idx)
 {
 	slab_t *h = slab_hdr(slab);
-	bool was_full;
+	bool was_full = slab_full(h);	/* then off its class's list */
 
-	if (!h->size)
-		return 0;	/* corrupt: leave it for buddy_check() */
-	was_full = slab_full(h);	/* then off its class's list */
 	set_addr_allocated(obj, false);
 	*slab_obj_link(obj) = h->free_head;
-	h->free_head = (obj - slab - SLAB_HDR_SIZE) / h->size;
+	h->free_head = idx;
 	h->nr_free++;
 	if (was_full)
 		slab_list_add(b, slab);
 	if (slab_empty(h) && *arena_elem(b->nr_slabs, h->cls % NR_SMALL_CLASSES) > 1)
 		return slab_retire(b, slab);
 	return 0;
+}
+
+/* A block in custody back (lock held, the caller checked it is live):
+ * what the core must give back to the buddy, as put_object(). */
+__noinline __u64 slab_put_object(buddy_t *b __arg_arena, __u64 slab, __u64 obj)
+{
+	__u32 size = slab_hdr(slab)->size;
+
+	if (!size)
+		return 0;	/* corrupt: leave it for buddy_check() */
+	return put_object(b, slab, obj, (obj - slab - SLAB_HDR_SIZE) / size);
+}
+
+/*
+ * A user's free of addr, past the header of the live slab at slab (lock
+ * held): an object boundary of a carved, allocated object not in the
+ * library's custody, counted and put back.  Returns the slab when it
+ * emptied and the core must give it back, 0 when done, or -errno (the
+ * rejection, counted; arena addresses are positive).  One call for the
+ * checks and the put: each call costs about 20 instructions.
+ */
+__noinline __s64 slab_free_object(buddy_t *b __arg_arena, __u64 slab, __u64 addr)
+{
+	slab_t *h = slab_hdr(slab);
+	__u64 off = addr - slab - SLAB_HDR_SIZE;
+	__u32 size = h->size, idx;
+
+	if (!size)
+		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+	idx = off / size;	/* one division: the JIT wraps each in 8 more */
+	if (off != (__u64)idx * size || idx >= h->nr_objs)
+		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
+	if (idx >= h->nr_carved || !addr_allocated(addr) ||
+	    custody_tagged(b, addr))	/* cached or queued: freed before */
+		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
+	count_free(b, h->cls, true);
+	return put_object(b, slab, addr, idx);
 }
 
 /* The class's last slab, if it is empty, off the class for the core to
@@ -197,18 +230,4 @@ __noinline __u64 slab_take_spare(buddy_t *b __arg_arena, __u32 cls)
 	if (!slab || !slab_hdr(slab)->size || !slab_empty(slab_hdr(slab)))
 		return 0;
 	return slab_retire(b, slab);
-}
-
-/* May a user free addr, inside a slab?  An object boundary of a carved,
- * allocated object: 0; else rejected (-errno, counted). */
-__noinline int slab_check_free(buddy_t *b __arg_arena, __u64 slab, __u64 addr)
-{
-	slab_t *h = slab_hdr(slab);
-	__u64 off = addr - slab - SLAB_HDR_SIZE;
-
-	if (!h->size || off % h->size || off / h->size >= h->nr_objs)
-		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
-	if (off / h->size >= h->nr_carved || !addr_allocated(addr))
-		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	return 0;
 }
