@@ -86,12 +86,19 @@ __noinline __u64 buddy_alloc_addr(buddy_t *b __arg_arena, __u64 size)
 }
 
 /* Serve what the reserve asked for; retry a failed allocation after (it
- * may also have failed on a lock timeout, which asks for nothing). */
+ * may also have failed on a lock timeout, which asks for nothing).  A
+ * refill that timed out on the lock is retried too: another CPU holds it,
+ * and may be adding the chunk this allocation needs. */
 static __always_inline __u64 refill_and_retry(buddy_t *b, __u64 size, __u64 addr)
 {
-	if ((addr && !READ_ONCE(b->refill_wanted)) || buddy_refill(b) < 0)
+	int err;
+
+	if (addr && !READ_ONCE(b->refill_wanted))
 		return addr;
-	return addr ?: alloc_counted(b, size);
+	err = buddy_refill(b);
+	if (addr || (err < 0 && err != -ETIMEDOUT))
+		return addr;
+	return alloc_counted(b, size);
 }
 
 /*
