@@ -127,8 +127,8 @@ static __always_inline __u64 alloc_locked(buddy_t *b, __u32 cls)
 }
 
 /* A live block or slab object back (lock held, the caller checked it); a
- * slab that emptied goes back too, unless it was its class's last.  Two sibling calls, not a chain: the
- * stack budget. */
+ * slab that emptied goes back too, unless it was its class's last.  Two
+ * sibling calls, not a chain: the stack budget. */
 static __always_inline void release_locked(buddy_t *b, __u64 addr)
 {
 	__u64 slab = slab_of(addr);
@@ -185,9 +185,9 @@ static __always_inline void chunk_unlink(buddy_t *b, __u64 chunk)
 
 /*
  * Return the allocated block of order at item of chunk (lock held, the
- * caller checked it is one) to its freelist, merging with free buddies.  An emptied chunk stays linked: releasing
- * pages may sleep, so a surplus only raises shrink_wanted for
- * buddy_refill().
+ * caller checked it is one) to its freelist, merging with free buddies.
+ * An emptied chunk stays linked: releasing pages may sleep, so a surplus
+ * only raises shrink_wanted for buddy_refill().
  */
 static __always_inline void release(buddy_t *b, __u64 chunk, __u32 item, __u32 order)
 {

@@ -379,11 +379,11 @@ __noinline int cache_free_slow(buddy_t *b __arg_arena, __u64 addr, __u32 cls)
 
 /*
  * Give back what this CPU's cache and the depot hold, and each class's
- * empty last slab; ask every CPU to
- * empty its own cache, and take the instance's caps, at its next slow path
- * (only a cache's own CPU may touch it; ours is served here unless a
- * nested call holds it).  Returns the blocks freed now, or -errno.  Inline in both
- * callers: a call between them would lengthen the chain under it.
+ * empty last slab; ask every CPU to empty its own cache, and take the
+ * instance's caps, at its next slow path (only a cache's own CPU may touch
+ * it; ours is served here unless a nested call holds it).  Returns the
+ * blocks and slabs freed now, or -errno.  Inline in both callers: a call
+ * between them would lengthen the chain under it.
  */
 static __always_inline int trim_all(buddy_t *b)
 {
