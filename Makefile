@@ -155,6 +155,7 @@ $(RUNNER): $(RUNNER_SRCS) $(wildcard tests/*.h) $(TEST_SKELS) $(LIB_HDRS) $(AREN
 # --count-insns), and the runner of the instruction budgets, which counts
 # the benchmark's programs.
 $(INSN_COUNT): tools/insn-count/insn_count.c
+	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -fvisibility=hidden -O2 -Wall -Werror $< -o $@
 
 $(COUNT_RUNNER): tests/count/count.c tests/count/count_budgets.h bench/count_run.h tools/insn-count/insn_count.h \
