@@ -309,7 +309,7 @@ static __noinline void pcpu_load_caps(buddy_t *b, pcpu_cache_t *pc)
 
 /* Empty this CPU's own cache into the buddy: blocks freed, or -errno (the
  * blocks then wait on the deferred list: nothing lost). */
-__noinline int pcpu_trim(buddy_t *b __arg_arena)
+static __always_inline int trim_own(buddy_t *b)
 {
 	pcpu_cache_t *pc = pcpu_of(b, libarena_cpu());
 	__u64 head;
@@ -324,6 +324,12 @@ __noinline int pcpu_trim(buddy_t *b __arg_arena)
 	pc->stats.trims++;
 	pcpu_exit(pc);
 	return head ? give_or_defer(b, head) : 0;
+}
+
+/* For the entry points, which serve another CPU's trim request. */
+__noinline int pcpu_trim(buddy_t *b __arg_arena)
+{
+	return trim_own(b);
 }
 
 /*
@@ -394,10 +400,10 @@ static __always_inline int trim_all(buddy_t *b)
 
 	for (cpu = opaque(0); cpu < LIBARENA_MAX_CPUS && can_loop; cpu++) {
 		pc = pcpu_of(b, cpu);
-		if (pc)		/* our own too: pcpu_trim() may find it busy */
+		if (pc)		/* our own too: trim_own() may find it busy */
 			WRITE_ONCE(pc->trim_wanted, 1);
 	}
-	n = pcpu_trim(b);
+	n = trim_own(b);	/* inline: buddy_shrink() calls buddy_trim() */
 	if (n < 0)
 		return n;
 	total += n;

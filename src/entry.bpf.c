@@ -2,13 +2,14 @@
 /*
  * The entry points programs call: alloc, free and usable size for any
  * program type (they reach the per-CPU caches and the buddy core, never a
- * page kfunc, and wake user space when the reserve needs serving), their
- * *_grow twins that also grow and shrink the instance inline (for callers
- * that may populate pages: see libarena_grows_inline()), and the
- * lifecycle (init, destroy, reset), which populates or releases pages.
+ * page kfunc, and wake user space when the reserve needs serving), and
+ * their *_grow twins that also grow and shrink the instance inline (for
+ * callers that may populate pages: see libarena_grows_inline()).  The
+ * lifecycle is in lifecycle.bpf.c.
  *
- *   entry.bpf.c  ->  cache.bpf.c  ->  buddy.bpf.c (core, a leaf)
+ *   entry.bpf.c  ->  cache.bpf.c  ->  buddy.bpf.c (core)
  *                ->  reserve.bpf.c (populates) -> buddy.bpf.c, space.bpf.c
+ *                ->  lifecycle.bpf.c (the default instance's first use)
  */
 #include "instance.h"
 #include <libarena/malloc.h>
@@ -111,8 +112,11 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 {
 	__u64 addr;
 
-	if (!buddy_ready(b) && (b != &buddy || buddy_default_ready()))
-		return 0;
+	if (!buddy_ready(b)) {
+		if (b != &buddy || lifecycle_default_setup())
+			return 0;
+		buddy_refill(b);	/* first use: fill the empty reserve */
+	}
 	if (!size_valid(b, size))
 		return buddy_fail_alloc(b);
 	addr = alloc_counted(b, size);
@@ -222,99 +226,4 @@ __noinline __u64 buddy_usable_size_addr(buddy_t *b __arg_arena, __u64 addr)
 	if (!block_is_live(b, addr) || is_slab_block(addr) || custody_tagged(b, addr))
 		return 0;	/* not a live block of the caller's */
 	return block_size(addr);
-}
-
-/* Take a registry slot (for tools) once per instance. */
-static __always_inline int buddy_register(buddy_t *b)
-{
-	__u32 slot;
-
-	if (b->magic == BUDDY_MAGIC && b->slot)
-		return 0;
-	slot = __sync_fetch_and_add(&libarena_space.next_slot, 1);
-	if (slot >= LIBARENA_MAX_INSTANCES)
-		return -ENOSPC;
-	b->slot = slot + 1;
-	*arena_elem(libarena_space.instances, slot) = arena_addr(b);
-	return 0;
-}
-
-__noinline int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags)
-{
-	int err;
-
-	if (flags & ~BUDDY_KNOWN_FLAGS)
-		return -EINVAL;
-	if (buddy_ready(b))
-		return -EBUSY;
-	err = space_init() ?: buddy_register(b);
-	if (err)
-		return err;
-	b->flags = flags;
-	/* Volatile: clang 19 merges adjacent zero stores into one that loses
-	 * the arena address space. */
-	WRITE_ONCE(b->chunks, 0);
-	WRITE_ONCE(b->nr_empty, 0);
-	WRITE_ONCE(b->lock, 0);
-	WRITE_ONCE(b->refill_wanted, 0);
-	WRITE_ONCE(b->shrink_wanted, 0);
-	WRITE_ONCE(b->notify_pending, 0);
-	WRITE_ONCE(b->reserve_fixed, 0);
-	WRITE_ONCE(b->deferred, 0);
-	arena_zero(b->hint, sizeof(b->hint));
-	slab_reset(b);
-	b->reserve_low = BUDDY_DEFAULT_RESERVE_LOW;
-	b->reserve_high = BUDDY_DEFAULT_RESERVE_HIGH;
-	arena_zero(&b->stats, sizeof(b->stats));
-	arena_zero(&b->check, sizeof(b->check));
-	b->stats.version = BUDDY_STATS_VERSION;
-	err = cache_init(b);
-	if (err)
-		return err;
-	b->magic = BUDDY_MAGIC;
-	WRITE_ONCE(b->state, BUDDY_READY);
-	/* Start with the reserve full; allocation can run in any context. */
-	err = buddy_refill(b);
-	return err < 0 ? err : 0;
-}
-
-/* Destroying an instance that is not initialised is a no-op. */
-__noinline int buddy_destroy(buddy_t *b __arg_arena)
-{
-	__u64 chunk, next;
-	__u32 n;
-
-	if (!buddy_ready(b))
-		return 0;
-#ifdef LIBARENA_DEBUG
-	dbg_forget(b);	/* before its chunks go: the owner test reads them */
-#endif
-	chunk = buddy_unlink_all(b);
-	if (READ_ONCE(b->state) != BUDDY_DEAD)
-		return -EBUSY;	/* the lock could not be taken */
-	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
-		next = chunk_hdr(chunk)->next;
-		space_chunk_put(chunk);
-		b->stats.chunks_returned++;
-		chunk = next;
-	}
-	b->stats.chunks = 0;
-	b->stats.bytes_in_use = 0;
-	b->stats.cache_meta_bytes = 0;
-	b->nr_empty = 0;
-	/* The caches' and the deferred list's blocks went with their chunks. */
-	WRITE_ONCE(b->deferred, 0);
-	n = cache_init(b);
-	return chunk ? -EUCLEAN : n;
-}
-
-__noinline int buddy_reset(buddy_t *b __arg_arena)
-{
-	__u64 flags = b->flags;
-	int err;
-
-	err = buddy_destroy(b);
-	if (err)
-		return err;
-	return buddy_init_flags(b, flags);
 }

@@ -215,6 +215,10 @@ __s64 slab_free_object(buddy_t *b __arg_arena, __u64 slab, __u64 addr);
 /* Wake user space for a request (src/reserve.bpf.c): any context. */
 int reserve_notify(buddy_t *b __arg_arena);
 
+/* The default instance's first use (src/lifecycle.bpf.c): 0 once it is
+ * laid out, its reserve still empty. */
+int lifecycle_default_setup(void);
+
 /* The refill work items (src/wq.bpf.c): sleepable callers only. */
 int buddy_arm_refill(buddy_t *b __arg_arena);
 

@@ -1,34 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * malloc-style API over the default instance `buddy`, created on first use.
+ * The out-of-line parts of the malloc-style API over the default instance
+ * (lifecycle.bpf.c).
  */
 #include "instance.h"
 #include <libarena/malloc.h>
-
-struct buddy __arena buddy;
-
-/* Initialise the default instance once, whichever CPU gets here first.
- * Sleepable (init fills the reserve); any-context callers only check
- * buddy_ready(). */
-__noinline int buddy_default_ready(void)
-{
-	buddy_t *b = &buddy;
-	__u64 state = READ_ONCE(b->state);
-	int err;
-
-	if (state == BUDDY_READY)
-		return 0;
-	if (state != BUDDY_BUSY && cmpxchg(&b->state, state, BUDDY_BUSY) == state) {
-		err = buddy_init_flags(b, 0);
-		if (err)
-			WRITE_ONCE(b->state, BUDDY_UNINIT);
-		return err;
-	}
-	while (can_loop)
-		if (READ_ONCE(b->state) == BUDDY_READY)
-			return 0;
-	return -EBUSY;
-}
 
 __u64 arena_usable_size_addr(__u64 addr)
 {

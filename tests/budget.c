@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Driver of tests/progs/budget.bpf.c: each public entry point must load
- * under a caller that uses BUDGET_CALLER_STACK bytes of stack (so the
- * library's chain fits in the remaining BUDGET_LIBRARY_STACK bytes) and
- * must cost at most BUDGET_ENTRY_INSNS verified instructions (alloc + free
- * together: BUDGET_PAIR_INSNS).
+ * Driver of tests/progs/budget.bpf.c: each public entry point, called
+ * from three functions nested under the program's main (BUDGET_USER_STACK
+ * bytes among the four frames), must load (so the library's chain fits in
+ * the remaining BUDGET_LIBRARY_FRAMES frames and BUDGET_LIBRARY_STACK
+ * bytes) and must cost at most BUDGET_ENTRY_INSNS verified instructions
+ * (alloc + free together: BUDGET_PAIR_INSNS).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -21,23 +22,37 @@
 static char budget_log[1 << 20];
 
 /*
- * The caller's own frame, from the statistics the verifier prints: up to
- * 7.2 the first term of "stack depth A+B+..."; from 7.3 "stack depth max
- * N" and one line per function, the caller's "subprog 0 (name) main ...
- * stack A".
+ * The user's frames together (main and the three nested functions, the
+ * object's first subprograms), from the statistics the verifier prints:
+ * up to 7.2 the first terms of "stack depth A+B+..."; from 7.3 one line
+ * per function, "subprog N (name) ... stack A".
  */
-static int caller_stack(const char *log)
+static int user_stack(const char *log)
 {
 	const char *s = strstr(log, "stack depth "), *eol;
+	char want[32];
+	int i, sum = 0;
 
-	if (s && isdigit((unsigned char)s[strlen("stack depth ")]))
-		return atoi(s + strlen("stack depth "));
-	s = strstr(log, "subprog 0 (");
-	if (!s)
-		return -1;
-	eol = strchrnul(s, '\n');
-	s = strstr(s, " stack ");
-	return s && s < eol ? atoi(s + strlen(" stack ")) : -1;
+	if (s && isdigit((unsigned char)s[strlen("stack depth ")])) {
+		s += strlen("stack depth ");
+		for (i = 0; i < BUDGET_USER_FRAMES && isdigit((unsigned char)*s); i++) {
+			sum += strtol(s, (char **)&s, 10);
+			s += *s == '+';
+		}
+		return i == BUDGET_USER_FRAMES ? sum : -1;
+	}
+	for (i = 0; i < BUDGET_USER_FRAMES; i++) {
+		snprintf(want, sizeof(want), "subprog %d (", i);
+		s = strstr(log, want);
+		if (!s)
+			return -1;
+		eol = strchrnul(s, '\n');
+		s = strstr(s, " stack ");
+		if (!s || s > eol)
+			return -1;
+		sum += atoi(s + strlen(" stack "));
+	}
+	return sum;
 }
 
 /*
@@ -84,20 +99,21 @@ static enum test_status test_budget(struct test_env *e, struct bpf_program *budg
 	bpf_program__set_log_buf(prog, budget_log, sizeof(budget_log));
 	bpf_program__set_log_level(prog, 4);	/* statistics: stack depths */
 	err = budget__load(skel);
-	stack = caller_stack(budget_log);
+	stack = user_stack(budget_log);
 	limit = insn_limit(name);
 	if (err) {
-		test_why("with a %d B caller frame, expected to load, got %s", stack,
-			 strerror(-err));
+		test_why("under %d user frames of %d B, expected to load, got %s",
+			 BUDGET_USER_FRAMES, BUDGET_USER_STACK, strerror(-err));
 		test_why_log_tail(budget_log, 4);
-	} else if (stack < BUDGET_CALLER_STACK) {
-		test_why("expected a caller frame of %d B, the verifier saw %d B",
-			 BUDGET_CALLER_STACK, stack);
+	} else if (stack < BUDGET_USER_STACK) {
+		test_why("expected %d B in the user's %d frames, the verifier saw %d B",
+			 BUDGET_USER_STACK, BUDGET_USER_FRAMES, stack);
+		test_why_log_tail(budget_log, 4);
 	} else if ((insns = test_verified_insns(prog)) > limit || !insns) {
 		test_why("expected at most %u verified instructions, got %u", limit, insns);
 	} else {
 		if (getenv("LIBARENA_TEST_VERBOSE"))
-			test_why("%u instructions verified, caller frame %d B", insns, stack);
+			test_why("%u instructions verified, user frames %d B", insns, stack);
 		st = TEST_OK;
 	}
 	budget__destroy(skel);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * One program per public entry point, each with a caller frame of
- * BUDGET_CALLER_STACK bytes: if the library's deepest chain under that
- * entry point needs more than the remaining BUDGET_LIBRARY_STACK bytes of
- * BPF stack, the program does not load.  tests/budget.c loads them one at
+ * One program per public entry point, called as a user would from deep
+ * in their own code: three nested functions under the program's main,
+ * BUDGET_USER_STACK bytes of stack among the four.  The verifier allows 8
+ * frames and 512 bytes, so the program loads only if the library's
+ * deepest chain under that entry point takes at most BUDGET_LIBRARY_FRAMES
+ * frames and BUDGET_LIBRARY_STACK bytes.  tests/budget.c loads them one at
  * a time and also checks the verifier's instruction count.  The
  * any-context entry points are tc programs (not sleepable), the others
  * syscall programs.
@@ -11,17 +13,36 @@
 #include <libarena/libarena.h>
 #include "budget_types.h"
 
-/* A caller frame of `bytes` that the compiler cannot shrink. */
+/* A frame of `bytes` that the compiler cannot shrink. */
 #define CALLER_FRAME(bytes)						\
 	char frame[bytes];						\
 	__builtin_memset(frame, 1, sizeof(frame));			\
 	asm volatile("" :: "r"(frame) : "memory")
 
+/* main -> depth1 -> depth2 -> depth3 -> the entry point. */
+#define BUDGET_NEST(name, body)						\
+	static __noinline int name##_depth3(void)			\
+	{								\
+		CALLER_FRAME(BUDGET_NESTED_FRAME);			\
+		body;							\
+	}								\
+	static __noinline int name##_depth2(void)			\
+	{								\
+		CALLER_FRAME(BUDGET_NESTED_FRAME);			\
+		return name##_depth3();					\
+	}								\
+	static __noinline int name##_depth1(void)			\
+	{								\
+		CALLER_FRAME(BUDGET_NESTED_FRAME);			\
+		return name##_depth2();					\
+	}
+
 #define BUDGET_PROG(sec, name, call)					\
+	BUDGET_NEST(name, return (call) != 0)				\
 	SEC(sec) int budget_##name(void *ctx)				\
 	{								\
-		CALLER_FRAME(BUDGET_CALLER_STACK);			\
-		return (call) != 0;					\
+		CALLER_FRAME(BUDGET_MAIN_FRAME);			\
+		return name##_depth1();					\
 	}
 
 BUDGET_PROG("tc", alloc, buddy_alloc_addr(&buddy, 64))
@@ -42,17 +63,16 @@ BUDGET_PROG("syscall", shrink, buddy_shrink(&buddy))
 
 /* The inline fast paths keep their values in registers (they spilled a
  * word into the caller's frame while the free's checks ran before the
- * guard's kfunc call); the driver checks the frame in the verifier log. */
-SEC("tc")
-int budget_pair(void *ctx)
+ * guard's kfunc call); the driver checks main's frame in the verifier log. */
+static __always_inline int budget_pair_body(void)
 {
-	void __arena *p;
+	void __arena *p = arena_malloc(64);
 
-	CALLER_FRAME(BUDGET_CALLER_STACK);
-	p = arena_malloc(64);
 	if (p)
 		arena_free(p);
 	return 0;
 }
+
+BUDGET_PROG("tc", pair, budget_pair_body())
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
