@@ -134,11 +134,14 @@ $(BUILD)/tests/%.linked.o: $(BUILD)/tests/%.o $(LIBARENA_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $< $(LIBARENA_BPF)
 
 # The debug-mode tests: built with LIBARENA_DEBUG, linked with the debug library.
-$(BUILD)/tests/debug_tests.o: tests/progs/debug_tests.bpf.c $(LIB_HDRS) $(TEST_HDRS) | $(TOOLCHAIN)
+DEBUG_TESTS	:= debug_tests budget_debug
+$(DEBUG_TESTS:%=$(BUILD)/tests/%.o): $(BUILD)/tests/%.o: tests/progs/%.bpf.c $(LIB_HDRS) \
+		$(TEST_HDRS) tests/progs/budget.bpf.c | $(TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -DLIBARENA_DEBUG -Itests -c $< -o $@
 
-$(BUILD)/tests/debug_tests.linked.o: $(BUILD)/tests/debug_tests.o $(LIBARENA_DEBUG_BPF) $(BPF_LINK)
+$(DEBUG_TESTS:%=$(BUILD)/tests/%.linked.o): $(BUILD)/tests/%.linked.o: $(BUILD)/tests/%.o \
+		$(LIBARENA_DEBUG_BPF) $(BPF_LINK)
 	$(BPF_LINK) $@ $< $(LIBARENA_DEBUG_BPF)
 
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.linked.o

@@ -157,8 +157,9 @@ static __always_inline int dbg_verify(__u64 raw)
 	return 0;
 }
 
-/* A block with header and redzones around size bytes, from raw. */
-static __always_inline __u64 dbg_wrap(__u64 raw, __u64 size)
+/* A block with header and redzones around size bytes, from raw; 0 for
+ * a failed allocation. */
+__noinline __u64 __dbg_wrap(__u64 raw, __u64 size)
 {
 	__u64 user, end;
 	dbg_header_t *h;
@@ -178,27 +179,8 @@ static __always_inline __u64 dbg_wrap(__u64 raw, __u64 size)
 	return user;
 }
 
-static __always_inline bool dbg_size_ok(__u64 size)
-{
-	return size && size <= BUDDY_MAX_SIZE - DBG_HEADER - DBG_MIN_REDZONE;
-}
-
-__noinline __u64 __dbg_alloc(buddy_t *b __arg_arena, __u64 size)
-{
-	if (!dbg_size_ok(size))
-		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
-	return dbg_wrap(buddy_alloc_fast(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
-}
-
-__noinline __u64 __dbg_alloc_grow(buddy_t *b __arg_arena, __u64 size)
-{
-	if (!dbg_size_ok(size))
-		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
-	return dbg_wrap(buddy_alloc_addr_grow(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
-}
-
-/* A quarantined block leaves: its poison verified, then really freed. */
-static __always_inline void dbg_release(__u64 raw)
+/* A quarantined block leaves: its poison verified; the caller frees it. */
+static __always_inline __u64 dbg_evict(__u64 raw)
 {
 	dbg_header_t *h = arena_ptr(raw);
 	__u64 user = raw + DBG_HEADER, bad;
@@ -208,7 +190,7 @@ static __always_inline void dbg_release(__u64 raw)
 		dbg_report(REPORT_USE_AFTER_FREE, user, h->size, bad - user,
 		       *(__u8 __arena *)arena_ptr(bad));
 	h->magic = 0;
-	buddy_free_fast(arena_ptr(chunk_hdr(chunk_of(raw))->owner), raw);
+	return raw;
 }
 
 static __always_inline bool dbg_block(__u64 addr)
@@ -217,35 +199,50 @@ static __always_inline bool dbg_block(__u64 addr)
 	       chunk_of(addr - DBG_HEADER) == chunk_of(addr);
 }
 
-__noinline int __dbg_free(buddy_t *b __arg_arena, __u64 addr)
+/*
+ * A free, before the allocator sees it: a debug block is checked,
+ * poisoned and quarantined, and the block its slot held comes back to be
+ * freed (or 0); anything else comes back as it is (a plain block from
+ * aligned_alloc, or a bug the allocator rejects); -EALREADY for a block
+ * in quarantine.
+ */
+__noinline __s64 __dbg_retire(__u64 addr)
 {
 	__u64 raw = addr - DBG_HEADER, old;
 	dbg_header_t *h = arena_ptr(raw);
-	int err;
 
-	if (!addr)
-		return 0;
 	if (dbg_block(addr) && h->magic == DBG_FREED) {
 		dbg_report(REPORT_DOUBLE_FREE, addr, h->size, 0, 0);
 		return -EALREADY;
 	}
-	if (!dbg_block(addr) || h->magic != DBG_MAGIC) {
-		/* Not a debug block: a plain one (aligned_alloc), or a bug. */
-		err = buddy_free_addr(b, addr);
-		if (err)
-			dbg_report(err == -EALREADY ? REPORT_DOUBLE_FREE : REPORT_INVALID_FREE,
-			       addr, 0, 0, 0);
-		return err;
-	}
+	if (!dbg_block(addr) || h->magic != DBG_MAGIC)
+		return addr;
 	dbg_verify(raw);
 	h->magic = DBG_FREED;
 	fill_bytes(addr, addr + h->size, DBG_POISON_BYTE);
 	shadow_fill(addr, (h->size + 7) & ~7ull, SHADOW_FREED);
 	old = __sync_lock_test_and_set(arena_elem(dbg_quarantine.slots,
 		__sync_fetch_and_add(&dbg_quarantine.head, 1) % DBG_QUARANTINE), raw);
-	if (old)
-		dbg_release(old);
-	return 0;
+	return old ? dbg_evict(old) : 0;
+}
+
+/* The allocator refused a block __dbg_retire() passed through. */
+__noinline int __dbg_free_refused(__u64 addr, int err)
+{
+	dbg_report(err == -EALREADY ? REPORT_DOUBLE_FREE : REPORT_INVALID_FREE, addr, 0, 0, 0);
+	return err;
+}
+
+/* Quarantine slot i emptied: its block, verified, for the caller to free,
+ * or 0. */
+__noinline __u64 __dbg_unquarantine(__u32 i)
+{
+	__u64 raw;
+
+	if (i >= DBG_QUARANTINE)
+		return 0;
+	raw = __sync_lock_test_and_set(arena_elem(dbg_quarantine.slots, i), 0);
+	return raw ? dbg_evict(raw) : 0;
 }
 
 __noinline __u64 __dbg_usable_size(buddy_t *b __arg_arena, __u64 addr)
@@ -266,22 +263,6 @@ int arena_check_addr(__u64 addr)
 		return -EINVAL;
 	}
 	return dbg_verify(addr - DBG_HEADER);
-}
-
-__noinline int arena_debug_flush(void)
-{
-	__u64 raw;
-	__u32 i;
-	int n = 0;
-
-	for (i = opaque(0); i < DBG_QUARANTINE && can_loop; i++) {
-		raw = __sync_lock_test_and_set(arena_elem(dbg_quarantine.slots, i), 0);
-		if (raw) {
-			dbg_release(raw);
-			n++;
-		}
-	}
-	return n;
 }
 
 /* Is [addr, addr + size) addressable by the shadow?  Reports if not. */

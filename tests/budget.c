@@ -12,12 +12,14 @@
 #include <errno.h>
 #include <sys/utsname.h>
 #include <libarena/internal/types.h>
+#include <libarena/debug.h>	/* budget_debug's arena globals */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel.h"
 #include "suite.h"
 #include "budget_types.h"
 #include "budget.skel.h"
+#include "budget_debug.skel.h"
 
 static char budget_log[1 << 20];
 
@@ -76,29 +78,40 @@ static __u32 insn_limit(const char *name)
 	return limit;
 }
 
+/* The object a suite lists, as built: plain or debug mode. */
+static const void *budget_elf(struct bpf_object *listed, size_t *size)
+{
+	if (!strcmp(bpf_object__name(listed), "budget_debug"))
+		return budget_debug__elf_bytes(size);
+	return budget__elf_bytes(size);
+}
+
 /* Each program loads alone, in an object of its own: the suite's is only
  * opened, to list them. */
 static enum test_status test_budget(struct test_env *e, struct bpf_program *budget_prog)
 {
 	const char *name = bpf_program__name(budget_prog);
 	struct bpf_program *prog, *p;
-	struct budget *skel;
+	struct bpf_object *obj;
 	enum test_status st = TEST_FAIL;
+	const void *elf;
 	__u32 insns, limit;
+	size_t size;
 	int err, stack;
 
-	skel = budget__open();
-	if (!skel) {
-		test_why("cannot open budget.bpf.o: %s", strerror(errno));
+	elf = budget_elf(e->obj, &size);
+	obj = bpf_object__open_mem(elf, size, NULL);
+	if (!obj) {
+		test_why("cannot open %s: %s", bpf_object__name(e->obj), strerror(errno));
 		return TEST_FAIL;
 	}
-	prog = bpf_object__find_program_by_name(skel->obj, name);
-	bpf_object__for_each_program(p, skel->obj)
+	prog = bpf_object__find_program_by_name(obj, name);
+	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, p == prog);
 	budget_log[0] = 0;
 	bpf_program__set_log_buf(prog, budget_log, sizeof(budget_log));
 	bpf_program__set_log_level(prog, 4);	/* statistics: stack depths */
-	err = budget__load(skel);
+	err = bpf_object__load(obj);
 	stack = user_stack(budget_log);
 	limit = insn_limit(name);
 	if (err) {
@@ -116,11 +129,12 @@ static enum test_status test_budget(struct test_env *e, struct bpf_program *budg
 			test_why("%u instructions verified, user frames %d B", insns, stack);
 		st = TEST_OK;
 	}
-	budget__destroy(skel);
+	bpf_object__close(obj);
 	return st;
 }
 
 TEST_SKELETON_OPEN(budget)
+TEST_SKELETON_OPEN(budget_debug)
 
 const struct test_suite budget_suite = {
 	.object = "budget.bpf.o",
@@ -128,5 +142,15 @@ const struct test_suite budget_suite = {
 	.destroy = budget_destroy,
 	.prog_prefix = "budget_",
 	.name_prefix = "kernel/budget_",
+	.run_prog = test_budget,
+};
+
+/* The same entry points and the debug layer's, in a debug build. */
+const struct test_suite budget_debug_suite = {
+	.object = "budget_debug.bpf.o",
+	.open = budget_debug_open,
+	.destroy = budget_debug_destroy,
+	.prog_prefix = "budget_",
+	.name_prefix = "kernel/budget_debug_",
 	.run_prog = test_budget,
 };

@@ -62,6 +62,7 @@ enum test_status run_test_prog(struct test_env *e, struct bpf_program *prog);
 	X(buddy)	\
 	X(nested)	\
 	X(budget)	\
+	X(budget_debug)	\
 	X(async_refill)	\
 	X(prog_types)	\
 	X(feed)		\

@@ -75,4 +75,14 @@ static __always_inline int budget_pair_body(void)
 
 BUDGET_PROG("tc", pair, budget_pair_body())
 
+#ifdef LIBARENA_DEBUG
+/* What a debug build adds: the layer's inline wrappers (the pair above
+ * goes through them too) and its own calls.  A free of an address the
+ * verifier cannot know walks every branch of the wrapper. */
+BUDGET_PROG("tc", debug_free, arena_free_addr(opaque(0)))
+BUDGET_PROG("tc", debug_flush, arena_debug_flush())
+BUDGET_PROG("tc", debug_check, arena_check_addr(opaque(0)))
+BUDGET_PROG("tc", debug_usable_size, arena_usable_size_addr(opaque(0)))
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

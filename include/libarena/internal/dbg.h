@@ -8,6 +8,7 @@
 #define __LIBARENA_INTERNAL_DBG_H
 
 #include "types.h"
+#include "cache.h"	/* the inline fast paths the wrappers call */
 
 #define DBG_HEADER		16	/* bytes before the user's */
 #define DBG_MIN_REDZONE		16	/* bytes after, at least */
@@ -33,25 +34,58 @@ struct dbg_quarantine {
 	__u64 slots[DBG_QUARANTINE];
 };
 
-__u64 __dbg_alloc(struct buddy __arena *b __arg_arena, __u64 size);
-/* Growing callers (see __buddy_alloc_slow): refills and retries when dry. */
-__u64 __dbg_alloc_grow(struct buddy __arena *b __arg_arena, __u64 size);
-/* As __buddy_alloc_slow (<libarena/internal/cache.h>) chooses. */
-#if defined(LIBARENA_SLEEPABLE)
-#define __dbg_alloc_slow	__dbg_alloc_grow
-#elif defined(LIBARENA_ASYNC_REFILL)
-#define __dbg_alloc_slow	__dbg_alloc
-#else
-static __always_inline __u64 __dbg_alloc_slow(struct buddy __arena *b, __u64 size)
-{
-	if (libarena_grows_inline())
-		return __dbg_alloc_grow(b, size);
-	return __dbg_alloc(b, size);
-}
-#endif
-int __dbg_free(struct buddy __arena *b __arg_arena, __u64 addr);
+/*
+ * The debug layer wraps the entry points inline, in the caller's program,
+ * around global leaves of its own (src/debug.bpf.c) that never call the
+ * allocator: a debug build takes no more call frames than a plain one.
+ * The wrappers call the global entry points, not the inline fast paths,
+ * whose kfunc calls would spill the wrappers' values into the caller's
+ * frame (32 bytes more, tried).
+ */
+__u64 __dbg_wrap(__u64 raw, __u64 size);
+__s64 __dbg_retire(__u64 addr);
+int __dbg_free_refused(__u64 addr, int err);
+__u64 __dbg_unquarantine(__u32 i);
 __u64 __dbg_usable_size(struct buddy __arena *b __arg_arena, __u64 addr);
 /* Drop an instance's blocks from the quarantine (buddy_destroy does). */
 int dbg_forget(struct buddy __arena *b __arg_arena);
+
+static __always_inline bool dbg_size_ok(__u64 size)
+{
+	return size && size <= BUDDY_MAX_SIZE - DBG_HEADER - DBG_MIN_REDZONE;
+}
+
+/* The allocation behind a debug block: header, the user's bytes and at
+ * least the minimum redzone. */
+static __always_inline __u64 __dbg_alloc_slow(struct buddy __arena *b, __u64 size)
+{
+	if (!dbg_size_ok(size))
+		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
+	return __dbg_wrap(__buddy_alloc_slow(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
+}
+
+/* The instance a block belongs to, from its chunk. */
+static __always_inline struct buddy __arena *dbg_owner(__u64 raw)
+{
+	return (struct buddy __arena *)arena_ptr(chunk_hdr(chunk_of(raw))->owner);
+}
+
+/* A debug block goes to quarantine and the one it evicts to its owner; a
+ * plain one to b, a refusal reported. */
+static __always_inline int __dbg_free(struct buddy __arena *b, __u64 addr)
+{
+	__s64 out;
+	int err;
+
+	if (!addr)
+		return 0;
+	out = __dbg_retire(addr);
+	if (out <= 0)
+		return out;
+	err = __buddy_free_slow((__u64)out == addr ? b : dbg_owner(out), out);
+	if (err && (__u64)out == addr)
+		return __dbg_free_refused(addr, err);
+	return 0;
+}
 
 #endif /* __LIBARENA_INTERNAL_DBG_H */
