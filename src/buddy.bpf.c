@@ -7,7 +7,7 @@
  * through buddy_add_chunk() and buddy_unlink_*(), which the sleepable
  * reserve code (reserve.bpf.c) pairs with populating and releasing pages.
  */
-#include "instance.h"
+#include "instance_lock.h"
 
 /* Take a block of exactly `want` out of a free block of order `have`. */
 static __always_inline __u64 carve_from(buddy_t *b, __u64 chunk, __u32 want, __u32 have)
@@ -301,7 +301,7 @@ static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
 
 	for (n = opaque(0); head && n < CHUNK_GRANULES && can_loop; n++) {
 		next = *block_link(head);
-		*pcpu_tag(head) = 0;	/* leaves custody: no stale tag */
+		*custody_word(head) = 0;	/* leaves custody: no stale tag */
 		if (block_is_live(b, head))
 			release_locked(b, head);
 		else

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The per-CPU caches' slow paths (the fast paths are inline, in
- * <libarena/internal/cache.h>, which also says why they are safe in any context;
+ * <libarena/internal/fast.h>; <libarena/internal/cache.h> says why they are
+ * safe in any context;
  * the slow paths keep the same rule: stacks only inside the guard, and no
  * call from inside it).
  *
@@ -258,7 +259,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 		count_alloc_nested(pc, cls, size);
 	}
 	park_list(b, pc, cls, rest);
-	*pcpu_tag(addr) = 0;
+	*custody_word(addr) = 0;
 	return addr;
 }
 
@@ -354,7 +355,7 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls, __u64 size)
 	}
 	addr = pcpu_pop(pc, cls);	/* a nested refill, or a caller without the inline path */
 	if (addr) {
-		*pcpu_tag(addr) = 0;
+		*custody_word(addr) = 0;
 		class_count_alloc(pcpu_class(pc, cls), size);
 	}
 	pcpu_exit(pc);

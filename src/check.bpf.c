@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* buddy_check(): the heap walk of walk.h under the instance lock. */
-#include "instance.h"
+#include "instance_lock.h"
 
 struct arena_space;
 long buddy_check_chunk(buddy_t *b __arg_arena, struct arena_space __arena *s __arg_arena,

@@ -245,13 +245,12 @@ __noinline __u64 __dbg_unquarantine(__u32 i)
 	return raw ? dbg_evict(raw) : 0;
 }
 
-__noinline __u64 __dbg_usable_size(buddy_t *b __arg_arena, __u64 addr)
+/* The size a live debug block at addr was asked for, or 0. */
+__noinline __u64 __dbg_user_size(__u64 addr)
 {
 	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
 
-	if (addr && dbg_block(addr) && h->magic == DBG_MAGIC)
-		return h->size;
-	return buddy_usable_size_addr(b, addr);
+	return addr && dbg_block(addr) && h->magic == DBG_MAGIC ? h->size : 0;
 }
 
 int arena_check_addr(__u64 addr)

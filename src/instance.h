@@ -19,8 +19,6 @@ static __always_inline bool cache_on(buddy_t *b)
 	return !(b->flags & BUDDY_NO_PCPU_CACHE);
 }
 
-int buddy_lock_slow(buddy_t *b __arg_arena);
-
 /* The lock just taken: the statistics' seqcount goes odd (updating), and
  * the acquisition is counted.  Per CPU plainly: while this CPU holds the
  * lock nothing else on it takes it (a nested program gets -EDEADLK). */
@@ -33,27 +31,6 @@ static __always_inline void lock_taken(buddy_t *b)
 	pc = cache_on(b) ? pcpu_of(b, libarena_cpu()) : NULL;
 	if (pc)
 		pc->stats.lock_acquisitions++;
-}
-
-/*
- * Lock a ready instance: 0, -EINVAL, -EDEADLK or -ETIMEDOUT, counted.  A
- * free lock is taken here, inline (a call's entry and exit cost as much
- * as the rest); a held one, or fault injection, goes the long way
- * (src/lock.bpf.c).
- */
-static __always_inline int buddy_lock(buddy_t *b)
-{
-	if (READ_ONCE(libarena_faults.lock_every) || !buddy_ready(b) ||
-	    platform_trylock(&b->lock))
-		return buddy_lock_slow(b);
-	lock_taken(b);
-	return 0;
-}
-
-static __always_inline void buddy_unlock(buddy_t *b)
-{
-	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* even: consistent */
-	platform_unlock(&b->lock);
 }
 
 /*
@@ -164,7 +141,7 @@ static __always_inline bool defer_free(buddy_t *b, __u64 addr)
 			return true;
 		}
 	}
-	*pcpu_tag(addr) = 0;
+	*custody_word(addr) = 0;
 	return false;
 }
 

@@ -35,7 +35,7 @@
 #define __LIBARENA_BUDDY_H
 
 #include "internal/entry.h"
-#include "internal/cache.h"	/* the inline fast paths */
+#include "internal/fast.h"	/* the inline fast paths */
 
 int buddy_init_flags(buddy_t *b __arg_arena, __u64 flags);
 int buddy_destroy(buddy_t *b __arg_arena);

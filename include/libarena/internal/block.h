@@ -380,4 +380,24 @@ static __always_inline bool space_is_populated(__u64 chunk)
 	return space_has_chunk(&libarena_space, chunk);
 }
 
+/*
+ * Blocks in the library's custody (per-CPU caches, depot, deferred frees,
+ * in both modes) are allocated as far as the buddy knows and carry a tag
+ * at byte 8, so that freeing one again is recognised as a double free.
+ */
+static __always_inline __u64 __arena *custody_word(__u64 addr)
+{
+	return arena_ptr(addr + CUSTODY_TAG_OFF);
+}
+
+static __always_inline void custody_tag(struct buddy __arena *b, __u64 addr)
+{
+	*custody_word(addr) = addr ^ b->cache_key;
+}
+
+static __always_inline bool custody_tagged(struct buddy __arena *b, __u64 addr)
+{
+	return *custody_word(addr) == (addr ^ b->cache_key);
+}
+
 #endif /* __LIBARENA_BLOCK_H */

@@ -8,7 +8,7 @@
 #define __LIBARENA_INTERNAL_DBG_H
 
 #include "types.h"
-#include "cache.h"	/* the inline fast paths the wrappers call */
+#include "fast.h"	/* the slow paths the wrappers call */
 
 #define DBG_HEADER		16	/* bytes before the user's */
 #define DBG_MIN_REDZONE		16	/* bytes after, at least */
@@ -46,7 +46,7 @@ __u64 __dbg_wrap(__u64 raw, __u64 size);
 __s64 __dbg_retire(__u64 addr);
 int __dbg_free_refused(__u64 addr, int err);
 __u64 __dbg_unquarantine(__u32 i);
-__u64 __dbg_usable_size(struct buddy __arena *b __arg_arena, __u64 addr);
+__u64 __dbg_user_size(__u64 addr);
 /* Drop an instance's blocks from the quarantine (buddy_destroy does). */
 int dbg_forget(struct buddy __arena *b __arg_arena);
 
@@ -62,6 +62,12 @@ static __always_inline __u64 __dbg_alloc_slow(struct buddy __arena *b, __u64 siz
 	if (!dbg_size_ok(size))
 		return buddy_alloc_addr(b, size ? BUDDY_MAX_SIZE + 1 : 0);	/* counted */
 	return __dbg_wrap(__buddy_alloc_slow(b, size + DBG_HEADER + DBG_MIN_REDZONE), size);
+}
+
+/* A debug block's requested size; a plain block's usable size. */
+static __always_inline __u64 __dbg_usable_size(struct buddy __arena *b, __u64 addr)
+{
+	return __dbg_user_size(addr) ?: buddy_usable_size_addr(b, addr);
 }
 
 /* The instance a block belongs to, from its chunk. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The library's global entry points that the inline fast paths
- * (<libarena/internal/cache.h>) fall back to; <libarena/buddy.h> wraps them in the
- * API.  A global BPF function may not return a pointer: addresses travel
+ * (<libarena/internal/fast.h>) fall back to; <libarena/buddy.h> wraps
+ * them in the API.  A global BPF function may not return a pointer: addresses travel
  * as __u64, arena pointer arguments carry __arg_arena.
  */
 #ifndef __LIBARENA_ENTRY_H

@@ -358,7 +358,7 @@ struct slab_hdr {
 #define PCPU_MAX_SIZE		BUDDY_MAX_SIZE
 #define PCPU_SLOTS		64
 #define PCPU_CACHE_ORDER	(15 - BUDDY_MIN_SHIFT)	/* its block: 32 KiB */
-#define PCPU_TAG_OFF		8	/* where a cached block keeps its tag */
+#define CUSTODY_TAG_OFF		8	/* where a block in custody keeps its tag */
 #define PCPU_DEFAULT_BUDGET	(2u << 20)	/* cached bytes per CPU */
 #define DEPOT_SLOTS		16	/* batches per class */
 #define LIBARENA_MAX_CPUS	512	/* higher CPU ids use the buddy directly */
