@@ -143,29 +143,27 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
  */
 static __noinline int free_deferred(buddy_t *b, __u64 addr, int err)
 {
-	if (!block_is_live(b, addr) || is_slab_block(addr))
-		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
-	if (custody_tagged(b, addr))
+	__u32 cls = user_block_class(b, addr);
+
+	if (cls == CLASS_IN_CUSTODY)
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	if (!defer_free(b, addr))
+	if (cls >= NR_CLASSES || !defer_free(b, addr))
 		return buddy_reject(b, BUDDY_REJECT_LOCK, err);
-	count_free(b, block_class(addr), false);
+	count_free(b, cls, false);
 	return 0;
 }
 
 /*
  * A free onto this CPU's cache: 0 when taken (counted per CPU), -EALREADY
  * for a block in the library's custody (a double free), 1 when the buddy
- * is to take it.  Lock-free checks, enough to pick a stack.
+ * is to take it (and validate it under its lock).
  */
 static __always_inline int free_to_cache(buddy_t *b, __u64 addr)
 {
-	bool live = block_is_live(b, addr) && !is_slab_block(addr);
-	__u32 cls;
+	__u32 cls = user_block_class(b, addr);
 
-	if (live && custody_tagged(b, addr))
+	if (cls == CLASS_IN_CUSTODY)
 		return buddy_reject(b, BUDDY_REJECT_NOT_ALLOCATED, -EALREADY);
-	cls = live ? block_class(addr) : PCPU_NR_CLASSES;
 	if (cache_serves(b, cls) && !cache_free_slow(b, addr, cls))
 		return 0;
 	return 1;
@@ -223,7 +221,7 @@ __noinline __u64 buddy_usable_size_addr(buddy_t *b __arg_arena, __u64 addr)
 	if (!addr || !buddy_ready(b) || !space_is_populated(chunk_of(addr)) ||
 	    (addr & (GRANULE_SIZE - 1)))
 		return 0;
-	if (!block_is_live(b, addr) || is_slab_block(addr) || custody_tagged(b, addr))
+	if (user_block_class(b, addr) >= NR_CLASSES)
 		return 0;	/* not a live block of the caller's */
 	return block_size(addr);
 }

@@ -307,12 +307,6 @@ static __always_inline __u32 __arena *slab_obj_link(__u64 obj)
 	return arena_ptr(obj);
 }
 
-/* Is addr the start of a slab itself (never a user's pointer)? */
-static __always_inline bool is_slab_block(__u64 addr)
-{
-	return slab_of(addr + SLAB_HDR_SIZE) == addr;
-}
-
 /*
  * The class of a live block or slab object at addr (block_is_live());
  * NR_CLASSES for a slab's own start, which is live to the buddy but no
@@ -350,7 +344,7 @@ static __always_inline __u64 chunk_owner_key(struct buddy __arena *b)
 /*
  * Is addr the start of an allocated block or slab object of instance b?
  * (Blocks held by the per-CPU caches count as allocated: see custody tags.
- * A slab's own start also passes: is_slab_block() tells it apart, on the
+ * A slab's own start also passes: block_class() tells it apart, on the
  * paths that could act on it.)  One compare stands for the chunk's magic
  * and owner, and the allocated bit alone excludes the chunk's metadata,
  * whose granules never carry one.  Unlocked reads suffice: only the owner
@@ -398,6 +392,26 @@ static __always_inline void custody_tag(struct buddy __arena *b, __u64 addr)
 static __always_inline bool custody_tagged(struct buddy __arena *b, __u64 addr)
 {
 	return *custody_word(addr) == (addr ^ b->cache_key);
+}
+
+/* user_block_class(): a block in the library's custody. */
+#define CLASS_IN_CUSTODY	(NR_CLASSES + 1)
+
+/*
+ * The one check of a free (or a size query) made before the lock, from
+ * unlocked reads: the class of a live block or slab object of b's that a
+ * user holds; CLASS_IN_CUSTODY for one the library holds (cached or
+ * queued: a double free); NR_CLASSES for anything else (not b's, not
+ * allocated, a slab's own start, inside a block), which the locked free
+ * (free_locked()) rejects with its reason.
+ */
+static __always_inline __u32 user_block_class(struct buddy __arena *b, __u64 addr)
+{
+	if (!block_is_live(b, addr))
+		return NR_CLASSES;
+	if (custody_tagged(b, addr))
+		return CLASS_IN_CUSTODY;
+	return block_class(addr);
 }
 
 #endif /* __LIBARENA_BLOCK_H */

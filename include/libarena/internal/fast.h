@@ -94,15 +94,6 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 	return __buddy_alloc_slow(b, size);
 }
 
-/* The class a free may push addr onto, or PCPU_NR_CLASSES: the checks of
- * the slow path that a push must not skip (the alignment aside). */
-static __always_inline __u32 free_class(struct buddy __arena *b, __u64 addr)
-{
-	if (!block_is_live(b, addr) || custody_tagged(b, addr))
-		return PCPU_NR_CLASSES;	/* not ours, not live, cached already */
-	return block_class(addr);	/* PCPU_NR_CLASSES for a slab itself */
-}
-
 /*
  * The checks run inside the guard: only b, addr and pc live across its
  * kfunc call (more would be stack slots in the caller's frame), and they
@@ -116,7 +107,7 @@ static __always_inline int buddy_free_fast(struct buddy __arena *b, __u64 addr)
 	if (!pc || (addr & (GRANULE_SIZE - 1)) || !fast_path_readable(chunk_of(addr)) ||
 	    !pcpu_enter(pc))
 		return __buddy_free_slow(b, addr);
-	cls = free_class(b, addr);
+	cls = user_block_class(b, addr);	/* >= PCPU_NR_CLASSES: not for a push */
 	if (cls >= PCPU_NR_CLASSES || !class_push_free(b, pcpu_class(pc, cls), addr)) {
 		pcpu_exit(pc);
 		return __buddy_free_slow(b, addr);	/* refused, or full */
