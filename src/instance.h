@@ -3,7 +3,7 @@
 #ifndef __LIBARENA_INSTANCE_H
 #define __LIBARENA_INSTANCE_H
 
-#include "chunk.h"
+#include <libarena/internal/chunk.h>
 #include "space.h"
 #include <libarena/buddy.h>
 #include <libarena/internal/cache.h>

@@ -9,7 +9,7 @@
 #ifndef __LIBARENA_WALK_H
 #define __LIBARENA_WALK_H
 
-#include "chunk.h"
+#include <libarena/internal/chunk.h>
 #include <libarena/buddy.h>
 
 /*

@@ -1,15 +1,129 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Chunk metadata writers: order nibbles, allocated bits, the per-order
- * freelists threaded through free blocks (readers: <libarena/internal/block.h>).
- * All callers hold the owner's lock except chunk_init(), which runs before
- * the chunk is visible.
+ * The chunk model in one place: a chunk's header, its items (64-byte
+ * buddy units) and granules (16-byte allocation units), the order nibble
+ * of each item, the allocated bit of each granule, and the per-order
+ * freelists threaded through free blocks.  types.h draws the layout.
+ * The readers come first (the inline fast paths use them); the writers
+ * run under the owner's lock, except chunk_init(), which runs before the
+ * chunk is visible.
  */
 #ifndef __LIBARENA_CHUNK_H
 #define __LIBARENA_CHUNK_H
 
-#include <libarena/internal/block.h>
-#include "platform.h"
+#include "types.h"
+
+typedef struct chunk_hdr __arena chunk_t;
+
+static __always_inline __u64 chunk_of(__u64 addr)
+{
+	return addr & ~CHUNK_MASK;
+}
+
+static __always_inline chunk_t *chunk_hdr(__u64 chunk)
+{
+	return arena_ptr(chunk + CHUNK_HDR_OFF);
+}
+
+static __always_inline __u32 item_of(__u64 addr)
+{
+	return (addr & CHUNK_MASK) >> BUDDY_MIN_SHIFT;
+}
+
+static __always_inline __u32 granule_of(__u64 addr)
+{
+	return (addr & CHUNK_MASK) >> GRANULE_SHIFT;
+}
+
+static __always_inline __u32 item_granule(__u32 item)
+{
+	return item << (BUDDY_MIN_SHIFT - GRANULE_SHIFT);
+}
+
+static __always_inline __u64 item_addr(__u64 chunk, __u32 item)
+{
+	return chunk + ((__u64)item << BUDDY_MIN_SHIFT);
+}
+
+static __always_inline __u64 order_size(__u32 order)
+{
+	return BUDDY_MIN_SIZE << order;
+}
+
+static __always_inline __u32 floor_log2(__u32 x)
+{
+	__u32 r = 0;
+
+	if (x >> 16) {
+		r += 16;
+		x >>= 16;
+	}
+	if (x >> 8) {
+		r += 8;
+		x >>= 8;
+	}
+	if (x >> 4) {
+		r += 4;
+		x >>= 4;
+	}
+	if (x >> 2) {
+		r += 2;
+		x >>= 2;
+	}
+	return r + (x >> 1);
+}
+
+static __always_inline __u8 __arena *order_byte(__u64 chunk, __u32 item)
+{
+	return arena_ptr(chunk + CHUNK_ORDERS_OFF + (item & (CHUNK_ITEMS - 1)) / 2);
+}
+
+static __always_inline __u32 item_order(__u64 chunk, __u32 item)
+{
+	return (*order_byte(chunk, item) >> ((item & 1) * 4)) & 0xf;
+}
+
+static __always_inline __u8 __arena *allocbit_byte(__u64 chunk, __u32 granule)
+{
+	return arena_ptr(chunk + CHUNK_ALLOCBITS_OFF + (granule & (CHUNK_GRANULES - 1)) / 8);
+}
+
+/* The barrier: with granule a constant 7, clang tests the bit as the sign
+ * of a sign-extending load, which 6.12 refuses from the arena ("sign
+ * extending loads from arena are not supported yet"). */
+static __always_inline bool granule_allocated(__u64 chunk, __u32 granule)
+{
+	__u8 bits = *allocbit_byte(chunk, granule);
+
+	barrier_var(bits);
+	return bits & (1 << (granule & 7));
+}
+
+/* Is the block starting at item allocated? */
+static __always_inline bool item_allocated(__u64 chunk, __u32 item)
+{
+	return granule_allocated(chunk, item_granule(item));
+}
+
+/* Is the block or slab object starting at addr allocated?  Its byte and
+ * bit straight from addr's offset in the chunk (a granule number costs
+ * more shifts on the fast free path). */
+static __always_inline bool addr_allocated(__u64 addr)
+{
+	__u8 __arena *map = arena_ptr(chunk_of(addr) | (addr & CHUNK_MASK) >> (GRANULE_SHIFT + 3));
+	__u8 bits = map[CHUNK_ALLOCBITS_OFF];	/* the offset rides in the load */
+
+	barrier_var(bits);	/* see granule_allocated(); also spares free_addr() a stack slot */
+	return bits & (1 << ((addr >> GRANULE_SHIFT) & 7));
+}
+
+/* The word every chunk of b carries (struct chunk_hdr owner_key). */
+static __always_inline __u64 chunk_owner_key(struct buddy __arena *b)
+{
+	return CHUNK_MAGIC ^ b->cache_key;
+}
+
+/* The writers. */
 
 static __always_inline void set_item_order(__u64 chunk, __u32 item, __u32 order)
 {
