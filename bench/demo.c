@@ -57,20 +57,20 @@ static void show_with_arenactl(struct demo *skel)
 	}
 	printf("\n  While the burst is live, from another process:\n");
 	printf("  $ arenactl pinned %s --instance %#lx stats\n", pin,
-	       (unsigned long)&skel->arena->buddy);
+	       (unsigned long)&skel->arena->libarena_heap);
 	fflush(stdout);
 	snprintf(cmd, sizeof(cmd), "%s pinned %s --instance %#lx stats | sed 's/^/  /'",
-		 ARENACTL, pin, (unsigned long)&skel->arena->buddy);
+		 ARENACTL, pin, (unsigned long)&skel->arena->libarena_heap);
 	if (system(cmd))
 		fprintf(stderr, "demo: arenactl failed\n");
 	printf("  $ arenactl pinned %s frag | head -6\n", pin);
 	fflush(stdout);
 	snprintf(cmd, sizeof(cmd), "%s pinned %s --instance %#lx frag | head -6 | sed 's/^/  /'",
-		 ARENACTL, pin, (unsigned long)&skel->arena->buddy);
+		 ARENACTL, pin, (unsigned long)&skel->arena->libarena_heap);
 	if (system(cmd))
 		fprintf(stderr, "demo: arenactl failed\n");
 	snprintf(cmd, sizeof(cmd), "%s pinned %s --instance %#lx frag --png build/bench/frag.png "
-		 ">/dev/null 2>&1", ARENACTL, pin, (unsigned long)&skel->arena->buddy);
+		 ">/dev/null 2>&1", ARENACTL, pin, (unsigned long)&skel->arena->libarena_heap);
 	if (!system(cmd))
 		printf("  (the same as a heatmap: build/bench/frag.png)\n");
 	printf("\n");
@@ -109,7 +109,7 @@ static bool wait_above(volatile __u64 *counter, __u64 before)
 static int show_tc_program(struct demo *skel)
 {
 	struct demo_tc_result *r = &skel->arena->demo_tc;
-	struct buddy *b = &skel->arena->buddy;
+	struct buddy *b = &skel->arena->libarena_heap;
 	__u64 held, populated = b->stats.chunks_populated, refills;
 	int err;
 
@@ -209,7 +209,7 @@ static int show_burst(struct demo *skel)
 
 	if (err)
 		return err;
-	buddy_read_totals(&skel->arena->buddy, &t);	/* the burst is live */
+	buddy_read_totals(&skel->arena->libarena_heap, &t);	/* the burst is live */
 	printf("  %-36s %llu live blocks of 16 B..4 KiB in %.1f us (%.1f ns each)\n",
 	       "burst:", (unsigned long long)d->burst_blocks, d->burst_ns / 1e3,
 	       (double)d->burst_ns / d->burst_blocks);
@@ -241,10 +241,10 @@ static int show_free(struct demo *skel)
 
 static void show_totals(struct demo *skel)
 {
-	struct buddy_stats *st = &skel->arena->buddy.stats;
+	struct buddy_stats *st = &skel->arena->libarena_heap.stats;
 	struct buddy_totals tot;
 
-	buddy_read_totals(&skel->arena->buddy, &tot);
+	buddy_read_totals(&skel->arena->libarena_heap, &tot);
 	printf("\n  stats: %llu allocs (%llu from the caches), %llu frees, %llu failed,\n"
 	       "         %llu lock acquisitions, %llu lock failures, peak %.2f MiB\n",
 	       (unsigned long long)tot.allocs, (unsigned long long)tot.alloc_hits,

@@ -4,7 +4,7 @@
  * validate and coalesce on free, all under the instance lock.  It is a
  * leaf: it calls nothing above it (cache, entry points, the reserve) and
  * never sleeps, so any program type may reach it.  Chunks come and go only
- * through buddy_add_chunk() and buddy_unlink_*(), which the sleepable
+ * through core_add_chunk() and buddy_unlink_*(), which the sleepable
  * reserve code (reserve.bpf.c) pairs with populating and releasing pages.
  */
 #include "instance_lock.h"
@@ -81,7 +81,7 @@ static __always_inline __u64 find_chunk(buddy_t *b, __u32 order)
  * small (the stack budget).  Finding and carving in one call: a call's
  * entry and exit cost more than the hint test.
  */
-__noinline __u64 buddy_carve(buddy_t *b __arg_arena, __u32 order)
+__noinline __u64 core_carve(buddy_t *b __arg_arena, __u32 order)
 {
 	__u64 chunk = find_chunk(b, order);
 	__u32 mask = chunk ? fitting_orders(chunk, order) : 0;
@@ -102,7 +102,7 @@ static __always_inline __u32 slab_order_here(buddy_t *b, __u32 cls)
 /* A new slab for cls (lock held): 0, or -ENOMEM when no block is free. */
 static __always_inline int grow_slab_locked(buddy_t *b, __u32 cls)
 {
-	__u64 slab = buddy_carve(b, slab_order_here(b, cls));
+	__u64 slab = core_carve(b, slab_order_here(b, cls));
 
 	return slab ? slab_init(b, slab, cls) : -ENOMEM;
 }
@@ -122,7 +122,7 @@ static __always_inline __u64 object_locked(buddy_t *b, __u32 cls)
 static __always_inline __u64 alloc_locked(buddy_t *b, __u32 cls)
 {
 	if (class_is_block(cls))
-		return buddy_carve(b, class_order(cls));
+		return core_carve(b, class_order(cls));
 	return object_locked(b, cls);
 }
 
@@ -135,7 +135,7 @@ static __always_inline void release_locked(buddy_t *b, __u64 addr)
 
 	addr = slab ? slab_put_object(b, slab, addr) : addr;
 	if (addr)
-		buddy_release(b, addr);
+		core_release(b, addr);
 }
 
 /* A chunk leaves the list: no hint may point at it. */
@@ -222,9 +222,9 @@ static __always_inline void release(buddy_t *b, __u64 chunk, __u32 item, __u32 o
 
 /* The same, global, for slab blocks and lists of blocks.  A user's free of
  * a block releases inline (free_locked()): a call's entry and exit cost
- * about 20 instructions, and buddy_free_block()'s frame stays within the
+ * about 20 instructions, and core_free_block()'s frame stays within the
  * stack budget with it. */
-__noinline int buddy_release(buddy_t *b __arg_arena, __u64 addr)
+__noinline int core_release(buddy_t *b __arg_arena, __u64 addr)
 {
 	__u64 chunk = chunk_of(addr);
 	__u32 item = item_of(addr);
@@ -250,7 +250,7 @@ static __always_inline int free_object_locked(buddy_t *b, __u64 slab, __u64 addr
 		return buddy_reject(b, BUDDY_REJECT_INTERIOR, -EADDRNOTAVAIL);
 	ret = slab_free_object(b, slab, addr);
 	if (ret > 0)
-		buddy_release(b, ret);	/* the slab it emptied */
+		core_release(b, ret);	/* the slab it emptied */
 	return ret < 0 ? ret : 0;
 }
 
@@ -338,7 +338,7 @@ static __always_inline __u64 take_done(buddy_t *b, __u64 head)
 {
 	reserve_note(b, head);
 	drain_deferred_locked(b);
-	buddy_unlock(b);
+	instance_unlock(b);
 	return head;
 }
 
@@ -348,15 +348,15 @@ static __always_inline __u64 take_done(buddy_t *b, __u64 head)
  * the caller decides what they are.  Running dry, or under the low
  * watermark, asks for a refill.
  */
-__noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
+__noinline __u64 core_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 {
 	__u64 head = 0, addr;
 	__u32 got;
 
-	if (buddy_lock(b))
+	if (instance_lock(b))
 		return 0;
 	for (got = opaque(0); got < n && can_loop; got++) {
-		addr = buddy_carve(b, order);
+		addr = core_carve(b, order);
 		if (!addr)
 			break;
 		*block_link(addr) = head;
@@ -367,11 +367,11 @@ __noinline __u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n)
 
 /* The same for a slab class: objects of its slabs, carving a new slab when
  * none has room. */
-__noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
+__noinline __u64 core_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
 {
 	__u64 head = 0, addr;
 
-	if (buddy_lock(b))
+	if (instance_lock(b))
 		return 0;
 	/* n counts down: one value less to keep across the calls (a spill
 	 * would grow the frame past the stack budget). */
@@ -390,11 +390,11 @@ __noinline __u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n)
  * checked), counted here under the lock rather than with atomics that
  * would bounce between CPUs; 0 when no block (refill asked for).
  */
-__noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls)
+__noinline __u64 core_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls)
 {
 	__u64 addr;
 
-	if (buddy_lock(b))
+	if (instance_lock(b))
 		return 0;
 	addr = alloc_locked(b, cls);
 	if (addr) {
@@ -403,69 +403,69 @@ __noinline __u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls
 	}
 	reserve_note(b, addr);
 	drain_deferred_locked(b);
-	buddy_unlock(b);
+	instance_unlock(b);
 	return addr;
 }
 
 /* Custody blocks (linked at byte 0) back to the buddy: how many, or the
  * lock's -errno with nothing freed. */
-__noinline int buddy_give(buddy_t *b __arg_arena, __u64 head)
+__noinline int core_give(buddy_t *b __arg_arena, __u64 head)
 {
 	int err, n;
 
-	err = buddy_lock(b);
+	err = instance_lock(b);
 	if (err)
 		return err;
 	n = buddy_release_list(b, head);
 	drain_deferred_locked(b);
-	buddy_unlock(b);
+	instance_unlock(b);
 	return n;
 }
 
 /* A user's free: validated under the lock.  0 or -errno (counted either
  * way, under the lock). */
-__noinline int buddy_free_block(buddy_t *b __arg_arena, __u64 addr)
+__noinline int core_free_block(buddy_t *b __arg_arena, __u64 addr)
 {
 	int err;
 
-	err = buddy_lock(b);
+	err = instance_lock(b);
 	if (err)
 		return err;
 	err = free_locked(b, addr);
 	drain_deferred_locked(b);
-	buddy_unlock(b);
+	instance_unlock(b);
 	return err;
 }
 
 /* Each class's empty last slab back to the buddy (slab_take_spare()):
  * how many, or the lock's -errno. */
-__noinline int buddy_release_spares(buddy_t *b __arg_arena)
+__noinline int core_release_spares(buddy_t *b __arg_arena)
 {
 	__u64 slab;
 	__u32 cls;
 	int n = 0, err;
 
-	err = buddy_lock(b);
+	err = instance_lock(b);
 	if (err)
 		return err;
 	for (cls = opaque(0); cls < NR_SMALL_CLASSES && can_loop; cls++) {
 		slab = slab_take_spare(b, cls);
 		if (slab) {
-			buddy_release(b, slab);
+			core_release(b, slab);
 			n++;
 		}
 	}
-	buddy_unlock(b);
+	instance_unlock(b);
 	return n;
 }
 
 /* Link a freshly populated chunk (laid out here, outside the lock). */
-__noinline int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
+__noinline int core_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
 {
 	int err;
 
 	chunk_init(chunk, b);
-	err = buddy_lock(b);
+	err = instance_lock(b);
 	if (err)
 		return err;
 	chunk_hdr(chunk)->next = b->chunks;
@@ -473,18 +473,18 @@ __noinline int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk)
 	b->nr_empty++;
 	b->stats.chunks++;
 	b->stats.chunks_populated++;
-	buddy_unlock(b);
+	instance_unlock(b);
 	return 0;
 }
 
 /* An empty chunk beyond what the high watermark keeps (reserve_surplus()),
  * unlinked; 0 if none. */
-__noinline __u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
+__noinline __u64 core_unlink_surplus(buddy_t *b __arg_arena)
 {
 	__u64 chunk, found = 0;
 	int n;
 
-	if (buddy_lock(b))
+	if (instance_lock(b))
 		return 0;
 	chunk = b->chunks;
 	for (n = opaque(0); chunk && reserve_surplus(b) &&
@@ -503,22 +503,22 @@ __noinline __u64 buddy_unlink_surplus(buddy_t *b __arg_arena)
 	} else {
 		WRITE_ONCE(b->shrink_wanted, 0);
 	}
-	buddy_unlock(b);
+	instance_unlock(b);
 	return found;
 }
 
 /* Destroy: mark the instance dead and hand over its whole chunk list. */
-__noinline __u64 buddy_unlink_all(buddy_t *b __arg_arena)
+__noinline __u64 core_unlink_all(buddy_t *b __arg_arena)
 {
 	__u64 chunks;
 
-	if (buddy_lock(b))
+	if (instance_lock(b))
 		return 0;
 	chunks = b->chunks;
 	b->chunks = 0;
 	arena_zero(b->hint, sizeof(b->hint));
 	slab_reset(b);
 	WRITE_ONCE(b->state, BUDDY_DEAD);
-	buddy_unlock(b);
+	instance_unlock(b);
 	return chunks;
 }

@@ -15,7 +15,7 @@
  * depot hold, and asks every other CPU to do the same on its next slow
  * path: only a cache's own CPU may touch it.
  *
- * This layer sits on the buddy core (buddy_take/buddy_give) and below the
+ * This layer sits on the buddy core (core_take/core_give) and below the
  * entry points (entry.bpf.c); like the core it never sleeps.
  */
 #include "instance.h"
@@ -71,7 +71,7 @@ static __always_inline int give_or_defer(buddy_t *b, __u64 head)
 	__u32 n;
 	int err;
 
-	err = buddy_give(b, head);
+	err = core_give(b, head);
 	if (err >= 0)
 		return err;
 	for (n = opaque(0); head && n < CHUNK_GRANULES && can_loop; n++) {
@@ -92,7 +92,7 @@ __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 
 	if (cpu >= LIBARENA_MAX_CPUS)
 		return 0;
-	addr = buddy_take(b, PCPU_CACHE_ORDER, 1);
+	addr = core_take(b, PCPU_CACHE_ORDER, 1);
 	if (!addr)
 		return 0;
 	pc = arena_ptr(addr);
@@ -116,8 +116,8 @@ __noinline __u64 pcpu_create(buddy_t *b __arg_arena)
 static __always_inline __u64 class_take(buddy_t *b, __u32 cls, __u32 n)
 {
 	if (class_is_block(cls))
-		return buddy_take(b, class_order(cls), n);
-	return buddy_take_objects(b, cls, n);
+		return core_take(b, class_order(cls), n);
+	return core_take_objects(b, cls, n);
 }
 
 static __always_inline bool depot_lost_race(void)
@@ -419,7 +419,7 @@ static __always_inline int trim_all(buddy_t *b)
 			total += n;
 		}
 	}
-	n = buddy_release_spares(b);	/* after the caches' objects are back */
+	n = core_release_spares(b);	/* after the caches' objects are back */
 	return n < 0 ? n : total + n;
 }
 

@@ -28,10 +28,10 @@ __noinline int buddy_check(buddy_t *b __arg_arena)
 {
 	int err;
 
-	err = buddy_lock(b);
+	err = instance_lock(b);
 	if (err)
 		return err;
 	err = walk_instance(b, &libarena_space, &b->check);
-	buddy_unlock(b);
+	instance_unlock(b);
 	return err;
 }

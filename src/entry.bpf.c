@@ -64,7 +64,7 @@ static __always_inline __u64 alloc_counted(buddy_t *b, __u64 size)
 	    buddy_stats_free_bytes(&b->stats) < size)
 		return 0;
 	if (!cache_serves(b, cls))
-		return buddy_alloc_block(b, size, cls);	/* counts under its lock */
+		return core_alloc_block(b, size, cls);	/* counts under its lock */
 	return cache_alloc_slow(b, cls, size);		/* counts per CPU */
 }
 
@@ -74,7 +74,7 @@ __noinline __u64 buddy_alloc_addr(buddy_t *b __arg_arena, __u64 size)
 	__u64 addr;
 
 	if (!buddy_ready(b)) {
-		if (b == &buddy)	/* initialised on request */
+		if (b == &libarena_heap)	/* initialised on request */
 			reserve_notify(b);
 		return 0;
 	}
@@ -113,7 +113,7 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 	__u64 addr;
 
 	if (!buddy_ready(b)) {
-		if (b != &buddy || lifecycle_default_setup())
+		if (b != &libarena_heap || lifecycle_default_setup())
 			return 0;
 		buddy_refill(b);	/* first use: fill the empty reserve */
 	}
@@ -191,7 +191,7 @@ static __always_inline int free_addr(buddy_t *b, __u64 addr)
 		if (err <= 0)
 			return err;
 	}
-	err = buddy_free_block(b, addr);	/* counts under its lock */
+	err = core_free_block(b, addr);	/* counts under its lock */
 	if (err != -EDEADLK && err != -ETIMEDOUT)
 		return err;
 	return free_deferred(b, addr, err);	/* never spin or fail a valid free */

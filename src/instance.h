@@ -167,18 +167,18 @@ static __always_inline bool arena_zero(void __arena *p, __u64 bytes)
 }
 
 /* The buddy core (src/buddy.bpf.c): calls nothing above it, never sleeps.
- * buddy_carve/buddy_release expect the lock held. */
-__u64 buddy_carve(buddy_t *b __arg_arena, __u32 order);
-int buddy_release(buddy_t *b __arg_arena, __u64 addr);
-__u64 buddy_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
-__u64 buddy_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n);
-__u64 buddy_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls);
-int buddy_give(buddy_t *b __arg_arena, __u64 head);
-int buddy_free_block(buddy_t *b __arg_arena, __u64 addr);
-int buddy_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
-__u64 buddy_unlink_surplus(buddy_t *b __arg_arena);
-__u64 buddy_unlink_all(buddy_t *b __arg_arena);
-int buddy_release_spares(buddy_t *b __arg_arena);
+ * core_carve/core_release expect the lock held. */
+__u64 core_carve(buddy_t *b __arg_arena, __u32 order);
+int core_release(buddy_t *b __arg_arena, __u64 addr);
+__u64 core_take(buddy_t *b __arg_arena, __u32 order, __u32 n);
+__u64 core_take_objects(buddy_t *b __arg_arena, __u32 cls, __u32 n);
+__u64 core_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls);
+int core_give(buddy_t *b __arg_arena, __u64 head);
+int core_free_block(buddy_t *b __arg_arena, __u64 addr);
+int core_add_chunk(buddy_t *b __arg_arena, __u64 chunk);
+__u64 core_unlink_surplus(buddy_t *b __arg_arena);
+__u64 core_unlink_all(buddy_t *b __arg_arena);
+int core_release_spares(buddy_t *b __arg_arena);
 
 /* Slabs (src/slab.bpf.c): lock held, leaves; the core carves and
  * releases the slab blocks. */

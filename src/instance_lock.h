@@ -6,7 +6,7 @@
 #include "instance.h"
 
 /* The long way (src/lock.bpf.c). */
-int buddy_lock_slow(buddy_t *b __arg_arena);
+int instance_lock_slow(buddy_t *b __arg_arena);
 
 /*
  * Lock a ready instance: 0, -EINVAL, -EDEADLK or -ETIMEDOUT, counted.  A
@@ -14,16 +14,16 @@ int buddy_lock_slow(buddy_t *b __arg_arena);
  * as the rest); a held one, or fault injection, goes the long way
  * (src/lock.bpf.c).
  */
-static __always_inline int buddy_lock(buddy_t *b)
+static __always_inline int instance_lock(buddy_t *b)
 {
 	if (READ_ONCE(libarena_faults.lock_every) || !buddy_ready(b) ||
 	    platform_trylock(&b->lock))
-		return buddy_lock_slow(b);
+		return instance_lock_slow(b);
 	lock_taken(b);
 	return 0;
 }
 
-static __always_inline void buddy_unlock(buddy_t *b)
+static __always_inline void instance_unlock(buddy_t *b)
 {
 	WRITE_ONCE(b->stats.seq, b->stats.seq + 1);	/* even: consistent */
 	platform_unlock(&b->lock);

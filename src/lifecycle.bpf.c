@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * An instance's lifecycle: init, destroy, reset, and the default instance
- * `buddy` of the malloc-style API, set up on first use.  These populate or
+ * `libarena_heap` of the malloc-style API, set up on first use.  These populate or
  * release pages (sleepable callers before Linux 7.0).
  *
  * Laying out an instance (lifecycle_setup()) and filling its reserve
  * (buddy_refill()) are sibling calls from each entry point, never one
  * under the other, so that no chain here is deeper than the refill's:
- * entry point -> buddy_refill -> buddy_add_chunk -> buddy_lock_slow.
+ * entry point -> buddy_refill -> core_add_chunk -> instance_lock_slow.
  */
 #include "instance.h"
 #include <libarena/malloc.h>
 
-struct buddy __arena buddy;
+struct buddy __arena libarena_heap;
 
 /* Take a registry slot (for tools) once per instance. */
 static __always_inline int buddy_register(buddy_t *b)
@@ -92,7 +92,7 @@ __noinline int buddy_destroy(buddy_t *b __arg_arena)
 #ifdef LIBARENA_DEBUG
 	dbg_forget(b);	/* before its chunks go: the owner test reads them */
 #endif
-	chunk = buddy_unlink_all(b);
+	chunk = core_unlink_all(b);
 	if (READ_ONCE(b->state) != BUDDY_DEAD)
 		return -EBUSY;	/* the lock could not be taken */
 	for (n = opaque(0); chunk && n < SPACE_MAX_SLICES && can_loop; n++) {
@@ -129,7 +129,7 @@ __noinline int buddy_reset(buddy_t *b __arg_arena)
  */
 __noinline int lifecycle_default_setup(void)
 {
-	buddy_t *b = &buddy;
+	buddy_t *b = &libarena_heap;
 	__u64 state = READ_ONCE(b->state);
 	int err;
 
@@ -151,7 +151,7 @@ __noinline int lifecycle_default_setup(void)
  * buddy_ready(). */
 __noinline int buddy_default_ready(void)
 {
-	if (buddy_ready(&buddy))
+	if (buddy_ready(&libarena_heap))
 		return 0;
-	return lifecycle_default_setup() ?: lifecycle_fill(&buddy);
+	return lifecycle_default_setup() ?: lifecycle_fill(&libarena_heap);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The instance lock's long way (buddy_lock() in instance_lock.h takes a free
+ * The instance lock's long way (instance_lock() in instance_lock.h takes a free
  * lock inline): fault injection, the wait (platform_lock() in the
  * platform seam spins on the word), and the counts of failures.  Out of
  * line: the spin's state would otherwise sit in each caller's stack
@@ -26,7 +26,7 @@ static __always_inline int lock_failed(buddy_t *b, int err)
 }
 
 /* The lock taken the long way: fault injection on, or held already. */
-__noinline int buddy_lock_slow(buddy_t *b __arg_arena)
+__noinline int instance_lock_slow(buddy_t *b __arg_arena)
 {
 	int err;
 

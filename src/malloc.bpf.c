@@ -9,9 +9,9 @@
 __u64 arena_usable_size_addr(__u64 addr)
 {
 #ifdef LIBARENA_DEBUG
-	return __dbg_usable_size(&buddy, addr);
+	return __dbg_usable_size(&libarena_heap, addr);
 #else
-	return buddy_usable_size_addr(&buddy, addr);
+	return buddy_usable_size_addr(&libarena_heap, addr);
 #endif
 }
 

@@ -26,7 +26,7 @@ static __always_inline int reserve_grow_one(buddy_t *b)
 
 	if (!chunk)
 		return -ENOMEM;
-	err = buddy_add_chunk(b, chunk);
+	err = core_add_chunk(b, chunk);
 	if (err)
 		space_chunk_put(chunk);
 	return err;
@@ -58,7 +58,7 @@ static __always_inline int reserve_shrink(buddy_t *b)
 	__u32 n;
 
 	for (n = opaque(0); n < SPACE_MAX_SLICES && can_loop; n++) {
-		chunk = buddy_unlink_surplus(b);
+		chunk = core_unlink_surplus(b);
 		if (!chunk)
 			break;
 		space_chunk_put(chunk);

@@ -19,7 +19,7 @@ struct libarena_faults __arena libarena_faults;
 /* Tell tools where the allocator is (struct libarena_info). */
 static __always_inline void space_publish(struct arena_space __arena *s)
 {
-	platform_publish(arena_addr(s), arena_addr(&buddy));
+	platform_publish(arena_addr(s), arena_addr(&libarena_heap));
 }
 
 /*

@@ -23,13 +23,13 @@ int arena_buddy_reset(void *ctx)
 {
 	int err = buddy_default_ready();
 
-	return err ?: buddy_reset(&buddy);
+	return err ?: buddy_reset(&libarena_heap);
 }
 
 SEC("syscall")
 int arena_buddy_check(void *ctx)
 {
-	return buddy_check(&buddy);
+	return buddy_check(&libarena_heap);
 }
 
 /* Grow the default instance's reserve by args->nr_pages pages now (the
@@ -42,7 +42,7 @@ int arena_alloc_reserve(struct arena_alloc_reserve_args *args)
 
 	if (err)
 		return err;
-	return buddy_reserve(&buddy, buddy_stats_free_bytes(&buddy.stats) +
+	return buddy_reserve(&libarena_heap, buddy_stats_free_bytes(&libarena_heap.stats) +
 			     ((__u64)args->nr_pages << ARENA_PAGE_SHIFT));
 }
 
@@ -52,17 +52,17 @@ int arena_set_reserve(struct arena_set_reserve_args *args)
 {
 	int err = buddy_default_ready();
 
-	err = err ?: buddy_set_reserve(&buddy, args->low, args->high);
+	err = err ?: buddy_set_reserve(&libarena_heap, args->low, args->high);
 	if (err)
 		return err;
-	err = buddy_refill(&buddy);
+	err = buddy_refill(&libarena_heap);
 	return err < 0 ? err : 0;
 }
 
 SEC("syscall")
 int arena_buddy_destroy(void *ctx)
 {
-	return buddy_destroy(&buddy);
+	return buddy_destroy(&libarena_heap);
 }
 
 /*
@@ -103,14 +103,14 @@ SEC("syscall")
 int arena_buddy_refill(void *ctx)
 {
 	struct arena_space __arena *s = &libarena_space;
-	__u64 before = READ_ONCE(buddy.stats.chunks);	/* 0 until initialised */
+	__u64 before = READ_ONCE(libarena_heap.stats.chunks);	/* 0 until initialised */
 	int err = buddy_default_ready(), moved, n;
 	buddy_t *b;
 	__u32 i;
 
 	if (err)
 		return err;
-	moved = READ_ONCE(buddy.stats.chunks) - before;	/* the first fill */
+	moved = READ_ONCE(libarena_heap.stats.chunks) - before;	/* the first fill */
 	for (i = opaque(0); i < LIBARENA_MAX_INSTANCES && can_loop; i++) {
 		b = arena_ptr(*arena_elem(s->instances, i));
 		if (!b)

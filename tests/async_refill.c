@@ -30,7 +30,7 @@ static bool wait_for(volatile __u64 *counter, __u64 before)
 static enum test_status async_check(struct async_refill *skel)
 {
 	struct async_state *st = &skel->arena->async_state;
-	struct buddy_stats *bs = &skel->arena->buddy.stats;
+	struct buddy_stats *bs = &skel->arena->libarena_heap.stats;
 	__u64 held, refills = bs->refills, shrinks;
 
 	st->phase = ASYNC_HOLD;

@@ -75,7 +75,7 @@ static enum test_status buddy_run_prog(struct test_env *e, struct bpf_program *p
 	err = test_run_prog(skel->progs.arena_buddy_check, &ret);
 	if (err || ret) {
 		test_why("heap check after the test: err %d, retval %d", err, ret);
-		test_print_check(&skel->arena->buddy.check);
+		test_print_check(&skel->arena->libarena_heap.check);
 		return TEST_FAIL;
 	}
 	if (getenv("LIBARENA_TEST_VERBOSE") && strstr(bpf_program__name(prog), "faults"))
@@ -178,7 +178,7 @@ static enum test_status test_two_cpu_stress(struct buddy_tests *skel,
 static enum test_status test_producer_consumer(struct test_env *e, const void *arg)
 {
 	struct buddy_tests *skel = e->skel;
-	const struct buddy *b = &skel->arena->buddy;
+	const struct buddy *b = &skel->arena->libarena_heap;
 	struct pc_ring *ring = &skel->arena->pc_ring;
 	double deadline = test_now() + PC_SECONDS;
 	struct cpu_job jobs[2] = {
@@ -222,7 +222,7 @@ static __u64 buddy_total_allocs(const struct buddy *b)
 static enum test_status test_reset_program(struct test_env *e, const void *arg)
 {
 	struct buddy_tests *skel = e->skel;
-	struct buddy_stats *st = &skel->arena->buddy.stats;
+	struct buddy_stats *st = &skel->arena->libarena_heap.stats;
 	int err, ret, cpu;
 
 	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
@@ -232,10 +232,10 @@ static enum test_status test_reset_program(struct test_env *e, const void *arg)
 		test_why("fill_default: expected 100 blocks, got %d (err %d)", ret, err);
 		return TEST_FAIL;
 	}
-	if (st->bytes_in_use < 100 * 64 || buddy_total_allocs(&skel->arena->buddy) != 100) {
+	if (st->bytes_in_use < 100 * 64 || buddy_total_allocs(&skel->arena->libarena_heap) != 100) {
 		test_why("stats read from user space: expected >= 6400 bytes in 100 allocs, got %llu in %llu",
 			 (unsigned long long)st->bytes_in_use,
-			 (unsigned long long)buddy_total_allocs(&skel->arena->buddy));
+			 (unsigned long long)buddy_total_allocs(&skel->arena->libarena_heap));
 		return TEST_FAIL;
 	}
 	err = test_run_prog(skel->progs.arena_buddy_reset, &ret);
@@ -245,17 +245,17 @@ static enum test_status test_reset_program(struct test_env *e, const void *arg)
 	}
 	/* Empty, but with its reserve populated again. */
 	if (st->bytes_in_use || st->chunks != DEFAULT_RESERVE_CHUNKS ||
-	    buddy_total_allocs(&skel->arena->buddy) ||
-	    skel->arena->buddy.state != BUDDY_READY) {
+	    buddy_total_allocs(&skel->arena->libarena_heap) ||
+	    skel->arena->libarena_heap.state != BUDDY_READY) {
 		test_why("after reset: expected an empty ready instance with %llu reserve chunks, "
 			 "got %llu bytes, %llu chunks, state %llu", DEFAULT_RESERVE_CHUNKS,
 			 (unsigned long long)st->bytes_in_use,
 			 (unsigned long long)st->chunks,
-			 (unsigned long long)skel->arena->buddy.state);
+			 (unsigned long long)skel->arena->libarena_heap.state);
 		return TEST_FAIL;
 	}
 	for (cpu = 0; cpu < LIBARENA_MAX_CPUS; cpu++) {
-		if (skel->arena->buddy.pcpu[cpu]) {
+		if (skel->arena->libarena_heap.pcpu[cpu]) {
 			test_why("after reset: CPU %d still has a cache", cpu);
 			return TEST_FAIL;
 		}
@@ -274,7 +274,7 @@ static enum test_status test_alloc_reserve_program(struct test_env *e, const voi
 	struct buddy_tests *skel = e->skel;
 	struct arena_alloc_reserve_args args = { .nr_pages = 1024 };	/* 4 MiB */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	const struct buddy_stats *st = &skel->arena->buddy.stats;
+	const struct buddy_stats *st = &skel->arena->libarena_heap.stats;
 	__u64 free_before, free_after;
 	int err, ret;
 
@@ -372,14 +372,14 @@ static enum test_status arenactl_setup(struct arenactl_env *e)
 		return TEST_FAIL;
 	}
 	snprintf(e->args, sizeof(e->args), "pinned %s --instance %#llx", e->pin,
-		 (unsigned long long)(unsigned long)&e->skel->arena->buddy);
+		 (unsigned long long)(unsigned long)&e->skel->arena->libarena_heap);
 	return TEST_OK;
 }
 
 /* arenactl's figures are exactly what the workload did. */
 static enum test_status arenactl_stats(struct arenactl_env *e)
 {
-	const struct buddy *b = &e->skel->arena->buddy;
+	const struct buddy *b = &e->skel->arena->libarena_heap;
 	struct buddy_totals t;
 	char args[384];
 	int rc;
@@ -433,7 +433,7 @@ static enum test_status arenactl_stats(struct arenactl_env *e)
 /* check passes on a healthy heap, names the fault in a corrupted one. */
 static enum test_status arenactl_check(struct arenactl_env *e)
 {
-	struct buddy *b = &e->skel->arena->buddy;
+	struct buddy *b = &e->skel->arena->libarena_heap;
 	struct chunk_hdr *h;
 	char args[384];
 	int rc;
@@ -532,7 +532,7 @@ static enum test_status test_arenactl_reads_only(struct test_env *e, const void 
 static enum test_status test_trim_while_allocating(struct test_env *e, const void *arg)
 {
 	struct buddy_tests *skel = e->skel;
-	const struct buddy *b = &skel->arena->buddy;
+	const struct buddy *b = &skel->arena->libarena_heap;
 	__u64 served;
 
 	if (run_step(skel, skel->progs.stress_begin_cache) ||
@@ -577,7 +577,7 @@ static __u64 cpu_cached_bytes(const struct buddy *b, int cpu)
 static enum test_status test_trim_every_cpu(struct test_env *e, const void *arg)
 {
 	struct buddy_tests *skel = e->skel;
-	const struct buddy *b = &skel->arena->buddy;
+	const struct buddy *b = &skel->arena->libarena_heap;
 	struct bpf_program *fill = skel->progs.cache_here;
 	__u64 left;
 	int cpu, n;

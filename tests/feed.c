@@ -74,7 +74,7 @@ static enum test_status feed_check_lists(const struct feed_state *st)
 static void feed_summary(const struct feed *skel, const char *how)
 {
 	const struct feed_state *st = &skel->arena->feed_state;
-	const struct buddy *b = &skel->arena->buddy;
+	const struct buddy *b = &skel->arena->libarena_heap;
 
 	test_why("%s: %llu records (%llu KiB) in %.0f ms, %llu NULL (%llu after %llu ms); "
 		 "%llu chunks populated, %llu refills, %llu wake-ups of user space, "
@@ -133,7 +133,7 @@ static enum test_status test_feed_inline(struct test_env *e, const void *arg)
 		return TEST_FAIL;
 	}
 	st = feed_run(skel, false, NULL);
-	populated = skel->arena->buddy.stats.chunks_populated;
+	populated = skel->arena->libarena_heap.stats.chunks_populated;
 	if (st == TEST_OK && skel->arena->feed_state.nulls) {
 		test_why("expected 0 NULL growing inline, got %llu",
 			 (unsigned long long)skel->arena->feed_state.nulls);
@@ -177,10 +177,10 @@ static enum test_status test_feed_thread(struct test_env *e, const void *arg)
 			 FEED_RECORDS);
 		st = TEST_FAIL;
 	}
-	if (st == TEST_OK && (!rs.wakeups || !skel->arena->buddy.stats.refill_notifies)) {
+	if (st == TEST_OK && (!rs.wakeups || !skel->arena->libarena_heap.stats.refill_notifies)) {
 		test_why("expected the BPF side to wake the refill thread, got %llu wake-ups "
 			 "(%llu sent)", (unsigned long long)rs.wakeups,
-			 (unsigned long long)skel->arena->buddy.stats.refill_notifies);
+			 (unsigned long long)skel->arena->libarena_heap.stats.refill_notifies);
 		st = TEST_FAIL;
 	}
 	if (st != TEST_OK || getenv("LIBARENA_TEST_VERBOSE")) {

@@ -61,9 +61,9 @@ static enum test_status nested_verdict(struct nested *skel, int drained)
 {
 	struct nested_side *o = &skel->arena->nested_outer_side;
 	struct nested_side *q = &skel->arena->nested_irq_side;
-	struct buddy_stats *st = &skel->arena->buddy.stats;
+	struct buddy_stats *st = &skel->arena->libarena_heap.stats;
 	__u64 lost = st->bytes_in_use - st->cache_meta_bytes;
-	__u64 busy = test_pcpu_stat(&skel->arena->buddy, NESTED_CPU,
+	__u64 busy = test_pcpu_stat(&skel->arena->libarena_heap, NESTED_CPU,
 				    offsetof(struct pcpu_stats, busy));
 
 	test_why("outer: %llu allocations in %llu runs, %llu NULL; irq: %llu allocations in %llu interrupts, %llu NULL",

@@ -402,7 +402,7 @@ static void pt_why_summary(const struct prog_types *skel, int refilled)
 	test_why("refill: %d chunk(s), then one more 64 KiB block; bytes in use %llu -> %llu "
 		 "(not counting %llu B of per-CPU cache blocks)", refilled,
 		 (unsigned long long)st->base_in_use, (unsigned long long)st->end_in_use,
-		 (unsigned long long)skel->arena->buddy.stats.cache_meta_bytes);
+		 (unsigned long long)skel->arena->libarena_heap.stats.cache_meta_bytes);
 }
 
 /*
@@ -455,8 +455,8 @@ static enum test_status pt_run(struct pt_env *e, const struct pt_type *t)
 	if (pt_phase(e, t, PT_REFILLED) || pt_phase(e, t, PT_FREE_ALL))
 		return TEST_FAIL;
 	if (pt_library_prog(skel->progs.arena_buddy_check)) {
-		if (skel->arena->buddy.check.err)
-			test_print_check(&skel->arena->buddy.check);
+		if (skel->arena->libarena_heap.check.err)
+			test_print_check(&skel->arena->libarena_heap.check);
 		return TEST_FAIL;
 	}
 	if (getenv("LIBARENA_TEST_VERBOSE"))

@@ -39,7 +39,7 @@ int demo_pairs(void *ctx)
 		buddy_init_flags(&demo_uncached, BUDDY_NO_PCPU_CACHE);
 	if (buddy_default_ready())
 		return -1;
-	demo.pairs = time_pairs(&buddy, &demo.pairs_ns);
+	demo.pairs = time_pairs(&libarena_heap, &demo.pairs_ns);
 	demo.uncached_pairs = time_pairs(&demo_uncached, &demo.uncached_pairs_ns);
 	return demo.pairs == DEMO_PAIRS && demo.uncached_pairs == DEMO_PAIRS ? 0 : -1;
 }
@@ -63,8 +63,8 @@ int demo_burst(void *ctx)
 	n = i;
 	demo.burst_blocks = n;
 	demo.burst_requested = requested;
-	demo.burst_in_use = buddy.stats.bytes_in_use;
-	demo.burst_chunks = buddy.stats.chunks;
+	demo.burst_in_use = libarena_heap.stats.bytes_in_use;
+	demo.burst_chunks = libarena_heap.stats.chunks;
 	return n == DEMO_BURST ? 0 : -1;
 }
 
@@ -77,10 +77,10 @@ int demo_free(void *ctx)
 
 	for (i = opaque(0); i < n && i < DEMO_BURST && can_loop; i++)
 		arena_free_addr(*arena_elem(demo_ptrs, i));
-	buddy_shrink(&buddy);	/* caches, then surplus chunks back */
+	buddy_shrink(&libarena_heap);	/* caches, then surplus chunks back */
 	demo.free_ns = bpf_ktime_get_ns() - t0;
-	demo.chunks_after = buddy.stats.chunks;
-	demo.check = buddy_check(&buddy);
+	demo.chunks_after = libarena_heap.stats.chunks;
+	demo.check = buddy_check(&libarena_heap);
 	return i == n ? 0 : -1;
 }
 

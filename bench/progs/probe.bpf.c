@@ -8,13 +8,13 @@
 SEC("syscall")
 int probe_alloc(void *ctx)
 {
-	return buddy_alloc_addr(&buddy, 64) != 0;
+	return buddy_alloc_addr(&libarena_heap, 64) != 0;
 }
 
 SEC("syscall")
 int probe_free(void *ctx)
 {
-	return buddy_free_addr(&buddy, 0);
+	return buddy_free_addr(&libarena_heap, 0);
 }
 
 /* The inline fast paths with their slow-path calls, as a program uses them. */

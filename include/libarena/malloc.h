@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * malloc-style API over the default instance, the arena global `buddy`.
+ * malloc-style API over the default instance, the arena global `libarena_heap`.
  * The standard names (malloc, free, calloc, realloc) are opt-in:
  * <libarena/override.h>.
  */
@@ -9,7 +9,7 @@
 
 #include "buddy.h"
 
-extern struct buddy __arena buddy;
+extern struct buddy __arena libarena_heap;
 
 /* Initialise the default instance if needed: 0 or -errno. */
 int buddy_default_ready(void);
@@ -17,22 +17,22 @@ int buddy_default_ready(void);
 #ifdef LIBARENA_DEBUG
 static __always_inline __u64 arena_malloc_addr(__u64 size)
 {
-	return __dbg_alloc_slow(&buddy, size);
+	return __dbg_alloc_slow(&libarena_heap, size);
 }
 
 static __always_inline int arena_free_addr(__u64 addr)
 {
-	return __dbg_free(&buddy, addr);
+	return __dbg_free(&libarena_heap, addr);
 }
 #else
 static __always_inline __u64 arena_malloc_addr(__u64 size)
 {
-	return buddy_alloc_fast(&buddy, size);
+	return buddy_alloc_fast(&libarena_heap, size);
 }
 
 static __always_inline int arena_free_addr(__u64 addr)
 {
-	return buddy_free_fast(&buddy, addr);
+	return buddy_free_fast(&libarena_heap, addr);
 }
 #endif
 
@@ -49,8 +49,8 @@ int arena_memcopy(__u64 dst, __u64 src, __u64 bytes);
 /* A size no block can have: counted, NULL. */
 static __always_inline __u64 arena_bad_size(void)
 {
-	__sync_fetch_and_add(&buddy.stats.bad_sizes, 1);
-	__sync_fetch_and_add(&buddy.stats.failed_allocs, 1);
+	__sync_fetch_and_add(&libarena_heap.stats.bad_sizes, 1);
+	__sync_fetch_and_add(&libarena_heap.stats.failed_allocs, 1);
 	return 0;
 }
 
@@ -68,7 +68,7 @@ static __always_inline __u64 arena_aligned_alloc_addr(__u64 align, __u64 size)
 #ifdef LIBARENA_DEBUG
 	/* The debug header would break the alignment: a plain block. */
 	if (align > GRANULE_SIZE)
-		return __buddy_alloc_slow(&buddy, bytes);
+		return __buddy_alloc_slow(&libarena_heap, bytes);
 #endif
 	return arena_malloc_addr(bytes);
 }
@@ -121,7 +121,7 @@ static __always_inline __u64 arena_realloc_addr(__u64 addr, __u64 size)
 	}
 	old = arena_usable_size_addr(addr);
 	if (!old || size > BUDDY_MAX_SIZE) {
-		__sync_fetch_and_add(&buddy.stats.failed_allocs, 1);
+		__sync_fetch_and_add(&libarena_heap.stats.failed_allocs, 1);
 		return 0;	/* not ours, or too big */
 	}
 	if (size <= old && size > old / 2)
@@ -159,6 +159,6 @@ static __always_inline __u64 arena_realloc_addr(__u64 addr, __u64 size)
 	((T __arena *)arena_new_n_addr(sizeof(T), sizeof(((T *)0)->field[0]), \
 				       (n), __alignof__(T)))
 #define arena_delete(p)		arena_free(p)
-#define arena_trim()		buddy_trim(&buddy)
+#define arena_trim()		buddy_trim(&libarena_heap)
 
 #endif /* __LIBARENA_MALLOC_H */

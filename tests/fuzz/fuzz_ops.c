@@ -138,7 +138,7 @@ static void op_free(int i, int twice)
 		if (err != -EALREADY && err != -EFAULT)
 			fprintf(stderr, "fuzz_ops: double free of %#llx (%llu B, %s) returned %d\n",
 				(unsigned long long)live[i].ptr, (unsigned long long)live[i].size,
-				buddy.flags ? "uncached" : "cache", err);
+				libarena_heap.flags ? "uncached" : "cache", err);
 		FUZZ_ASSERT(err == -EALREADY || err == -EFAULT);
 	}
 	drop(i);
@@ -185,8 +185,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void reset_all(__u64 flags)
 {
-	buddy_destroy(&buddy);
-	FUZZ_ASSERT(buddy_init_flags(&buddy, flags) == 0);
+	buddy_destroy(&libarena_heap);
+	FUZZ_ASSERT(buddy_init_flags(&libarena_heap, flags) == 0);
 	nr_live = 0;
 }
 
@@ -232,21 +232,21 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 			if (i >= 0 && live[i].size > 16)
 				FUZZ_ASSERT(arena_free_addr(live[i].ptr + 16) == -EADDRNOTAVAIL);
 			else
-				FUZZ_ASSERT(buddy_trim(&buddy) >= 0);
+				FUZZ_ASSERT(buddy_trim(&libarena_heap) >= 0);
 			break;
 		case 9:
 			if (next(&in, 1) < 16)
 				reset_all(flags);
 			else
-				FUZZ_ASSERT(buddy_check(&buddy) == 0);
+				FUZZ_ASSERT(buddy_check(&libarena_heap) == 0);
 			break;
 		}
 	}
 	while (nr_live)
 		op_free(nr_live - 1, 0);
-	FUZZ_ASSERT(buddy_trim(&buddy) >= 0);
-	FUZZ_ASSERT(buddy.stats.bytes_in_use == buddy.stats.cache_meta_bytes);
-	FUZZ_ASSERT(buddy_check(&buddy) == 0);
+	FUZZ_ASSERT(buddy_trim(&libarena_heap) >= 0);
+	FUZZ_ASSERT(libarena_heap.stats.bytes_in_use == libarena_heap.stats.cache_meta_bytes);
+	FUZZ_ASSERT(buddy_check(&libarena_heap) == 0);
 	return 0;
 }
 

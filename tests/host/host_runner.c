@@ -191,7 +191,7 @@ static int t_producer_consumer(__u64 flags)
 	CHECK_OK(host_run_jobs(jobs));
 	CHECK_OK(trim_both_cpus());
 	CHECK_OK(t_pc_finish(flags));
-	hits = pcpu_of(&buddy, 0) ? pcpu_of(&buddy, 0)->stats.depot_hits : 0;
+	hits = pcpu_of(&libarena_heap, 0) ? pcpu_of(&libarena_heap, 0)->stats.depot_hits : 0;
 	ASSERT_GE(hits, 1);
 	ASSERT_GE(pc_ring.consumed, 100000);
 	return 0;
@@ -307,7 +307,7 @@ static const struct host_test tests[] = {
 /* Throw the whole heap away: a fresh arena of `size` bytes. */
 static void fresh_arena(__u64 size)
 {
-	buddy_destroy(&buddy);
+	buddy_destroy(&libarena_heap);
 	buddy_destroy(&test_b1);
 	buddy_destroy(&test_b2);
 	libarena_host_reset();
@@ -324,16 +324,16 @@ static enum test_status run_one(const struct host_test *t)
 		return TEST_SKIP;
 	if (small)
 		fresh_arena(TEST_SMALL_ARENA_BYTES);
-	err = buddy_reset(&buddy);
+	err = buddy_reset(&libarena_heap);
 	if (err) {
 		test_why("buddy_reset of the default instance: %d", err);
 		return TEST_FAIL;
 	}
 	memset(&test_report, 0, sizeof(test_report));
 	status = test_verdict(t->fn(t->flags), &test_report);
-	if (status == TEST_OK && (err = buddy_check(&buddy))) {
+	if (status == TEST_OK && (err = buddy_check(&libarena_heap))) {
 		test_why("heap check after the test: %d", err);
-		test_print_check(&buddy.check);
+		test_print_check(&libarena_heap.check);
 		status = TEST_FAIL;
 	}
 	if (small)

@@ -66,9 +66,9 @@ int async_setup(void *ctx)
 {
 	int err;
 
-	buddy_destroy(&buddy);
-	err = buddy_init_flags(&buddy, BUDDY_NO_PCPU_CACHE);
-	return err ?: buddy_set_reserve(&buddy, ASYNC_BLOCK, 2 * ASYNC_BLOCK);
+	buddy_destroy(&libarena_heap);
+	err = buddy_init_flags(&libarena_heap, BUDDY_NO_PCPU_CACHE);
+	return err ?: buddy_set_reserve(&libarena_heap, ASYNC_BLOCK, 2 * ASYNC_BLOCK);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -62,7 +62,7 @@ SEC("syscall") int test_override_names(void *ctx)
 	ASSERT_NOT_NULL(q);
 	ASSERT_EQ(q[50], 0);
 	free(q);
-	ASSERT_EQ(settled_bytes(&buddy), 0);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
 	return 0;
 }
 

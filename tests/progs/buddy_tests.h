@@ -29,11 +29,11 @@ static __always_inline int test_begin(__u64 flags)
 {
 	/* A failed earlier test may have left these initialised, or the lock
 	 * held (cache_nested_in_lock takes it to fake a nested program). */
-	buddy.lock = 0;
+	libarena_heap.lock = 0;
 	buddy_destroy(&test_b1);
 	buddy_destroy(&test_b2);
-	buddy_destroy(&buddy);
-	return buddy_init_flags(&buddy, flags);
+	buddy_destroy(&libarena_heap);
+	return buddy_init_flags(&libarena_heap, flags);
 }
 
 /* Sum one per-CPU counter over every CPU's cache: expr, of the cache pc. */
@@ -273,7 +273,7 @@ static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 			size = round_size(i);
 			*arena_elem(test_sizes, i) = size;
 			p = arena_malloc_addr(size);
-			CHECK_OK(check_block(&buddy, p, size));
+			CHECK_OK(check_block(&libarena_heap, p, size));
 			*(__u8 __arena *)arena_ptr(p) = i;
 			*(__u8 __arena *)arena_ptr(p + size - 1) = i;
 			*arena_elem(test_ptrs, i) = p;
@@ -287,8 +287,8 @@ static __always_inline int t_alloc_free_shuffled_sizes(__u64 flags)
 				  *(__u8 __arena *)arena_ptr(p + size - 1));
 			ASSERT_OK(arena_free_addr(p));
 		}
-		ASSERT_EQ(settled_bytes(&buddy), 0);
-		ASSERT_OK(buddy_check(&buddy));
+		ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+		ASSERT_OK(buddy_check(&libarena_heap));
 	}
 	return 0;
 }
@@ -305,13 +305,13 @@ static __always_inline int t_live_patterns_scrambled(__u64 flags)
 		size = rand_between(3, 16384);
 		*arena_elem(test_sizes, i) = size;
 		p = arena_malloc_addr(size);
-		CHECK_OK(check_block(&buddy, p, size));
+		CHECK_OK(check_block(&libarena_heap, p, size));
 		pattern_fill(p, size, p >> 4);
 		*arena_elem(test_ptrs, i) = p;
 	}
 	ASSERT_EQ(i, NR_LIVE);
-	ASSERT_GE(buddy.stats.chunks, 2);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_GE(libarena_heap.stats.chunks, 2);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	shuffle_ptrs(NR_LIVE);
 	for (i = opaque(0); i < NR_LIVE && can_loop; i++) {
 		p = *arena_elem(test_ptrs, i);
@@ -319,9 +319,9 @@ static __always_inline int t_live_patterns_scrambled(__u64 flags)
 		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(i, NR_LIVE);
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_EQ(total_allocs(&buddy), NR_LIVE);
-	ASSERT_EQ(total_frees(&buddy), NR_LIVE);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_EQ(total_allocs(&libarena_heap), NR_LIVE);
+	ASSERT_EQ(total_frees(&libarena_heap), NR_LIVE);
 	return 0;
 }
 
@@ -334,7 +334,7 @@ static __always_inline int t_blocks_aligned_and_inside(__u64 flags)
 	for (i = opaque(0); i < 200 && can_loop; i++) {
 		size = rand_between(1, i < 100 ? 4096 : BUDDY_MAX_SIZE);
 		p = arena_malloc_addr(size);
-		CHECK_OK(check_block(&buddy, p, size));
+		CHECK_OK(check_block(&libarena_heap, p, size));
 		ASSERT_EQ(arena_usable_size_addr(p), class_size(alloc_class(size)));
 		*arena_elem(test_ptrs, i) = p;
 	}
@@ -349,9 +349,9 @@ static __always_inline int t_free_null_is_noop(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	ASSERT_NOT_NULL(arena_malloc(16));
 	ASSERT_OK(arena_free_addr(0));
-	ASSERT_OK(buddy_free(&buddy, NULL));
-	ASSERT_EQ(total_frees(&buddy), 0);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 0);
+	ASSERT_OK(buddy_free(&libarena_heap, NULL));
+	ASSERT_EQ(total_frees(&libarena_heap), 0);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_OUTSIDE], 0);
 	return 0;
 }
 
@@ -382,14 +382,14 @@ static __always_inline int t_double_free_rejected(__u64 flags)
 	q = arena_malloc_addr(64);
 	ASSERT_OK(arena_free_addr(p));
 	ASSERT_EQ(arena_free_addr(p), -EALREADY);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
-	ASSERT_EQ(total_frees(&buddy), 1);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
+	ASSERT_EQ(total_frees(&libarena_heap), 1);
 	/* A double free of a block merged into a bigger free block. */
 	ASSERT_OK(arena_free_addr(q));
 	ASSERT_EQ(arena_free_addr(q), -EALREADY);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 2);
-	ASSERT_OK(buddy_check(&buddy));
-	CHECK_OK(alloc_all_free_all(&buddy));
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 2);
+	ASSERT_OK(buddy_check(&libarena_heap));
+	CHECK_OK(alloc_all_free_all(&libarena_heap));
 	return 0;
 }
 
@@ -401,10 +401,10 @@ static __always_inline int t_misaligned_free_rejected(__u64 flags)
 	p = arena_malloc_addr(256);
 	ASSERT_EQ(arena_free_addr(p + 8), -EINVAL);
 	ASSERT_EQ(arena_free_addr(p + 1), -EINVAL);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_MISALIGNED], 2);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_MISALIGNED], 2);
 	ASSERT_EQ(arena_usable_size_addr(p), 256);
 	ASSERT_OK(arena_free_addr(p));
-	CHECK_OK(alloc_all_free_all(&buddy));
+	CHECK_OK(alloc_all_free_all(&libarena_heap));
 	return 0;
 }
 
@@ -420,9 +420,9 @@ static __always_inline int t_interior_free_rejected(__u64 flags)
 	/* The chunk's own metadata is not a block either. */
 	ASSERT_EQ(arena_free_addr(chunk_of(p)), -EADDRNOTAVAIL);
 	ASSERT_EQ(arena_free_addr(chunk_of(p) + CHUNK_HDR_OFF), -EADDRNOTAVAIL);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_INTERIOR], 5);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_INTERIOR], 5);
 	ASSERT_OK(arena_free_addr(p));
-	CHECK_OK(alloc_all_free_all(&buddy));
+	CHECK_OK(alloc_all_free_all(&libarena_heap));
 	return 0;
 }
 
@@ -439,9 +439,9 @@ static __always_inline int t_outside_free_rejected(__u64 flags)
 	/* The last slice of the window is reserved but not populated. */
 	ASSERT_EQ(arena_free_addr(s->base + ((__u64)(s->nr_slices - 1) << CHUNK_SHIFT) +
 			       CHUNK_META_SIZE), -EFAULT);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_OUTSIDE], 4);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_OUTSIDE], 4);
 	ASSERT_OK(arena_free_addr(p));
-	CHECK_OK(alloc_all_free_all(&buddy));
+	CHECK_OK(alloc_all_free_all(&libarena_heap));
 	return 0;
 }
 
@@ -457,7 +457,7 @@ static __always_inline int t_foreign_free_rejected(__u64 flags)
 	ASSERT_EQ(buddy_free_addr(&test_b2, p), -EXDEV);
 	ASSERT_EQ(arena_free_addr(p), -EXDEV);
 	ASSERT_EQ(test_b2.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_FOREIGN], 1);
 	ASSERT_EQ(buddy_usable_size_addr(&test_b1, p), 128);
 	ASSERT_OK(buddy_free_addr(&test_b1, p));
 	ASSERT_OK(buddy_check(&test_b1));
@@ -476,11 +476,11 @@ static __always_inline int t_bad_sizes_return_null(__u64 flags)
 	ASSERT_NULL(arena_calloc(1ull << 33, 1ull << 33));
 	ASSERT_NULL(arena_calloc(~0ull, 2));
 	ASSERT_NULL(arena_calloc(0, 16));
-	ASSERT_EQ(buddy.stats.failed_allocs, 6);
-	ASSERT_EQ(buddy.stats.bad_sizes, 6);
+	ASSERT_EQ(libarena_heap.stats.failed_allocs, 6);
+	ASSERT_EQ(libarena_heap.stats.bad_sizes, 6);
 	ASSERT_NOT_NULL(arena_malloc(BUDDY_MAX_SIZE));
 	/* Counted by the buddy, or by this CPU's cache layer. */
-	ASSERT_EQ(total_allocs(&buddy), 1);
+	ASSERT_EQ(total_allocs(&libarena_heap), 1);
 	return 0;
 }
 
@@ -516,21 +516,21 @@ static __always_inline int t_live_bytes(__u64 flags)
 	__u64 a, b2, c, d;
 
 	ASSERT_OK(test_begin(flags));
-	ASSERT_EQ(live_bytes(&buddy), 0);
+	ASSERT_EQ(live_bytes(&libarena_heap), 0);
 	ASSERT_NOT_NULL(a = arena_malloc_addr(24));		/* 32 B slab object */
 	ASSERT_NOT_NULL(b2 = arena_malloc_addr(4096));		/* 4 KiB block */
 	ASSERT_NOT_NULL(c = arena_malloc_addr(100 << 10));	/* 128 KiB block */
 	ASSERT_NOT_NULL(d = arena_malloc_addr(24));
-	ASSERT_EQ(live_bytes(&buddy), 32 + 4096 + (128 << 10) + 32);
+	ASSERT_EQ(live_bytes(&libarena_heap), 32 + 4096 + (128 << 10) + 32);
 	ASSERT_OK(arena_free_addr(a));
 	ASSERT_OK(arena_free_addr(c));
-	ASSERT_EQ(live_bytes(&buddy), 4096 + 32);
+	ASSERT_EQ(live_bytes(&libarena_heap), 4096 + 32);
 	ASSERT_NE(arena_free_addr(a), 0);	/* a rejected free counts nothing */
-	ASSERT_EQ(live_bytes(&buddy), 4096 + 32);
+	ASSERT_EQ(live_bytes(&libarena_heap), 4096 + 32);
 	ASSERT_OK(arena_free_addr(b2));
 	ASSERT_OK(arena_free_addr(d));
-	ASSERT_EQ(live_bytes(&buddy), 0);
-	ASSERT_EQ(total_frees(&buddy), 4);
+	ASSERT_EQ(live_bytes(&libarena_heap), 0);
+	ASSERT_EQ(total_frees(&libarena_heap), 4);
 	return 0;
 }
 
@@ -594,14 +594,14 @@ static __always_inline int t_typed_new(__u64 flags)
 	ASSERT_EQ(arena_addr(f), p);
 	ASSERT_EQ(arena_usable_size(f), 4096);	/* 8 + 4000 B */
 	ASSERT_EQ(zero_words(p, 4008), 4008 / 8);
-	ASSERT_EQ(buddy.stats.bad_sizes, 0);
+	ASSERT_EQ(libarena_heap.stats.bad_sizes, 0);
 
 	/* Counts whose size would not fit, or would wrap: NULL, counted. */
 	ASSERT_NULL(arena_new_array(struct typed_node, BUDDY_MAX_SIZE / sizeof(*n) + 1));
 	/* n * 24 = 2^64 + 8, 8 + n * 4 = 2^64 + 8: both wrap to 8 B. */
 	ASSERT_NULL(arena_new_array(struct typed_node, ~0ull / sizeof(*n) + 1));
 	ASSERT_NULL(arena_new_flex(struct typed_flex, items, 1ull << 62));
-	ASSERT_EQ(buddy.stats.bad_sizes, 3);
+	ASSERT_EQ(libarena_heap.stats.bad_sizes, 3);
 	ASSERT_NOT_NULL(arena_new_array(struct typed_node, BUDDY_MAX_SIZE / sizeof(*n)));
 
 	arena_delete(n);
@@ -632,10 +632,10 @@ static __always_inline int t_realloc_preserves(__u64 flags)
 	/* Failure leaves the block alone. */
 	ASSERT_EQ(arena_realloc_addr(q, BUDDY_MAX_SIZE + 1), 0);
 	CHECK_OK(pattern_verify(q, 8, 4));
-	in_use = settled_bytes(&buddy);
+	in_use = settled_bytes(&libarena_heap);
 	ASSERT_EQ(in_use, order_size(class_slab_order(0)));	/* a 16 B object's slab */
 	ASSERT_EQ(arena_realloc_addr(q, 0), 0);
-	ASSERT_EQ(settled_bytes(&buddy), 0);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
 	return 0;
 }
 
@@ -696,18 +696,18 @@ static __always_inline int t_stats_exact(__u64 flags)
 		if (class_is_block(alloc_class(size)))
 			sum += usable;
 	}
-	sum += buddy.stats.slab_bytes;
-	ASSERT_EQ(buddy_allocs(&buddy), 100);
-	ASSERT_EQ(buddy.stats.bytes_in_use, sum);
-	ASSERT_EQ(buddy.stats.peak_bytes, sum);
+	sum += libarena_heap.stats.slab_bytes;
+	ASSERT_EQ(buddy_allocs(&libarena_heap), 100);
+	ASSERT_EQ(libarena_heap.stats.bytes_in_use, sum);
+	ASSERT_EQ(libarena_heap.stats.peak_bytes, sum);
 	for (i = opaque(0); i < 40 && can_loop; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
-	ASSERT_EQ(buddy.stats.frees, 40);
-	ASSERT_EQ(buddy.stats.peak_bytes, sum);
-	ASSERT_LE(buddy.stats.bytes_in_use, sum);
-	ASSERT_GE(buddy.stats.lock_acquisitions, 140);
-	ASSERT_EQ(buddy.stats.failed_allocs, 0);
-	ASSERT_EQ(buddy.stats.lock_failures, 0);
+	ASSERT_EQ(libarena_heap.stats.frees, 40);
+	ASSERT_EQ(libarena_heap.stats.peak_bytes, sum);
+	ASSERT_LE(libarena_heap.stats.bytes_in_use, sum);
+	ASSERT_GE(libarena_heap.stats.lock_acquisitions, 140);
+	ASSERT_EQ(libarena_heap.stats.failed_allocs, 0);
+	ASSERT_EQ(libarena_heap.stats.lock_failures, 0);
 	return 0;
 }
 
@@ -717,20 +717,20 @@ static __always_inline int t_empty_chunks_returned(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	/* Keep 512 KiB free, return every chunk beyond that at once. */
-	ASSERT_OK(buddy_set_reserve(&buddy, BUDDY_MAX_SIZE, BUDDY_MAX_SIZE));
-	base = libarena_space.populated_chunks - buddy.stats.chunks;
+	ASSERT_OK(buddy_set_reserve(&libarena_heap, BUDDY_MAX_SIZE, BUDDY_MAX_SIZE));
+	base = libarena_space.populated_chunks - libarena_heap.stats.chunks;
 	/* Metadata fills the lower half: one 512 KiB block per chunk, and
 	 * the third and later ones find no block and grow a chunk. */
 	for (i = 0; i < 6; i++)
 		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(BUDDY_MAX_SIZE), 0);
-	ASSERT_EQ(buddy.stats.chunks, 6);
+	ASSERT_EQ(libarena_heap.stats.chunks, 6);
 	ASSERT_EQ(libarena_space.populated_chunks, base + 6);
 	for (i = 0; i < 6; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	/* With caches, this CPU keeps one 512 KiB block: shrink trims it. */
-	ASSERT_GE(buddy_shrink(&buddy), 0);
-	ASSERT_EQ(buddy.stats.chunks, 1);
-	ASSERT_EQ(buddy.stats.chunks_returned, 5);
+	ASSERT_GE(buddy_shrink(&libarena_heap), 0);
+	ASSERT_EQ(libarena_heap.stats.chunks, 1);
+	ASSERT_EQ(libarena_heap.stats.chunks_returned, 5);
 	ASSERT_EQ(libarena_space.populated_chunks, base + 1);
 	/* Returned slices are reused: no new window space is consumed. */
 	i = libarena_space.bump;
@@ -747,20 +747,20 @@ static __always_inline int t_coalescing_restores_large_blocks(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	/* No low watermark: nothing asks for a second chunk. */
-	ASSERT_OK(buddy_set_reserve(&buddy, 0, BUDDY_DEFAULT_RESERVE_HIGH));
+	ASSERT_OK(buddy_set_reserve(&libarena_heap, 0, BUDDY_DEFAULT_RESERVE_HIGH));
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(16 << (i % 6)), 0);
 	ASSERT_EQ(i, TEST_MAX_PTRS);
-	ASSERT_EQ(buddy.stats.chunks, 1);
+	ASSERT_EQ(libarena_heap.stats.chunks, 1);
 	shuffle_ptrs(TEST_MAX_PTRS);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	/* Fully merged: the chunk again holds its 512 KiB block. */
-	populated = buddy.stats.chunks_populated;
+	populated = libarena_heap.stats.chunks_populated;
 	ASSERT_NE(arena_malloc_addr(BUDDY_MAX_SIZE), 0);
-	ASSERT_EQ(buddy.stats.chunks_populated, populated);
+	ASSERT_EQ(libarena_heap.stats.chunks_populated, populated);
 	return 0;
 }
 
@@ -784,12 +784,12 @@ static __always_inline int t_instances_independent(__u64 flags)
 	ASSERT_EQ(i, 50);
 	ASSERT_EQ(total_allocs(&test_b1), 50);
 	ASSERT_EQ(buddy_allocs(&test_b2), 50);
-	ASSERT_EQ(total_allocs(&buddy), 50);
+	ASSERT_EQ(total_allocs(&libarena_heap), 50);
 	ASSERT_OK(buddy_destroy(&test_b1));
 	/* b2's blocks survive b1's destruction. */
 	CHECK_OK(pattern_verify(p2, 64, p2 >> 4));
 	ASSERT_OK(buddy_check(&test_b2));
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_OK(buddy_check(&libarena_heap));
 	ASSERT_OK(buddy_destroy(&test_b2));
 	return 0;
 }
@@ -874,12 +874,12 @@ static __always_inline int t_small_arena_exhaustion(__u64 flags)
 	}
 	ASSERT_GE(n, 8);
 	ASSERT_LE(n, 16 * libarena_space.nr_slices);
-	ASSERT_EQ(buddy.stats.failed_allocs, 1);
+	ASSERT_EQ(libarena_heap.stats.failed_allocs, 1);
 	ASSERT_EQ(libarena_space.populated_chunks, libarena_space.nr_slices);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_OK(buddy_check(&libarena_heap));
 	for (i = opaque(0); i < n && i < TEST_MAX_PTRS && can_loop; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
-	ASSERT_EQ(settled_bytes(&buddy), 0);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
 	for (i = opaque(0); i < TEST_MAX_PTRS && can_loop; i++) {
 		p = arena_malloc_addr(64 << 10);
 		if (!p)

@@ -45,21 +45,21 @@
 		return name##_depth1();					\
 	}
 
-BUDGET_PROG("tc", alloc, buddy_alloc_addr(&buddy, 64))
-BUDGET_PROG("tc", free, buddy_free_addr(&buddy, 0))
-BUDGET_PROG("tc", usable_size, buddy_usable_size_addr(&buddy, 0))
-BUDGET_PROG("tc", trim, buddy_trim(&buddy))
-BUDGET_PROG("tc", set_reserve, buddy_set_reserve(&buddy, 1 << 20, 4 << 20))
-BUDGET_PROG("tc", set_cache_budget, buddy_set_cache_budget(&buddy, 1 << 18))
-BUDGET_PROG("tc", check, buddy_check(&buddy))
-BUDGET_PROG("syscall", alloc_grow, buddy_alloc_addr_grow(&buddy, 64))
-BUDGET_PROG("syscall", free_grow, buddy_free_addr_grow(&buddy, 0))
-BUDGET_PROG("syscall", init, buddy_init_flags(&buddy, 0))
-BUDGET_PROG("syscall", destroy, buddy_destroy(&buddy))
-BUDGET_PROG("syscall", reset, buddy_reset(&buddy))
-BUDGET_PROG("syscall", refill, buddy_refill(&buddy))
-BUDGET_PROG("syscall", reserve, buddy_reserve(&buddy, 1 << 20))
-BUDGET_PROG("syscall", shrink, buddy_shrink(&buddy))
+BUDGET_PROG("tc", alloc, buddy_alloc_addr(&libarena_heap, 64))
+BUDGET_PROG("tc", free, buddy_free_addr(&libarena_heap, 0))
+BUDGET_PROG("tc", usable_size, buddy_usable_size_addr(&libarena_heap, 0))
+BUDGET_PROG("tc", trim, buddy_trim(&libarena_heap))
+BUDGET_PROG("tc", set_reserve, buddy_set_reserve(&libarena_heap, 1 << 20, 4 << 20))
+BUDGET_PROG("tc", set_cache_budget, buddy_set_cache_budget(&libarena_heap, 1 << 18))
+BUDGET_PROG("tc", check, buddy_check(&libarena_heap))
+BUDGET_PROG("syscall", alloc_grow, buddy_alloc_addr_grow(&libarena_heap, 64))
+BUDGET_PROG("syscall", free_grow, buddy_free_addr_grow(&libarena_heap, 0))
+BUDGET_PROG("syscall", init, buddy_init_flags(&libarena_heap, 0))
+BUDGET_PROG("syscall", destroy, buddy_destroy(&libarena_heap))
+BUDGET_PROG("syscall", reset, buddy_reset(&libarena_heap))
+BUDGET_PROG("syscall", refill, buddy_refill(&libarena_heap))
+BUDGET_PROG("syscall", reserve, buddy_reserve(&libarena_heap, 1 << 20))
+BUDGET_PROG("syscall", shrink, buddy_shrink(&libarena_heap))
 
 /* The inline fast paths keep their values in registers (they spilled a
  * word into the caller's frame while the free's checks ran before the

@@ -28,9 +28,9 @@ static __always_inline int t_cache_hits_steady_state(__u64 flags)
 
 	ASSERT_OK(test_begin(flags));
 	ASSERT_OK(arena_free_addr(arena_malloc_addr(64)));	/* warm up */
-	pc = this_cache(&buddy);
+	pc = this_cache(&libarena_heap);
 	ASSERT_NOT_NULL(pc);
-	locks = buddy.stats.lock_acquisitions;
+	locks = libarena_heap.stats.lock_acquisitions;
 	for (i = opaque(0); i < 1000 && can_loop; i++) {
 		p = arena_malloc_addr(64);
 		ASSERT_NE(p, 0);
@@ -39,7 +39,7 @@ static __always_inline int t_cache_hits_steady_state(__u64 flags)
 	ASSERT_EQ(i, 1000);
 	ASSERT_GE(pc->cls[size_class(64)].allocs, 1000);
 	ASSERT_GE(pc->cls[size_class(64)].frees, 1000);
-	ASSERT_LE(buddy.stats.lock_acquisitions - locks, 1000 / 32);
+	ASSERT_LE(libarena_heap.stats.lock_acquisitions - locks, 1000 / 32);
 	return 0;
 }
 
@@ -52,11 +52,11 @@ static __always_inline int t_cache_batches_hysteresis(__u64 flags)
 	__u64 refills, flushes;
 
 	ASSERT_OK(test_begin(flags));
-	cap = buddy.class_cap[size_class(64)];
+	cap = libarena_heap.class_cap[size_class(64)];
 	ASSERT_EQ(cap, PCPU_SLOTS);
 	for (i = opaque(0); i < n && can_loop; i++)
 		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(64), 0);
-	pc = this_cache(&buddy);
+	pc = this_cache(&libarena_heap);
 	ASSERT_NOT_NULL(pc);
 	/* 200 blocks in batches of cap/2 (the first block of each refill is
 	 * handed out, the rest cached). */
@@ -85,7 +85,7 @@ static __always_inline int t_cache_budget_respected(__u64 flags)
 	__u32 cls, i;
 
 	ASSERT_OK(test_begin(flags));
-	ASSERT_OK(buddy_set_cache_budget(&buddy, budget));
+	ASSERT_OK(buddy_set_cache_budget(&libarena_heap, budget));
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
 		for (i = opaque(0); i < 300 && can_loop; i++)
 			ASSERT_NE(*arena_elem(test_ptrs, i) =
@@ -93,10 +93,10 @@ static __always_inline int t_cache_budget_respected(__u64 flags)
 		for (i = opaque(0); i < 300 && can_loop; i++)
 			ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
 	}
-	pc = this_cache(&buddy);
+	pc = this_cache(&libarena_heap);
 	ASSERT_NOT_NULL(pc);
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++) {
-		ASSERT_LE(class_count(pc, cls), *arena_elem(buddy.class_cap, cls));
+		ASSERT_LE(class_count(pc, cls), *arena_elem(libarena_heap.class_cap, cls));
 		cached += class_count(pc, cls) * class_size(cls);
 	}
 	ASSERT_GE(cached, 1);
@@ -116,17 +116,17 @@ static __always_inline int t_cache_trim_returns_all(__u64 flags)
 		ASSERT_NE(*arena_elem(test_ptrs, i) = arena_malloc_addr(16 << (i % 8)), 0);
 	for (i = opaque(0); i < 600 && can_loop; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(test_ptrs, i)));
-	pc = this_cache(&buddy);
+	pc = this_cache(&libarena_heap);
 	ASSERT_NOT_NULL(pc);
-	n = buddy_trim(&buddy);
+	n = buddy_trim(&libarena_heap);
 	ASSERT_GE(n, 1);
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
 		ASSERT_EQ(class_count(pc, cls), 0);
 	for (i = 0; i < DEPOT_SLOTS; i++)
-		ASSERT_EQ(*arena_elem(buddy.depot[size_class(64)], i), 0);
-	ASSERT_EQ(buddy.stats.bytes_in_use, buddy.stats.cache_meta_bytes);
-	ASSERT_EQ(buddy_trim(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+		ASSERT_EQ(*arena_elem(libarena_heap.depot[size_class(64)], i), 0);
+	ASSERT_EQ(libarena_heap.stats.bytes_in_use, libarena_heap.stats.cache_meta_bytes);
+	ASSERT_EQ(buddy_trim(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	return 0;
 }
 
@@ -141,7 +141,7 @@ static __always_inline int t_cache_double_free_detected(__u64 flags)
 	ASSERT_NE(p, 0);
 	ASSERT_OK(arena_free_addr(p));
 	ASSERT_EQ(arena_free_addr(p), -EALREADY);
-	ASSERT_EQ(buddy.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
+	ASSERT_EQ(libarena_heap.stats.rejected[BUDDY_REJECT_NOT_ALLOCATED], 1);
 	ASSERT_EQ(arena_usable_size_addr(p), 0);
 	q1 = arena_malloc_addr(64);
 	q2 = arena_malloc_addr(64);
@@ -166,31 +166,31 @@ static __always_inline int t_cache_nested_in_lock(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	/* The 512 KiB class caches one block: r fills it, so p and q will
 	 * need the lock. */
-	ASSERT_EQ(buddy.class_cap[alloc_class(BUDDY_MAX_SIZE)], 1);
+	ASSERT_EQ(libarena_heap.class_cap[alloc_class(BUDDY_MAX_SIZE)], 1);
 	p = arena_malloc_addr(BUDDY_MAX_SIZE);
 	q = arena_malloc_addr(BUDDY_MAX_SIZE);
 	r = arena_malloc_addr(BUDDY_MAX_SIZE);
 	ASSERT_NE(p && q && r, 0);
 	ASSERT_OK(arena_free_addr(r));
 	ASSERT_OK(arena_free_addr(arena_malloc_addr(64)));	/* warm the 64 B class */
-	pc = this_cache(&buddy);
+	pc = this_cache(&libarena_heap);
 	ASSERT_NOT_NULL(pc);
 
-	ASSERT_OK(platform_lock(&buddy.lock));
+	ASSERT_OK(platform_lock(&libarena_heap.lock));
 	ASSERT_EQ(arena_malloc_addr(16 << 10), 0);	/* its cache is empty */
 	ASSERT_GE(pc->stats.nested, 1);
 	ASSERT_OK(arena_free_addr(p));		/* deferred, not lost */
-	ASSERT_EQ(buddy.stats.deferred_frees, 1);
+	ASSERT_EQ(libarena_heap.stats.deferred_frees, 1);
 	ASSERT_EQ(arena_usable_size_addr(p), 0);
 	ASSERT_EQ(arena_free_addr(p), -EALREADY);	/* still a double free */
 	small = arena_malloc_addr(64);		/* the cache does not need the lock */
 	ASSERT_NE(small, 0);
-	platform_unlock(&buddy.lock);
+	platform_unlock(&libarena_heap.lock);
 
 	ASSERT_OK(arena_free_addr(q));		/* takes the lock, drains the queue */
-	ASSERT_EQ(buddy.deferred, 0);
+	ASSERT_EQ(libarena_heap.deferred, 0);
 	ASSERT_OK(arena_free_addr(small));
-	ASSERT_EQ(settled_bytes(&buddy), 0);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
 	return 0;
 }
 

@@ -139,8 +139,8 @@ int nested_irq(void *ctx)
 SEC("syscall")
 int nested_setup(void *ctx)
 {
-	buddy_destroy(&buddy);
-	return buddy_init_flags(&buddy, nested_ctl.flags);
+	buddy_destroy(&libarena_heap);
+	return buddy_init_flags(&libarena_heap, nested_ctl.flags);
 }
 
 static __always_inline void drain_side(struct nested_side __arena *s)
@@ -164,7 +164,7 @@ int nested_drain(void *ctx)
 {
 	drain_side(&nested_outer_side);
 	drain_side(&nested_irq_side);
-	return buddy_trim(&buddy) < 0 ? -1 : buddy_check(&buddy);
+	return buddy_trim(&libarena_heap) < 0 ? -1 : buddy_check(&libarena_heap);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -39,8 +39,8 @@ static __always_inline __u64 last_word(__u64 addr, __u64 size)
  * first use and stay, by design; everything else must come back. */
 static __always_inline __u64 in_use_net(void)
 {
-	return READ_ONCE(buddy.stats.bytes_in_use) -
-	       READ_ONCE(buddy.stats.cache_meta_bytes);
+	return READ_ONCE(libarena_heap.stats.bytes_in_use) -
+	       READ_ONCE(libarena_heap.stats.cache_meta_bytes);
 }
 
 /* One round: PT_BATCH blocks of mixed sizes live at once, each stamped at
@@ -148,18 +148,18 @@ static __always_inline int pt_init(void)
 	__u64 addr;
 
 	st->grows = libarena_grows_inline();
-	ASSERT_EQ(READ_ONCE(buddy.state), BUDDY_UNINIT);
+	ASSERT_EQ(READ_ONCE(libarena_heap.state), BUDDY_UNINIT);
 	addr = arena_malloc_addr(64);
 	if (!libarena_grows_inline()) {
 		ASSERT_EQ(addr, 0);
-		ASSERT_EQ(READ_ONCE(buddy.notify_pending), 1);
+		ASSERT_EQ(READ_ONCE(libarena_heap.notify_pending), 1);
 		WRITE_ONCE(st->ack, PT_INIT);
 		return 0;
 	}
 	ASSERT_NE(addr, 0);
-	ASSERT_EQ(READ_ONCE(buddy.state), BUDDY_READY);
+	ASSERT_EQ(READ_ONCE(libarena_heap.state), BUDDY_READY);
 	ASSERT_EQ(arena_free_addr(addr), 0);
-	ASSERT_GE(buddy_trim(&buddy), 0);	/* what free all compares with */
+	ASSERT_GE(buddy_trim(&libarena_heap), 0);	/* what free all compares with */
 	if (pt_own_instance())
 		return 1;
 	WRITE_ONCE(st->ack, PT_INIT);
@@ -175,9 +175,9 @@ static __always_inline int pt_exhaust(void)
 	__u64 addr;
 	__u32 i;
 
-	st->populated_before = READ_ONCE(buddy.stats.chunks_populated);
-	st->dry_before = READ_ONCE(buddy.stats.reserve_dry);
-	st->failed_before = READ_ONCE(buddy.stats.failed_allocs);
+	st->populated_before = READ_ONCE(libarena_heap.stats.chunks_populated);
+	st->dry_before = READ_ONCE(libarena_heap.stats.reserve_dry);
+	st->failed_before = READ_ONCE(libarena_heap.stats.failed_allocs);
 	for (i = opaque(0); i < PT_MAX_HOLD - 1 && can_loop; i++) {	/* one left for later */
 		addr = arena_malloc_addr(PT_BIG);
 		if (!addr) {
@@ -189,10 +189,10 @@ static __always_inline int pt_exhaust(void)
 		*arena_elem(st->hold, i) = addr;
 		st->held = i + 1;
 	}
-	st->dry_after = READ_ONCE(buddy.stats.reserve_dry);
-	st->failed_after = READ_ONCE(buddy.stats.failed_allocs);
-	st->refill_wanted = READ_ONCE(buddy.refill_wanted);
-	st->populated_after = READ_ONCE(buddy.stats.chunks_populated);
+	st->dry_after = READ_ONCE(libarena_heap.stats.reserve_dry);
+	st->failed_after = READ_ONCE(libarena_heap.stats.failed_allocs);
+	st->refill_wanted = READ_ONCE(libarena_heap.refill_wanted);
+	st->populated_after = READ_ONCE(libarena_heap.stats.chunks_populated);
 	if (libarena_grows_inline()) {
 		ASSERT_EQ(st->dry_nulls, 0);
 		ASSERT_EQ(st->held, PT_MAX_HOLD - 1);
@@ -205,7 +205,7 @@ static __always_inline int pt_exhaust(void)
 	ASSERT_GE(st->dry_after, st->dry_before + 1);
 	ASSERT_GE(st->failed_after, st->failed_before + 1);
 	ASSERT_NE(st->refill_wanted, 0);
-	ASSERT_EQ(READ_ONCE(buddy.notify_pending), 1);	/* user space woken */
+	ASSERT_EQ(READ_ONCE(libarena_heap.notify_pending), 1);	/* user space woken */
 	WRITE_ONCE(st->ack, PT_EXHAUST);
 	return 0;
 }
@@ -242,7 +242,7 @@ static __always_inline int pt_free_all(void)
 		*arena_elem(st->hold, i) = 0;
 	}
 	ASSERT_EQ(i, st->held);
-	st->trimmed = buddy_trim(&buddy);
+	st->trimmed = buddy_trim(&libarena_heap);
 	ASSERT_GE(st->trimmed, 0);
 	st->end_in_use = in_use_net();
 	ASSERT_EQ(st->end_in_use, st->base_in_use);

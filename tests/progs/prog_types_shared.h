@@ -33,7 +33,7 @@ struct pt_state {
 	__u32 grows;		/* libarena_grows_inline() in the program */
 	__u32 pad;
 	__s64 own_init;		/* buddy_init() of an own instance, in context */
-	__u64 populated_before;	/* buddy.stats.chunks_populated before exhaust */
+	__u64 populated_before;	/* libarena_heap.stats.chunks_populated before exhaust */
 	__u64 populated_after;
 	__u64 invocations;	/* times the program ran, working or not */
 	__u64 runs;		/* invocations that did mixed rounds */
@@ -42,11 +42,11 @@ struct pt_state {
 	__u64 seq;		/* stamp sequence */
 	__u64 held;		/* big blocks in hold[] */
 	__u64 dry_nulls;	/* NULLs that ended the exhaust phase */
-	__u64 dry_before;	/* buddy.stats.reserve_dry before it */
+	__u64 dry_before;	/* libarena_heap.stats.reserve_dry before it */
 	__u64 dry_after;
-	__u64 failed_before;	/* buddy.stats.failed_allocs before it */
+	__u64 failed_before;	/* libarena_heap.stats.failed_allocs before it */
 	__u64 failed_after;
-	__u64 refill_wanted;	/* buddy.refill_wanted after it */
+	__u64 refill_wanted;	/* libarena_heap.refill_wanted after it */
 	__u64 base_in_use;	/* bytes in use (less cache metadata) at first */
 	__u64 end_in_use;	/* the same after free all and trim */
 	__s64 trimmed;		/* buddy_trim()'s result */

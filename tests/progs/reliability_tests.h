@@ -77,8 +77,8 @@ static __always_inline int fault_settle(void)
 		*stress_slot(stress_ptrs, 0, j) = 0;
 	}
 	ASSERT_EQ(j, STRESS_SLOTS);
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	return 0;
 }
 
@@ -92,7 +92,7 @@ static __always_inline int run_with_faults(__u64 flags, __u32 populate, __u32 lo
 	CHECK_OK(t_stress_begin(flags));
 	ASSERT_TRUE(arena_zero(&fault_run, sizeof(fault_run)));
 	ASSERT_TRUE(arena_zero(f, sizeof(*f)));
-	failed0 = buddy.stats.failed_allocs;
+	failed0 = libarena_heap.stats.failed_allocs;
 	f->populate_every = populate;
 	f->lock_every = lock;
 	f->depot_every = depot;
@@ -106,17 +106,17 @@ static __always_inline int run_with_faults(__u64 flags, __u32 populate, __u32 lo
 		   f->injected[FAULT_DEPOT];
 	ASSERT_GE(injected, 1);
 	/* Every NULL was counted as a failed allocation, none went unseen. */
-	ASSERT_EQ(buddy.stats.failed_allocs - failed0, fault_run.nulls);
+	ASSERT_EQ(libarena_heap.stats.failed_allocs - failed0, fault_run.nulls);
 	/* A failed population is retried by the sleepable refill, so only
 	 * lock faults must surface (a NULL or a deferred free). */
 	if (lock)
 		ASSERT_GE(fault_run.nulls + fault_run.free_errors +
-			  buddy.stats.deferred_frees, 1);
+			  libarena_heap.stats.deferred_frees, 1);
 	CHECK_OK(fault_settle());
 	/* Serving again. */
 	for (i = opaque(0); i < 500 && can_loop; i++)
 		CHECK_OK(fault_op(test_rand() % STRESS_SLOTS));
-	ASSERT_EQ(fault_run.nulls, buddy.stats.failed_allocs - failed0);
+	ASSERT_EQ(fault_run.nulls, libarena_heap.stats.failed_allocs - failed0);
 	return fault_settle();
 }
 
@@ -160,7 +160,7 @@ static __always_inline int hostile_verify(__u64 rejected)
 	__u32 i;
 
 	for (i = 0; i < BUDDY_NR_REJECTS; i++)
-		sum += *arena_elem(buddy.stats.rejected, i);
+		sum += *arena_elem(libarena_heap.stats.rejected, i);
 	ASSERT_EQ(sum, rejected);
 	for (i = 0; i < HOSTILE_LIVE; i++) {
 		p = *arena_elem(test_ptrs, i);
@@ -169,8 +169,8 @@ static __always_inline int hostile_verify(__u64 rejected)
 		ASSERT_EQ(arena_usable_size_addr(p), size);
 		ASSERT_OK(arena_free_addr(p));
 	}
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	return 0;
 }
 
@@ -184,7 +184,7 @@ static __always_inline bool is_live_test_ptr(__u64 addr)
 	for (i = 0; i < HOSTILE_LIVE; i++)
 		if (*arena_elem(test_ptrs, i) == addr)
 			return true;
-	return addr == arena_addr(pcpu_of(&buddy, libarena_cpu()));
+	return addr == arena_addr(pcpu_of(&libarena_heap, libarena_cpu()));
 }
 
 /* Random 64-bit values, and random addresses inside the window. */

@@ -132,11 +132,11 @@ static __always_inline int t_slab_classes(__u64 flags)
 	}
 	ASSERT_EQ(cls, NR_SMALL_CLASSES - 1);
 	/* Emptied slabs went back to the buddy (the caches' once trimmed). */
-	ASSERT_GE(buddy_trim(&buddy), 0);
-	ASSERT_EQ(buddy.stats.slab_bytes, 0);
-	ASSERT_EQ(buddy.stats.slabs_released, buddy.stats.slabs_created);
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_GE(buddy_trim(&libarena_heap), 0);
+	ASSERT_EQ(libarena_heap.stats.slab_bytes, 0);
+	ASSERT_EQ(libarena_heap.stats.slabs_released, libarena_heap.stats.slabs_created);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	return 0;
 }
 
@@ -152,12 +152,12 @@ static __always_inline int t_slab_header_free_rejected(__u64 flags)
 	slab = slab_of(p);
 	ASSERT_NE(slab, 0);
 	ASSERT_EQ(slab & (order_size(class_slab_order(size_class(48))) - 1), 0);
-	in_use = buddy.stats.bytes_in_use;
+	in_use = libarena_heap.stats.bytes_in_use;
 	ASSERT_EQ(arena_free_addr(slab), -EADDRNOTAVAIL);
 	ASSERT_EQ(arena_free_addr(slab + 16), -EADDRNOTAVAIL);
 	ASSERT_EQ(arena_usable_size_addr(slab), 0);
-	ASSERT_EQ(buddy.stats.bytes_in_use, in_use);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_EQ(libarena_heap.stats.bytes_in_use, in_use);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	ASSERT_OK(arena_free_addr(p));
 	return 0;
 }
@@ -169,17 +169,17 @@ static __always_inline int t_slab_header_free_rejected(__u64 flags)
 static __always_inline int class_stats_size(__u64 size)
 {
 	__u32 cls = alloc_class(size), i;
-	__u64 allocs = class_allocs(&buddy, cls), requested = class_requested(&buddy, cls), p;
+	__u64 allocs = class_allocs(&libarena_heap, cls), requested = class_requested(&libarena_heap, cls), p;
 
 	for (i = opaque(0); i < CLASS_STATS_ROUNDS && can_loop; i++) {
 		p = arena_malloc_addr(size);
 		ASSERT_NE(p, 0);
 		ASSERT_OK(arena_free_addr(p));
 	}
-	ASSERT_EQ(class_allocs(&buddy, cls) - allocs, CLASS_STATS_ROUNDS);
-	ASSERT_EQ(class_requested(&buddy, cls) - requested, CLASS_STATS_ROUNDS * size);
+	ASSERT_EQ(class_allocs(&libarena_heap, cls) - allocs, CLASS_STATS_ROUNDS);
+	ASSERT_EQ(class_requested(&libarena_heap, cls) - requested, CLASS_STATS_ROUNDS * size);
 	ASSERT_EQ(arena_malloc_addr(0), 0);	/* a failure: not counted */
-	ASSERT_EQ(class_allocs(&buddy, cls) - allocs, CLASS_STATS_ROUNDS);
+	ASSERT_EQ(class_allocs(&libarena_heap, cls) - allocs, CLASS_STATS_ROUNDS);
 	return 0;
 }
 
@@ -191,7 +191,7 @@ static __always_inline int t_slab_class_stats(__u64 flags)
 	CHECK_OK(class_stats_size(64));		/* a buddy order */
 	CHECK_OK(class_stats_size(4096));	/* the largest small class */
 	CHECK_OK(class_stats_size(20000));	/* a large class */
-	ASSERT_EQ(total_allocs(&buddy), 5 * CLASS_STATS_ROUNDS);
+	ASSERT_EQ(total_allocs(&libarena_heap), 5 * CLASS_STATS_ROUNDS);
 	return 0;
 }
 
@@ -209,7 +209,7 @@ static __always_inline int t_slab_growth(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	ASSERT_EQ(first, SLAB_MIN_ORDER + 1);
 	ASSERT_EQ(lean, SLAB_MAX_ORDER);
-	ASSERT_EQ(*arena_elem(buddy.slab_next, cls), first);
+	ASSERT_EQ(*arena_elem(libarena_heap.slab_next, cls), first);
 	for (i = opaque(0); i < GROWTH_OBJS && can_loop; i++) {
 		p = arena_malloc_addr(GROWTH_SIZE);
 		ASSERT_NE(p, 0);
@@ -219,14 +219,14 @@ static __always_inline int t_slab_growth(__u64 flags)
 	ASSERT_EQ(i, GROWTH_OBJS);
 	/* One slab of each order from the first to the lean one. */
 	ASSERT_EQ(seen, (1u << (lean + 1)) - (1u << first));
-	ASSERT_EQ(*arena_elem(buddy.slab_next, cls), lean);
+	ASSERT_EQ(*arena_elem(libarena_heap.slab_next, cls), lean);
 	for (i = opaque(0); i < GROWTH_OBJS && can_loop; i++)
 		ASSERT_OK(arena_free_addr(*arena_elem(slab_ptrs, i)));
 	if (flags & BUDDY_NO_PCPU_CACHE)	/* the last slab stays, empty */
-		ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 1);
-	ASSERT_GE(buddy_trim(&buddy), 0);
-	ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 0);
-	ASSERT_EQ(*arena_elem(buddy.slab_next, cls), first);
+		ASSERT_EQ(*arena_elem(libarena_heap.nr_slabs, cls), 1);
+	ASSERT_GE(buddy_trim(&libarena_heap), 0);
+	ASSERT_EQ(*arena_elem(libarena_heap.nr_slabs, cls), 0);
+	ASSERT_EQ(*arena_elem(libarena_heap.slab_next, cls), first);
 	return 0;
 }
 
@@ -243,24 +243,24 @@ static __always_inline int t_slab_spare(__u64 flags)
 	ASSERT_OK(test_begin(flags));
 	p = arena_malloc_addr(SPARE_SIZE);
 	ASSERT_NE(p, 0);
-	created = buddy.stats.slabs_created;
+	created = libarena_heap.stats.slabs_created;
 	ASSERT_OK(arena_free_addr(p));
-	ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 1);
-	ASSERT_EQ(buddy.stats.slabs_released, 0);
-	ASSERT_EQ(buddy.stats.slab_bytes, order_size(class_slab_order(cls)));
+	ASSERT_EQ(*arena_elem(libarena_heap.nr_slabs, cls), 1);
+	ASSERT_EQ(libarena_heap.stats.slabs_released, 0);
+	ASSERT_EQ(libarena_heap.stats.slab_bytes, order_size(class_slab_order(cls)));
 	ASSERT_EQ(arena_free_addr(p), -EALREADY);	/* double free, kept slab */
 	q = arena_malloc_addr(SPARE_SIZE);
 	ASSERT_EQ(slab_of(q), slab_of(p));
-	ASSERT_EQ(buddy.stats.slabs_created, created);
+	ASSERT_EQ(libarena_heap.stats.slabs_created, created);
 	ASSERT_OK(arena_free_addr(q));
-	ASSERT_OK(buddy_check(&buddy));
-	ASSERT_EQ(buddy_trim(&buddy), 1);
-	ASSERT_EQ(*arena_elem(buddy.nr_slabs, cls), 0);
-	ASSERT_EQ(buddy.stats.slab_bytes, 0);
-	ASSERT_EQ(buddy.stats.slabs_released, created);
+	ASSERT_OK(buddy_check(&libarena_heap));
+	ASSERT_EQ(buddy_trim(&libarena_heap), 1);
+	ASSERT_EQ(*arena_elem(libarena_heap.nr_slabs, cls), 0);
+	ASSERT_EQ(libarena_heap.stats.slab_bytes, 0);
+	ASSERT_EQ(libarena_heap.stats.slabs_released, created);
 	ASSERT_EQ(arena_free_addr(q), -EALREADY);	/* its slab gone back */
-	ASSERT_EQ(buddy_trim(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+	ASSERT_EQ(buddy_trim(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	return 0;
 }
 

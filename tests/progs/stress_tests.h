@@ -70,7 +70,7 @@ static __always_inline int t_stress_begin(__u64 flags)
 {
 	ASSERT_OK(test_begin(flags));
 	/* Not counting the instance's own reserve, which destroy returns. */
-	stress_baseline_chunks = libarena_space.populated_chunks - buddy.stats.chunks;
+	stress_baseline_chunks = libarena_space.populated_chunks - libarena_heap.stats.chunks;
 	ASSERT_TRUE(arena_zero(stress_ptrs, sizeof(stress_ptrs)));
 	ASSERT_TRUE(arena_zero(stress_workers, sizeof(stress_workers)));
 	ASSERT_TRUE(arena_zero(&pc_ring, sizeof(pc_ring)));
@@ -134,7 +134,7 @@ static __always_inline int t_stress_worker(__u64 flags)
 static __always_inline int t_trim_worker(__u64 flags)
 {
 	CHECK_OK(t_stress_worker(flags));
-	ASSERT_GE(buddy_trim(&buddy), 0);
+	ASSERT_GE(buddy_trim(&libarena_heap), 0);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ static __always_inline int t_trim_worker(__u64 flags)
  * finish that counts every byte. */
 static __always_inline int t_trim_here(__u64 flags)
 {
-	ASSERT_GE(buddy_trim(&buddy), 0);
+	ASSERT_GE(buddy_trim(&libarena_heap), 0);
 	return 0;
 }
 
@@ -163,13 +163,13 @@ static __always_inline int t_stress_finish(__u64 flags)
 		}
 		ASSERT_EQ(j, STRESS_SLOTS);
 	}
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
-	ASSERT_EQ(buddy.stats.failed_allocs, 0);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
+	ASSERT_EQ(libarena_heap.stats.failed_allocs, 0);
 	/* Every page back to the kernel: populated chunks at the baseline. */
-	ASSERT_OK(buddy_destroy(&buddy));
+	ASSERT_OK(buddy_destroy(&libarena_heap));
 	ASSERT_EQ(libarena_space.populated_chunks, stress_baseline_chunks);
-	return buddy_init_flags(&buddy, flags);
+	return buddy_init_flags(&libarena_heap, flags);
 }
 
 static __always_inline int t_pc_produce(__u64 flags)
@@ -220,10 +220,10 @@ static __always_inline int t_pc_finish(__u64 flags)
 	ASSERT_EQ(pc_ring.head, pc_ring.tail);
 	ASSERT_EQ(pc_ring.consumed, pc_ring.produced);
 	ASSERT_GE(pc_ring.produced, 1);
-	pc_ring.peak_bytes = buddy.stats.peak_bytes;
-	ASSERT_LE(buddy.stats.peak_bytes, PC_MAX_PEAK);
-	ASSERT_EQ(settled_bytes(&buddy), 0);
-	ASSERT_OK(buddy_check(&buddy));
+	pc_ring.peak_bytes = libarena_heap.stats.peak_bytes;
+	ASSERT_LE(libarena_heap.stats.peak_bytes, PC_MAX_PEAK);
+	ASSERT_EQ(settled_bytes(&libarena_heap), 0);
+	ASSERT_OK(buddy_check(&libarena_heap));
 	return 0;
 }
 

@@ -157,7 +157,7 @@ struct libarena_info {
 	__u32 version;		/* LIBARENA_INFO_VERSION */
 	__u32 arena_map_id;	/* the arena this describes */
 	__u64 space;		/* address of struct arena_space in the arena */
-	__u64 default_instance;	/* address of `buddy` */
+	__u64 default_instance;	/* address of `libarena_heap` */
 	__u64 arena_start;	/* where the arena is mapped: every mapping must be */
 };
 
