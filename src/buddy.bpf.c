@@ -397,10 +397,8 @@ __noinline __u64 core_alloc_block(buddy_t *b __arg_arena, __u64 size, __u32 cls)
 	if (instance_lock(b))
 		return 0;
 	addr = alloc_locked(b, cls);
-	if (addr) {
-		arena_elem(b->stats.classes, cls)->allocs++;
-		arena_elem(b->stats.classes, cls)->requested += size;
-	}
+	if (addr)
+		class_count_alloc(arena_elem(b->stats.classes, cls), size, true);
 	reserve_note(b, addr);
 	drain_deferred_locked(b);
 	instance_unlock(b);

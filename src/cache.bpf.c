@@ -178,11 +178,8 @@ static __always_inline void tag_list(buddy_t *b, __u64 head)
  * this CPU's cache: counted with atomics (no guard held). */
 static __always_inline void count_alloc_nested(pcpu_cache_t *pc, __u32 cls, __u64 size)
 {
-	struct pcpu_class __arena *c = pcpu_class(pc, cls);
-
 	atomic_add(&pc->stats.alloc_misses, 1);
-	atomic_add(&c->allocs, 1);
-	atomic_add(&c->requested, size);
+	class_count_alloc(&pcpu_class(pc, cls)->stats, size, false);
 }
 
 /* Push a list into a class stack (inside the guard); returns what did
@@ -252,7 +249,7 @@ static __always_inline __u64 cache_refill(buddy_t *b, pcpu_cache_t *pc, __u32 cl
 		pc->stats.refills++;
 		pc->stats.depot_hits += from_depot;
 		pc->stats.alloc_misses++;
-		class_count_alloc(pcpu_class(pc, cls), size);
+		class_count_alloc(&pcpu_class(pc, cls)->stats, size, true);
 		rest = push_list(pc, cls, rest);
 		pcpu_exit(pc);
 	} else {
@@ -356,7 +353,7 @@ __noinline __u64 cache_alloc_slow(buddy_t *b __arg_arena, __u32 cls, __u64 size)
 	addr = pcpu_pop(pc, cls);	/* a nested refill, or a caller without the inline path */
 	if (addr) {
 		*custody_word(addr) = 0;
-		class_count_alloc(pcpu_class(pc, cls), size);
+		class_count_alloc(&pcpu_class(pc, cls)->stats, size, true);
 	}
 	pcpu_exit(pc);
 	if (addr)

@@ -98,22 +98,13 @@ static __always_inline int buddy_reject(buddy_t *b, enum buddy_reject why, int e
 	return err;
 }
 
-/* One more in a statistic: plain under the instance's lock, else atomic. */
-static __always_inline void stat_inc(__u64 __arena *word, bool locked)
-{
-	if (locked)
-		(*word)++;
-	else
-		atomic_add(word, 1);
-}
-
 /* A user's free of class cls that the buddy took (locked), or queued for
  * the next lock holder (not): every such free is counted here. */
 static __always_inline void count_free(buddy_t *b, __u32 cls, bool locked)
 {
-	stat_inc(&b->stats.frees, locked);
+	stat_add(&b->stats.frees, 1, locked);
 	if (cls < NR_CLASSES)
-		stat_inc(&arena_elem(b->stats.classes, cls)->frees, locked);
+		class_count_free(arena_elem(b->stats.classes, cls), locked);
 }
 
 /* Lists of blocks (batches, deferred frees) link through byte 0. */

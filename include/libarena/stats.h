@@ -53,11 +53,11 @@ static inline void buddy_add_pcpu(const struct pcpu_cache *pc, struct buddy_tota
 		dst[i] += src[i];
 	for (cls = 0; cls < PCPU_NR_CLASSES; cls++) {
 		t->cached_bytes += pc->cls[cls].count * class_size(cls);
-		t->alloc_hits += pc->cls[cls].allocs;
-		t->free_hits += pc->cls[cls].frees;
-		t->classes[cls].allocs += pc->cls[cls].allocs;
-		t->classes[cls].requested += pc->cls[cls].requested;
-		t->classes[cls].frees += pc->cls[cls].frees;
+		t->alloc_hits += pc->cls[cls].stats.allocs;
+		t->free_hits += pc->cls[cls].stats.frees;
+		t->classes[cls].allocs += pc->cls[cls].stats.allocs;
+		t->classes[cls].requested += pc->cls[cls].stats.requested;
+		t->classes[cls].frees += pc->cls[cls].stats.frees;
 	}
 }
 

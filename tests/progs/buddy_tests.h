@@ -56,13 +56,13 @@ static __always_inline int test_begin(__u64 flags)
 static __always_inline __u64 class_allocs(struct buddy __arena *b, __u32 cls)
 {
 	return arena_elem(b->stats.classes, cls)->allocs +
-	       pcpu_sum(b, pc, arena_elem(pc->cls, cls)->allocs);
+	       pcpu_sum(b, pc, arena_elem(pc->cls, cls)->stats.allocs);
 }
 
 static __always_inline __u64 class_requested(struct buddy __arena *b, __u32 cls)
 {
 	return arena_elem(b->stats.classes, cls)->requested +
-	       pcpu_sum(b, pc, arena_elem(pc->cls, cls)->requested);
+	       pcpu_sum(b, pc, arena_elem(pc->cls, cls)->stats.requested);
 }
 
 /* Allocations the buddy itself served (the slow path), all classes. */
@@ -95,7 +95,7 @@ static __always_inline __u64 live_bytes(struct buddy __arena *b)
 
 	for (cls = opaque(0); cls < NR_CLASSES && can_loop; cls++) {
 		frees = arena_elem(b->stats.classes, cls)->frees +
-			pcpu_sum(b, pc, arena_elem(pc->cls, cls)->frees);
+			pcpu_sum(b, pc, arena_elem(pc->cls, cls)->stats.frees);
 		sum += (class_allocs(b, cls) - frees) * class_size(cls);
 	}
 	return sum;
@@ -108,7 +108,7 @@ static __always_inline __u64 cache_frees(pcpu_cache_t *pc)
 	__u32 cls;
 
 	for (cls = opaque(0); cls < PCPU_NR_CLASSES && can_loop; cls++)
-		sum += arena_elem(pc->cls, cls)->frees;
+		sum += arena_elem(pc->cls, cls)->stats.frees;
 	return sum;
 }
 

@@ -37,8 +37,8 @@ static __always_inline int t_cache_hits_steady_state(__u64 flags)
 		ASSERT_OK(arena_free_addr(p));
 	}
 	ASSERT_EQ(i, 1000);
-	ASSERT_GE(pc->cls[size_class(64)].allocs, 1000);
-	ASSERT_GE(pc->cls[size_class(64)].frees, 1000);
+	ASSERT_GE(pc->cls[size_class(64)].stats.allocs, 1000);
+	ASSERT_GE(pc->cls[size_class(64)].stats.frees, 1000);
 	ASSERT_LE(libarena_heap.stats.lock_acquisitions - locks, 1000 / 32);
 	return 0;
 }

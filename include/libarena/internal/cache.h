@@ -81,14 +81,6 @@ static __always_inline __u64 pcpu_pop(pcpu_cache_t *pc, __u32 cls)
 	return class_pop(pcpu_class(pc, cls));
 }
 
-/* An allocation of size bytes the cache served from class c: plain
- * counts, per CPU.  Inside the guard. */
-static __always_inline void class_count_alloc(struct pcpu_class __arena *c, __u64 size)
-{
-	c->allocs++;
-	c->requested += size;
-}
-
 /* addr onto a class stack unless it is full.  Inside the guard. */
 static __always_inline bool class_push(struct pcpu_class __arena *c, __u64 addr)
 {
@@ -109,7 +101,7 @@ static __always_inline bool class_push_free(struct buddy __arena *b,
 	if (!class_push(c, addr))
 		return false;
 	custody_tag(b, addr);
-	c->frees++;
+	class_count_free(&c->stats, true);
 	return true;
 }
 

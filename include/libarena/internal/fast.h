@@ -84,7 +84,7 @@ static __always_inline __u64 buddy_alloc_fast(struct buddy __arena *b, __u64 siz
 			addr = class_pop(c);
 			if (addr) {
 				*custody_word(addr) = 0;
-				class_count_alloc(c, size);
+				class_count_alloc(&c->stats, size, true);
 			}
 			pcpu_exit(pc);
 			if (addr)

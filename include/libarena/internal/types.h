@@ -273,6 +273,31 @@ static __always_inline __u64 buddy_stats_free_bytes(const struct buddy_stats __a
 	return st->chunks * CHUNK_CAPACITY - st->bytes_in_use;
 }
 
+/*
+ * Every allocation and free is counted through these, in a class's
+ * statistics (an instance's, under its lock, or a CPU cache's, under its
+ * guard): plainly where the counters' owner is held, else atomically.
+ */
+static __always_inline void stat_add(__u64 __arena *word, __u64 v, bool held)
+{
+	if (held)
+		*word += v;
+	else
+		__sync_fetch_and_add(word, v);
+}
+
+static __always_inline void class_count_alloc(struct class_stats __arena *st, __u64 size,
+					      bool held)
+{
+	stat_add(&st->allocs, 1, held);
+	stat_add(&st->requested, size, held);
+}
+
+static __always_inline void class_count_free(struct class_stats __arena *st, bool held)
+{
+	stat_add(&st->frees, 1, held);
+}
+
 /* What the consistency walk found first; see buddy_check(). */
 enum buddy_check_err {
 	BUDDY_CHECK_OK = 0,
@@ -367,15 +392,14 @@ struct pcpu_class {
 	__u32 count;		/* blocks in slots[0..count) */
 	__u32 cap;		/* slots this CPU fills: the instance's class_cap
 				 * when the cache was created or last trimmed */
-	__u64 allocs;		/* served by this CPU's cache, ever */
-	__u64 requested;	/* bytes those asked for */
-	__u64 frees;		/* frees of the class this cache took, ever */
+	struct class_stats stats;	/* allocations this CPU's cache
+					 * served, frees it took, ever */
 	__u64 slots[PCPU_SLOTS];
 };
 
 struct pcpu_stats {
-	__u64 alloc_misses;	/* of pcpu_class.allocs: after a refill */
-	__u64 free_misses;	/* of pcpu_class.frees: after a flush */
+	__u64 alloc_misses;	/* of pcpu_class.stats.allocs: after a refill */
+	__u64 free_misses;	/* of pcpu_class.stats.frees: after a flush */
 	__u64 refills;		/* batches moved in */
 	__u64 depot_hits;	/* of which from the depot, without the lock */
 	__u64 flushes;		/* batches moved out */
