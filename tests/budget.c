@@ -136,21 +136,17 @@ static enum test_status test_budget(struct test_env *e, struct bpf_program *budg
 TEST_SKELETON_OPEN(budget)
 TEST_SKELETON_OPEN(budget_debug)
 
-const struct test_suite budget_suite = {
-	.object = "budget.bpf.o",
-	.open = budget_open,
-	.destroy = budget_destroy,
-	.prog_prefix = "budget_",
-	.name_prefix = "kernel/budget_",
-	.run_prog = test_budget,
-};
+/* Both objects' programs are named budget_*: the suite names its tests. */
+#define BUDGET_SUITE(obj, tests)					\
+	const struct test_suite obj##_suite = {				\
+		.object = #obj ".bpf.o",				\
+		.open = obj##_open,					\
+		.destroy = obj##_destroy,				\
+		.prog_prefix = "budget_",				\
+		.name_prefix = tests,					\
+		.run_prog = test_budget,				\
+	}
 
+BUDGET_SUITE(budget, "kernel/budget_");
 /* The same entry points and the debug layer's, in a debug build. */
-const struct test_suite budget_debug_suite = {
-	.object = "budget_debug.bpf.o",
-	.open = budget_debug_open,
-	.destroy = budget_debug_destroy,
-	.prog_prefix = "budget_",
-	.name_prefix = "kernel/budget_debug_",
-	.run_prog = test_budget,
-};
+BUDGET_SUITE(budget_debug, "kernel/budget_debug_");
