@@ -19,6 +19,7 @@
  * entry points (entry.bpf.c); like the core it never sleeps.
  */
 #include "instance.h"
+#include <libarena/buddy.h>
 
 _Static_assert(sizeof(struct pcpu_cache) <= (BUDDY_MIN_SIZE << PCPU_CACHE_ORDER),
 	       "a per-CPU cache must fit its block");

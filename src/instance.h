@@ -4,10 +4,9 @@
 #define __LIBARENA_INSTANCE_H
 
 #include <libarena/internal/chunk.h>
+#include <libarena/internal/entry.h>
+#include <libarena/internal/cache.h>	/* per-CPU counts of the lock */
 #include "space.h"
-#include <libarena/buddy.h>
-#include <libarena/internal/cache.h>
-#include <libarena/malloc.h>
 
 static __always_inline bool buddy_ready(buddy_t *b)
 {

@@ -6,6 +6,7 @@
  * library's arena_buddy_refill program calls it for every instance.
  */
 #include "instance.h"
+#include <libarena/buddy.h>
 #include <libarena/refill_wq.h>
 
 static int refill_work(void *map, int *key, void *value)

@@ -17,6 +17,7 @@
 /* The model is a sleepable caller: the heap grows inline. */
 #define LIBARENA_SLEEPABLE
 #include "instance.h"
+#include <libarena/malloc.h>
 #include "fuzz_ops.h"
 
 #define MAX_LIVE	256

@@ -15,6 +15,7 @@
 #include "../progs/slab_tests.h"
 #include "fuzz_ops.h"
 #include "instance.h"
+#include <libarena/malloc.h>
 #include "runner.h"
 
 #undef TEST_SRC

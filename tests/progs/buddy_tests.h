@@ -10,6 +10,7 @@
 
 #include "test_common.h"
 #include "instance.h"
+#include <libarena/malloc.h>
 
 #undef TEST_SRC
 #define TEST_SRC	TEST_SRC_BUDDY
