@@ -4,7 +4,7 @@
  * validate and coalesce on free, all under the instance lock.  It is a
  * leaf: it calls nothing above it (cache, entry points, the reserve) and
  * never sleeps, so any program type may reach it.  Chunks come and go only
- * through core_add_chunk() and buddy_unlink_*(), which the sleepable
+ * through core_add_chunk() and core_unlink_*(), which the sleepable
  * reserve code (reserve.bpf.c) pairs with populating and releasing pages.
  */
 #include "instance_lock.h"
@@ -294,7 +294,7 @@ static __always_inline int free_locked(buddy_t *b, __u64 addr)
 
 /* Free a list of custody blocks (linked at byte 0), lock held; returns
  * how many. */
-static __always_inline int buddy_release_list(buddy_t *b, __u64 head)
+static __always_inline int release_list(buddy_t *b, __u64 head)
 {
 	__u64 next;
 	__u32 n;
@@ -329,7 +329,7 @@ static __always_inline void drain_deferred_locked(buddy_t *b)
 	__u64 head = take_deferred(b);
 
 	if (head)
-		buddy_release_list(b, head);
+		release_list(b, head);
 }
 
 /* The end of a take under the lock: the reserve's request, the deferred
@@ -414,7 +414,7 @@ __noinline int core_give(buddy_t *b __arg_arena, __u64 head)
 	err = instance_lock(b);
 	if (err)
 		return err;
-	n = buddy_release_list(b, head);
+	n = release_list(b, head);
 	drain_deferred_locked(b);
 	instance_unlock(b);
 	return n;

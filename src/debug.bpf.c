@@ -199,6 +199,14 @@ static __always_inline bool dbg_block(__u64 addr)
 	       chunk_of(addr - DBG_HEADER) == chunk_of(addr);
 }
 
+/* A live debug block at addr (its header says so)? */
+static __always_inline bool dbg_live(__u64 addr)
+{
+	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
+
+	return addr && dbg_block(addr) && h->magic == DBG_MAGIC;
+}
+
 /*
  * A free, before the allocator sees it: a debug block is checked,
  * poisoned and quarantined, and the block its slot held comes back to be
@@ -211,11 +219,13 @@ __noinline __s64 __dbg_retire(__u64 addr)
 	__u64 raw = addr - DBG_HEADER, old;
 	dbg_header_t *h = arena_ptr(raw);
 
-	if (dbg_block(addr) && h->magic == DBG_FREED) {
+	if (!dbg_block(addr))
+		return addr;
+	if (h->magic == DBG_FREED) {
 		dbg_report(REPORT_DOUBLE_FREE, addr, h->size, 0, 0);
 		return -EALREADY;
 	}
-	if (!dbg_block(addr) || h->magic != DBG_MAGIC)
+	if (h->magic != DBG_MAGIC)
 		return addr;
 	dbg_verify(raw);
 	h->magic = DBG_FREED;
@@ -250,14 +260,12 @@ __noinline __u64 __dbg_user_size(__u64 addr)
 {
 	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
 
-	return addr && dbg_block(addr) && h->magic == DBG_MAGIC ? h->size : 0;
+	return dbg_live(addr) ? h->size : 0;
 }
 
 int arena_check_addr(__u64 addr)
 {
-	dbg_header_t *h = arena_ptr(addr - DBG_HEADER);
-
-	if (!addr || !dbg_block(addr) || h->magic != DBG_MAGIC) {
+	if (!dbg_live(addr)) {
 		dbg_report(REPORT_INVALID_FREE, addr, 0, 0, 0);
 		return -EINVAL;
 	}

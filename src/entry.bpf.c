@@ -115,7 +115,9 @@ __noinline __u64 buddy_alloc_addr_grow(buddy_t *b __arg_arena, __u64 size)
 	if (!buddy_ready(b)) {
 		if (b != &libarena_heap || lifecycle_default_setup())
 			return 0;
-		buddy_refill(b);	/* first use: fill the empty reserve */
+		/* First use: fill the empty reserve.  Not buddy_default_ready(),
+		 * which does both: one call frame less under this entry point. */
+		buddy_refill(b);
 	}
 	if (!size_valid(b, size))
 		return buddy_fail_alloc(b);

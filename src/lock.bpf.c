@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The instance lock's long way (instance_lock() in instance_lock.h takes a free
- * lock inline): fault injection, the wait (platform_lock() in the
+ * The instance lock's long way (instance_lock() in instance_lock.h takes
+ * a free lock inline): fault injection, the wait (platform_lock() in the
  * platform seam spins on the word), and the counts of failures.  Out of
  * line: the spin's state would otherwise sit in each caller's stack
  * frame.

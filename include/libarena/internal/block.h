@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Blocks: size classes, slabs, what a live block is, custody tags.  The
- * chunk beneath them is <libarena/internal/chunk.h>.  What the inline fast
- * paths need is here and there.
+ * chunk beneath them is <libarena/internal/chunk.h>.  The inline fast
+ * paths read both.
  */
 #ifndef __LIBARENA_BLOCK_H
 #define __LIBARENA_BLOCK_H
